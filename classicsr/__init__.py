@@ -15,7 +15,6 @@ import importlib
 __version__ = "0.1.0"
 
 from ._config import get_num_threads, set_num_threads  # noqa: E402
-from .resize import resize  # noqa: E402
 
 _config_mod = importlib.import_module("._config", __name__)
 _config_mod._apply_env_threads()
@@ -37,6 +36,7 @@ _SUBMODULES = {
 
 # Public functions re-exported from submodules, resolved lazily.
 _LAZY_FUNCTIONS = {
+    "resize": "resize",
     "evaluate": "evaluate",
 }
 
@@ -48,7 +48,11 @@ def __getattr__(name):
         return importlib.import_module(f".{_SUBMODULES[name]}", __name__)
     if name in _LAZY_FUNCTIONS:
         module = importlib.import_module(f".{_LAZY_FUNCTIONS[name]}", __name__)
-        return getattr(module, name)
+        func = getattr(module, name)
+        # Importing submodule ``resize`` binds the module to the package attribute; the
+        # public name is the function, so bind it explicitly.
+        globals()[name] = func
+        return func
     raise AttributeError(f"module 'classicsr' has no attribute {name!r}")
 
 
