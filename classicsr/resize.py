@@ -328,21 +328,10 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
                              boundary, cubic_a, wdtype)
     passes = [ax for ax in order if tables[ax] is not None]
 
-    cur = data
-    for n, ax in enumerate(passes):
-        last = n == len(passes) - 1
-        dtype = in_dtype if last else mid_dtype
-        mv = maxval if np.dtype(dtype).kind == "u" else 0.0
-        idx, w = tables[ax]
-        if ax == 0:
-            out = np.empty((out_shape[0], cur.shape[1], nch), dtype=dtype)
-            K.rows_pass(cur.reshape(cur.shape[0], -1), out.reshape(out.shape[0], -1), idx, w, mv)
-        else:
-            out = np.empty((cur.shape[0], out_shape[1], nch), dtype=dtype)
-            K.cols_pass(cur, out, idx, w, mv)
-        cur = out
-    if not passes:
-        cur = data.copy() if data is src or np.shares_memory(data, array) else data
+    cur = K.run_passes(data, [(ax,) + tables[ax] for ax in passes], out_shape, in_dtype,
+                       mid_dtype, maxval)
+    if cur is data and np.shares_memory(data, array):
+        cur = data.copy()
 
     if src.ndim == 2:
         result = cur.reshape(out_shape)

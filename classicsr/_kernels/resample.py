@@ -81,3 +81,25 @@ def cols_pass(src, dst, idx, wts, maxval):
                     dst[i, j, c] = _round_sat(s, maxval)
                 else:
                     dst[i, j, c] = s
+
+
+def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval):
+    """Run the 1-D passes in order on ``data`` (H, W, C) contiguous.
+
+    ``passes`` is a list of ``(axis, idx, wts)``; the last pass writes ``out_dtype``, earlier
+    ones ``mid_dtype``.  ``maxval`` is the saturation value for unsigned destinations.
+    Returns ``data`` itself when ``passes`` is empty.
+    """
+    cur = data
+    nch = data.shape[2]
+    for n, (ax, idx, w) in enumerate(passes):
+        dtype = out_dtype if n == len(passes) - 1 else mid_dtype
+        mv = maxval if np.dtype(dtype).kind == "u" else 0.0
+        if ax == 0:
+            out = np.empty((out_shape[0], cur.shape[1], nch), dtype=dtype)
+            rows_pass(cur.reshape(cur.shape[0], -1), out.reshape(out.shape[0], -1), idx, w, mv)
+        else:
+            out = np.empty((cur.shape[0], out_shape[1], nch), dtype=dtype)
+            cols_pass(cur, out, idx, w, mv)
+        cur = out
+    return cur
