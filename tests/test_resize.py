@@ -1,0 +1,266 @@
+"""classicsr.resize against the slow reference, MATLAB's files and mathematical properties."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import classicsr
+from classicsr import resize
+from classicsr.resize import contributions
+
+from .naive_resize import reference_resize
+from .strategies import BOUNDARIES, METHODS, images, scales
+
+
+def _tol(dtype):
+    return {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5}.get(np.dtype(dtype), 0)
+
+
+def assert_matches_reference(out, ref, dtype):
+    assert out.shape == ref.shape
+    dtype = np.dtype(dtype)
+    if dtype.kind == "u":
+        np.testing.assert_array_equal(out, ref)
+    else:
+        scale = max(1.0, float(np.nanmax(np.abs(ref))) if ref.size else 1.0)
+        np.testing.assert_allclose(out, ref, rtol=0, atol=_tol(dtype) * scale)
+
+
+# --- exhaustive small grid against the reference --------------------------------------------
+
+GRID = list(itertools.product(METHODS, [0.5, 1 / 3, 2.0, 1.7, 0.6], [np.uint8, np.float64]))
+
+
+@pytest.mark.nojit_subset
+@pytest.mark.parametrize("method,scale,dtype", GRID[:6])
+def test_reference_small_nojit_subset(method, scale, dtype):
+    rng = np.random.default_rng(0)
+    img = (rng.random((7, 9, 2)) * 255).astype(dtype)
+    out = resize(img, scale, method=method)
+    assert out.dtype == img.dtype
+    assert_matches_reference(out, reference_resize(img, scale, method=method), dtype)
+
+
+@pytest.mark.parametrize("method,scale,dtype", GRID)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_matches_reference_grid(method, scale, dtype, boundary):
+    rng = np.random.default_rng(1)
+    img = (rng.random((13, 10, 3)) * 255).astype(dtype)
+    out = resize(img, scale, method=method, boundary=boundary)
+    ref = reference_resize(img, scale, method=method, boundary=boundary)
+    assert_matches_reference(out, ref, dtype)
+
+
+@given(img=images(), scale=st.tuples(scales, scales), method=st.sampled_from(METHODS),
+       boundary=st.sampled_from(BOUNDARIES), antialias=st.booleans(), round_each_pass=st.booleans())
+def test_matches_reference_property(img, scale, method, boundary, antialias, round_each_pass):
+    out = resize(img, scale, method=method, boundary=boundary, antialias=antialias,
+                 round_each_pass=round_each_pass)
+    ref = reference_resize(img, scale, method=method, boundary=boundary, antialias=antialias,
+                           round_each_pass=round_each_pass)
+    assert out.dtype == img.dtype
+    assert_matches_reference(out, ref, img.dtype)
+
+
+@pytest.mark.parametrize("a", [-0.75, -0.5, -1.0, 0.0])
+def test_cubic_a(a):
+    rng = np.random.default_rng(2)
+    img = rng.random((11, 8))
+    assert_matches_reference(resize(img, 2.5, cubic_a=a), reference_resize(img, 2.5, cubic_a=a), np.float64)
+
+
+def test_output_shape_and_large_taps():
+    rng = np.random.default_rng(3)
+    img = rng.random((60, 45))
+    for shape in [(7, 50), (61, 44), (15, 9), (120, 3)]:
+        for method in ("bicubic", "lanczos3", "box"):
+            out = resize(img, output_shape=shape, method=method)
+            assert_matches_reference(out, reference_resize(img, output_shape=shape, method=method), np.float64)
+
+
+def test_float32_against_float64_reference():
+    rng = np.random.default_rng(4)
+    img = rng.random((64, 48, 3)).astype(np.float32)
+    for s in (2, 4, 0.25, 0.3):
+        out = resize(img, s)
+        assert out.dtype == np.float32
+        ref = reference_resize(img.astype(np.float64), s)
+        np.testing.assert_allclose(out, ref, rtol=0, atol=1e-5)
+
+
+def test_uint16_exact():
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 65535, size=(20, 17, 3), endpoint=True).astype(np.uint16)
+    for s in (2, 0.5, 1 / 3, 3.3):
+        for rep in (True, False):
+            out = resize(img, s, round_each_pass=rep)
+            assert out.dtype == np.uint16
+            np.testing.assert_array_equal(out, reference_resize(img, s, round_each_pass=rep))
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+@given(value=st.floats(-1e3, 1e3, allow_nan=False), h=st.integers(1, 20), w=st.integers(1, 20),
+       scale=scales, method=st.sampled_from(METHODS),
+       boundary=st.sampled_from(["symmetric", "replicate", "reflect", "wrap"]))
+def test_constant_stays_constant_float(value, h, w, scale, method, boundary):
+    img = np.full((h, w), value)
+    out = resize(img, scale, method=method, boundary=boundary)
+    np.testing.assert_allclose(out, value, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("scale", [0.25, 0.5, 1 / 3, 2, 3, 4, 2.5])
+@pytest.mark.parametrize("dtype,value", [(np.uint8, 0), (np.uint8, 173), (np.uint8, 255), (np.uint16, 40000)])
+def test_constant_stays_constant_int(method, scale, dtype, value):
+    img = np.full((17, 23, 3), value, dtype=dtype)
+    out = resize(img, scale, method=method)
+    assert out.dtype == dtype
+    assert np.all(out == value)
+
+
+@given(n_in=st.integers(1, 40), n_out=st.integers(1, 80), method=st.sampled_from(METHODS),
+       antialias=st.booleans(), boundary=st.sampled_from(["symmetric", "replicate", "reflect", "wrap"]))
+def test_weights_partition_of_unity(n_in, n_out, method, antialias, boundary):
+    idx, w = contributions(n_in, n_out, n_out / n_in, method, antialias=antialias, boundary=boundary)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-12)
+    assert idx.min() >= 0 and idx.max() < n_in
+
+
+@given(img=images(), method=st.sampled_from(METHODS), boundary=st.sampled_from(BOUNDARIES))
+def test_scale_one_is_identity(img, method, boundary):
+    out = resize(img, 1.0, method=method, boundary=boundary)
+    np.testing.assert_array_equal(out, img)
+    assert not np.shares_memory(out, img)
+
+
+@given(img=images(), f=st.tuples(st.integers(1, 5), st.integers(1, 5)))
+def test_nearest_integer_upscale_is_repeat(img, f):
+    out = resize(img, f, method="nearest")
+    np.testing.assert_array_equal(out, np.repeat(np.repeat(img, f[0], axis=0), f[1], axis=1))
+
+
+@given(a=images(dtypes=(np.float64,), channels=(None,)), seed=st.integers(0, 1000),
+       scale=st.tuples(scales, scales), method=st.sampled_from(METHODS),
+       boundary=st.sampled_from(BOUNDARIES))
+def test_linear_for_float(a, seed, scale, method, boundary):
+    rng = np.random.default_rng(seed)
+    b = rng.standard_normal(a.shape)
+    alpha, beta = rng.standard_normal(2)
+    lhs = resize(alpha * a + beta * b, scale, method=method, boundary=boundary)
+    rhs = alpha * resize(a, scale, method=method, boundary=boundary) + beta * resize(b, scale, method=method,
+                                                                                      boundary=boundary)
+    np.testing.assert_allclose(lhs, rhs, atol=1e-11 * (1 + np.abs(lhs).max()))
+
+
+@given(img=images(dtypes=(np.float64, np.float32)), scale=st.tuples(scales, scales),
+       method=st.sampled_from(METHODS), boundary=st.sampled_from(BOUNDARIES))
+def test_transpose_commutes(img, scale, method, boundary):
+    t = np.swapaxes(img, 0, 1)
+    out_t = resize(t, (scale[1], scale[0]), method=method, boundary=boundary)
+    out = resize(img, scale, method=method, boundary=boundary)
+    tol = 1e-12 if img.dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(np.swapaxes(out_t, 0, 1), out, atol=tol * 4)
+
+
+# --- input handling ---------------------------------------------------------------------------
+
+@pytest.mark.nojit_subset
+def test_layouts_readonly_bigendian_not_mutated():
+    rng = np.random.default_rng(6)
+    base = rng.random((10, 14, 3))
+    expected = resize(base, 1.5)
+    big = base.astype(">f8")
+    ro = base.copy()
+    ro.setflags(write=False)
+    strided = np.asfortranarray(base)
+    view = np.zeros((20, 28, 3))
+    view[::2, ::2] = base
+    for variant in (big, ro, strided, view[::2, ::2]):
+        before = variant.copy()
+        out = resize(variant, 1.5)
+        np.testing.assert_array_equal(out, expected)
+        np.testing.assert_array_equal(variant, before)
+        assert out.dtype == np.float64 and out.dtype.isnative
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1, -3])
+def test_channel_axis_positions(axis):
+    rng = np.random.default_rng(7)
+    img = rng.random((9, 11, 3))
+    expected = resize(img, 2)
+    moved = np.moveaxis(img, -1, axis)
+    out = resize(moved, 2, channel_axis=axis)
+    np.testing.assert_array_equal(np.moveaxis(out, axis, -1), expected)
+
+
+def test_float16_computed_as_float32():
+    img = np.linspace(0, 1, 48, dtype=np.float16).reshape(6, 8)
+    out = resize(img, 2)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, resize(img.astype(np.float32), 2))
+
+
+def test_nan_inf_propagate():
+    img = np.zeros((10, 10))
+    img[5, 5] = np.nan
+    img[0, 0] = np.inf
+    out = resize(img, 2)
+    assert np.isnan(out[10, 10]) and np.isnan(out).sum() < out.size
+    assert np.isfinite(out[-1, -1])
+
+
+def test_matlab_ceil_output_size_and_scale_pair():
+    img = np.zeros((7, 9))
+    assert resize(img, 0.5).shape == (4, 5)
+    assert resize(img, (2, 0.5)).shape == (14, 5)
+    assert resize(img, output_shape=(3, 30)).shape == (3, 30)
+
+
+def test_exported_at_top_level():
+    assert classicsr.resize is resize
+    import classicsr.resize as module  # noqa: F401
+    assert callable(classicsr.resize)
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs,exc,words", [
+    (dict(image=np.zeros(5), scale=2), ValueError, ["image", "1-D"]),
+    (dict(image=np.zeros((2, 2, 2, 2)), scale=2), ValueError, ["image", "4-D"]),
+    (dict(image=np.zeros((0, 4)), scale=2), ValueError, ["empty"]),
+    (dict(image=np.zeros((4, 4)), scale=0), ValueError, ["scale", "> 0"]),
+    (dict(image=np.zeros((4, 4)), scale=-1), ValueError, ["scale"]),
+    (dict(image=np.zeros((4, 4)), scale=float("nan")), ValueError, ["scale", "nan"]),
+    (dict(image=np.zeros((4, 4)), scale=float("inf")), ValueError, ["scale", "inf"]),
+    (dict(image=np.zeros((4, 4)), scale="2"), TypeError, ["scale"]),
+    (dict(image=np.zeros((4, 4)), scale=True), TypeError, ["scale"]),
+    (dict(image=np.zeros((4, 4)), scale=(1, 2, 3)), ValueError, ["scale", "pair"]),
+    (dict(image=np.zeros((4, 4))), ValueError, ["exactly one", "neither"]),
+    (dict(image=np.zeros((4, 4)), scale=2, output_shape=(8, 8)), ValueError, ["exactly one", "both"]),
+    (dict(image=np.zeros((4, 4)), output_shape=(0, 8)), ValueError, ["output_shape"]),
+    (dict(image=np.zeros((4, 4)), output_shape=(2.5, 8)), TypeError, ["output_shape"]),
+    (dict(image=np.zeros((4, 4)), scale=2, method="cubic"), ValueError, ["method", "bicubic", "lanczos3"]),
+    (dict(image=np.zeros((4, 4)), scale=2, method=3), TypeError, ["method"]),
+    (dict(image=np.zeros((4, 4)), scale=2, boundary="mirror"), ValueError, ["boundary", "symmetric"]),
+    (dict(image=np.zeros((4, 4), dtype=np.int32), scale=2), TypeError, ["int32", "uint8", "float32"]),
+    (dict(image=np.zeros((4, 4), dtype=bool), scale=2), TypeError, ["bool"]),
+    (dict(image=np.zeros((4, 4), dtype=complex), scale=2), TypeError, ["complex"]),
+    (dict(image=np.array([["a"]], dtype=object), scale=2), TypeError, ["object"]),
+    (dict(image="img.png", scale=2), TypeError, ["image"]),
+    (dict(image=np.zeros((4, 4, 3)), scale=2, channel_axis=None), ValueError, ["channel_axis"]),
+    (dict(image=np.zeros((4, 4, 3)), scale=2, channel_axis=3), ValueError, ["channel_axis"]),
+    (dict(image=np.zeros((4, 4)), scale=2, antialias="yes"), TypeError, ["antialias"]),
+    (dict(image=np.zeros((4, 4)), scale=2, cubic_a=float("nan")), ValueError, ["cubic_a"]),
+    (dict(image=np.zeros((4, 4)), scale=1e9), ValueError, ["GiB", "CLASSICSR_MAX_OUTPUT_BYTES"]),
+])
+def test_errors(kwargs, exc, words):
+    with pytest.raises(exc) as info:
+        resize(**kwargs)
+    msg = str(info.value)
+    for word in words:
+        assert word in msg, (word, msg)
