@@ -525,7 +525,7 @@ class Blur(LinearOperator):
     method : {"auto", "spatial", "fft"}, keyword-only
         ``"spatial"``: direct summation (two 1-D passes when the PSF is separable, i.e. of
         numerical rank one, such as a Gaussian); ``"fft"``: pad by the boundary rule, circular
-        convolution by real FFTs of size ``(H + kh - 1, W + kw - 1)``, crop.  ``"auto"`` picks
+        convolution by real FFTs (:mod:`classicsr.fft`) of size ``(H + kh - 1, W + kw - 1)``, crop.  ``"auto"`` picks
         spatial for separable PSFs and for PSFs of at most 225 taps, FFT otherwise.
 
     Notes
@@ -571,9 +571,9 @@ class Blur(LinearOperator):
 
     def _get_otf(self, dt):
         if dt not in self._otf:
-            from scipy import fft as sfft
+            from . import fft as _fft
 
-            self._otf[dt] = sfft.rfft2(self.psf.astype(dt), s=self._fft_shape)
+            self._otf[dt] = _fft.rfft2(self.psf.astype(dt), s=self._fft_shape)
         return self._otf[dt]
 
     def _forward(self, x):
@@ -584,7 +584,7 @@ class Blur(LinearOperator):
             psf = self._psf32 if x.dtype == np.float32 else self.psf
             _kb.conv2d_gather(x, psf, self._rmap, self._cmap, out)
             return out
-        from scipy import fft as sfft
+        from . import fft as _fft
 
         kh, kw = self.psf.shape
         H, W = self.in_shape
@@ -592,7 +592,7 @@ class Blur(LinearOperator):
         xp = x[np.clip(pr, 0, None)[:, None], np.clip(pc, 0, None)[None, :]]
         if self._mode == _kw.ZERO:
             xp = xp * ((pr >= 0)[:, None] & (pc >= 0)[None, :])
-        z = sfft.irfft2(sfft.rfft2(xp) * self._get_otf(x.dtype), s=self._fft_shape)
+        z = _fft.irfft2(_fft.rfft2(xp) * self._get_otf(x.dtype), self._fft_shape)
         return np.ascontiguousarray(z[kh - 1: kh - 1 + H, kw - 1: kw - 1 + W], dtype=x.dtype)
 
     def _adjoint(self, y):
@@ -603,13 +603,13 @@ class Blur(LinearOperator):
             psf = self._psf32 if y.dtype == np.float32 else self.psf
             _kb.conv2d_scatter(y, psf, self._rmap, self._cmap, out)
             return out
-        from scipy import fft as sfft
+        from . import fft as _fft
 
         kh, kw = self.psf.shape
         H, W = self.in_shape
         zp = np.zeros(self._fft_shape, y.dtype)
         zp[kh - 1: kh - 1 + H, kw - 1: kw - 1 + W] = y
-        xp = sfft.irfft2(sfft.rfft2(zp) * np.conj(self._get_otf(y.dtype)), s=self._fft_shape)
+        xp = _fft.irfft2(_fft.rfft2(zp) * np.conj(self._get_otf(y.dtype)), self._fft_shape)
         pr, pc = self._pad_r, self._pad_c
         keep_r, keep_c = pr >= 0, pc >= 0
         xp = xp[keep_r][:, keep_c]
