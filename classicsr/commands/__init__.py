@@ -1,0 +1,1 @@
+"""Subcommands of the ``classicsr`` command line, discovered by :mod:`classicsr.cli`."""

@@ -1,0 +1,203 @@
+"""Image files: reading with clear errors, and atomic, non-clobbering writes.
+
+``read_image`` returns uint8 or uint16 arrays, (H, W) for grayscale and (H, W, C) otherwise,
+with the EXIF orientation applied.  ``write_image`` writes through a temporary file in the
+target folder and renames it into place, so an interrupted run never leaves a truncated image,
+and refuses to replace an existing file unless ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["ImageReadError", "read_image", "write_image", "IMAGE_SUFFIXES"]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class ImageReadError(ValueError):
+    """An image file could not be read; the message names the file and the reason."""
+
+
+def _png_header(path: Path):
+    """(bit_depth, color_type) of a PNG file, or None if it is not a PNG."""
+    with open(path, "rb") as f:
+        head = f.read(33)
+    if len(head) < 29 or not head.startswith(_PNG_SIGNATURE) or head[12:16] != b"IHDR":
+        return None
+    return head[24], head[25]
+
+
+def read_image(path) -> np.ndarray:
+    """Read an image file into a numpy array.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        PNG, JPEG, TIFF or BMP file.
+
+    Returns
+    -------
+    image : (M, N) or (M, N, C) ndarray of uint8 or uint16
+        16-bit PNG and TIFF files stay 16-bit.  EXIF orientation is applied.
+
+    Raises
+    ------
+    ImageReadError
+        (a ``ValueError``) naming the file when it is missing, unreadable, truncated, not an
+        image, or larger than Pillow's decompression-bomb limit.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImageReadError(f"cannot read {path}: no such file")
+    if path.is_dir():
+        raise ImageReadError(f"cannot read {path}: it is a directory")
+    if not os.access(path, os.R_OK):
+        raise ImageReadError(f"cannot read {path}: permission denied")
+    if path.stat().st_size == 0:
+        raise ImageReadError(f"cannot read {path}: the file is empty (0 bytes)")
+    try:
+        if path.suffix.lower() in (".tif", ".tiff"):
+            import tifffile
+
+            image = tifffile.imread(path)
+        else:
+            header = _png_header(path)
+            if header is not None and header[0] == 16 and header[1] in (2, 6):
+                image = _read_png16_color(path)
+            else:
+                import imageio.v3 as iio
+
+                image = iio.imread(path, plugin="pillow", rotate=True)
+    except ImageReadError:
+        raise
+    except Exception as exc:  # imageio/Pillow/tifffile raise many types; report them uniformly
+        raise ImageReadError(f"cannot read {path}: {type(exc).__name__}: {exc}") from exc
+    image = np.asarray(image)
+    if image.dtype == bool:
+        image = image.astype(np.uint8) * 255
+    if image.dtype not in (np.uint8, np.uint16):
+        raise ImageReadError(f"cannot read {path}: unsupported pixel type {image.dtype} "
+                             f"(classicsr reads 8- and 16-bit images)")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim not in (2, 3):
+        raise ImageReadError(f"cannot read {path}: expected a single 2-D image, got shape {image.shape}")
+    return image
+
+
+def _read_png16_color(path: Path) -> np.ndarray:
+    # Pillow truncates 16-bit colour PNGs to 8 bits; OpenCV reads them exactly.
+    try:
+        import cv2
+    except ImportError:
+        raise ImageReadError(
+            f"cannot read {path}: 16-bit colour PNG needs OpenCV (pip install 'classicsr[opencv]'); "
+            f"16-bit TIFF works without it") from None
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ImageReadError(f"cannot read {path}: OpenCV could not decode it (truncated or corrupt?)")
+    if image.ndim == 3:
+        image = image[:, :, 2::-1] if image.shape[2] == 3 else image[:, :, [2, 1, 0, 3]]
+    return np.ascontiguousarray(image)
+
+
+def _png16_bytes(image: np.ndarray) -> bytes:
+    """Encode a uint16 (H, W) or (H, W, C<=4) array as a 16-bit PNG (filter 0, zlib level 6)."""
+    h, w = image.shape[:2]
+    c = 1 if image.ndim == 2 else image.shape[2]
+    color_type = {1: 0, 2: 4, 3: 2, 4: 6}[c]
+    rows = np.ascontiguousarray(image, dtype=">u2").reshape(h, w * c).view(np.uint8).reshape(h, -1)
+    raw = np.concatenate([np.zeros((h, 1), np.uint8), rows], axis=1).tobytes()
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0)
+    return _PNG_SIGNATURE + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+
+
+def write_image(path, image, *, overwrite: bool = False) -> Path:
+    """Write ``image`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file; the format follows the suffix (.png, .jpg/.jpeg, .tif/.tiff, .bmp).
+    image : (M, N) or (M, N, C) ndarray of uint8 or uint16
+        uint16 is kept 16-bit in PNG and TIFF (JPEG and BMP need uint8).
+    overwrite : bool
+        Replace an existing file.  Without it an existing ``path`` raises ``FileExistsError``.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Notes
+    -----
+    The data go to a temporary file in the same folder, which is flushed, fsynced and then
+    renamed onto ``path`` (``os.replace``, or ``os.link`` when not overwriting, which fails
+    rather than replacing a file that appeared meanwhile).  Interrupting the call leaves
+    either no file or the complete one.
+    """
+    path = Path(path)
+    image = np.asarray(image)
+    if image.dtype not in (np.uint8, np.uint16):
+        raise TypeError(f"image must be uint8 or uint16 to be written to {path}, got {image.dtype} "
+                        f"(convert floats with skimage.util.img_as_ubyte or np.clip + round)")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 2, 3, 4)):
+        raise ValueError(f"image must be (H, W) or (H, W, C) with C in 1..4, got shape {image.shape}")
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise ValueError(f"cannot write {path}: unknown image suffix {path.suffix!r}; use one of {IMAGE_SUFFIXES}")
+    if image.dtype == np.uint16 and suffix not in (".png", ".tif", ".tiff"):
+        raise ValueError(f"cannot write 16-bit data to {path}: {suffix} holds 8 bits; use .png or .tif")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: folder {folder} does not exist")
+
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if suffix in (".tif", ".tiff"):
+                import io as _io
+
+                import tifffile
+
+                buffer = _io.BytesIO()
+                tifffile.imwrite(buffer, image)
+                f.write(buffer.getvalue())
+            elif suffix == ".png" and image.dtype == np.uint16:
+                f.write(_png16_bytes(image))
+            else:
+                import imageio.v3 as iio
+
+                data = image[:, :, 0] if image.ndim == 3 and image.shape[2] == 1 else image
+                f.write(iio.imwrite("<bytes>", data, extension=suffix, plugin="pillow"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
+            finally:
+                tmp.unlink(missing_ok=True)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
