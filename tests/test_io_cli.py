@@ -175,9 +175,11 @@ def test_demo_writes_results_and_refuses_overwrite(tmp_path, capsys):
     hr = data.astronaut()[:512 - 512 % 4, :512 - 512 % 4]
     sr = resize(resize(hr, 0.25, boundary="replicate"), 4)
 
-    def y(img):
-        img = img.astype(np.float64) / 255
-        return np.round(16 + 65.481 * img[..., 0] + 128.553 * img[..., 1] + 24.966 * img[..., 2])[4:-4, 4:-4]
+    def y(img):  # MATLAB rgb2ycbcr's uint8 path: T = (1/255) * origT; imlincomb(T, rgb, 16), rounded
+        img = img.astype(np.float64)
+        k = 1 / 255
+        v = img[..., 0] * (k * 65.481) + img[..., 1] * (k * 128.553) + img[..., 2] * (k * 24.966) + 16
+        return np.floor(v + 0.5)[4:-4, 4:-4]
 
     expected = 10 * np.log10(255 ** 2 / np.mean((y(hr) - y(sr)) ** 2))
     assert abs(rows["astronaut", "bicubic"]["psnr"] - expected) < 1e-9
