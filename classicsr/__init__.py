@@ -15,6 +15,9 @@ import importlib
 __version__ = "0.1.0"
 
 from ._config import get_num_threads, set_num_threads  # noqa: E402
+# Bind the function eagerly: ``classicsr.resize`` is the function, and importing the module
+# ``classicsr.resize`` first (e.g. ``from classicsr.resize import KERNELS``) must not rebind it.
+from .resize import resize  # noqa: E402
 
 _config_mod = importlib.import_module("._config", __name__)
 _config_mod._apply_env_threads()
@@ -36,7 +39,6 @@ _SUBMODULES = {
 
 # Public functions re-exported from submodules, resolved lazily.
 _LAZY_FUNCTIONS = {
-    "resize": "resize",
     "evaluate": "evaluate",
 }
 

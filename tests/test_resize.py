@@ -264,3 +264,14 @@ def test_errors(kwargs, exc, words):
     msg = str(info.value)
     for word in words:
         assert word in msg, (word, msg)
+
+
+def test_function_not_shadowed_by_module_import():
+    import subprocess
+    import sys
+
+    code = ("from classicsr.resize import KERNELS\nimport classicsr, classicsr.resize\n"
+            "import numpy as np\nassert callable(classicsr.resize)\n"
+            "assert classicsr.resize(np.ones((2, 2)), 2).shape == (4, 4)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
