@@ -106,8 +106,8 @@ def resolve_methods(methods) -> list[Method]:
 
     Accepts a :class:`Method`, a built-in name (:data:`BUILTIN_METHODS`: ``classicsr.resize``
     upscaling with that kernel), a ``"module:function"`` string naming an importable callable,
-    a callable (named by its ``__name__``), a ``(name, callable)`` pair, a dict
-    ``{name: callable}``, or a list of any of these.
+    a callable (named by its ``__name__``), a ``(name, callable or string)`` pair, a dict
+    ``{name: callable or string}``, or a list of any of these.
     """
     if isinstance(methods, (str, Method)) or callable(methods):
         items = [methods]
@@ -135,7 +135,8 @@ def resolve_methods(methods) -> list[Method]:
                 raise ValueError(f"unknown method {item!r}: use one of {list(BUILTIN_METHODS)}, "
                                  f"'module:function', or pass a callable")
         elif isinstance(item, tuple) and len(item) == 2:
-            out.append(Method(item[0], item[1]))
+            fn = resolve_methods(item[1])[0].fn if isinstance(item[1], str) else item[1]
+            out.append(Method(item[0], fn))
         elif callable(item):
             name = getattr(item, "__name__", None) or type(item).__name__
             out.append(Method(f"method{i + 1}" if name == "<lambda>" else name, item))
