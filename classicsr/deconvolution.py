@@ -104,7 +104,8 @@ def estimate_noise_sigma(image, *, channel_axis=-1):
     Donoho's robust wavelet estimator: the finest diagonal Haar detail coefficients
     :math:`d = (a - b - c + e) / 2` over non-overlapping 2 x 2 blocks are, for white noise,
     :math:`N(0, \\sigma^2)`, and image structure (especially of a blurred image) hardly
-    reaches them, so :math:`\\hat\\sigma = \\mathrm{median}(|d|) / 0.6745`.
+    reaches them, so :math:`\\hat\\sigma = \\mathrm{median}(|d|) / 0.6745`.  When that median
+    is exactly 0 (a quantised, nearly noise-free image) the RMS of :math:`d` is used instead.
 
     References
     ----------
@@ -127,7 +128,12 @@ def estimate_noise_sigma(image, *, channel_axis=-1):
     m, n = work.shape[0] // 2 * 2, work.shape[1] // 2 * 2
     w = work[:m, :n].astype(np.float64)
     d = (w[0::2, 0::2] - w[0::2, 1::2] - w[1::2, 0::2] + w[1::2, 1::2]) / 2.0
-    sig = np.median(np.abs(d.reshape(-1, d.shape[-1])), axis=0) / 0.6744897501960817
+    d = d.reshape(-1, d.shape[-1])
+    sig = np.median(np.abs(d), axis=0) / 0.6744897501960817
+    # Quantised, nearly noise-free images (8-bit photos) can have a zero median detail; fall
+    # back to the RMS of the details, which then measures the quantisation noise.
+    rms = np.sqrt(np.mean(d * d, axis=0))
+    sig = np.where(sig > 0, sig, rms)
     return float(sig[0]) if axis is None else sig
 
 

@@ -363,3 +363,43 @@ def test_experiment_sigma2_noise001(experiment):
     # the automatic choices land within 0.5 dB of the best grid value
     assert psnr(D.wiener(y, h), x) >= best_w - 0.5
     assert psnr(D.tikhonov(y, h), x) >= best_t - 0.5
+
+
+# ---------------------------------------------------------------------------------------
+# the `classicsr deblur` command
+# ---------------------------------------------------------------------------------------
+def test_cli_deblur(tmp_path, capsys):
+    from classicsr.cli import main
+    from classicsr.io import read_image, write_image
+
+    x = data.camera()[::2, ::2]
+    h = P.gaussian(2.0)
+    blurred = np.clip(np.round(ndimage.convolve(x / 255.0, h, mode="reflect") * 255), 0, 255).astype(np.uint8)
+    src = tmp_path / "blurred.png"
+    write_image(src, blurred)
+    dst = tmp_path / "sharp.png"
+    assert main(["deblur", str(src), str(dst), "--psf", "gaussian:2", "--method", "wiener", "-q"]) == 0
+    out = read_image(dst)
+    assert out.dtype == np.uint8 and out.shape == x.shape
+    truth = x / 255.0
+    assert psnr(out / 255.0, truth) > psnr(blurred / 255.0, truth) + 1.0
+    # refuses to overwrite; --overwrite replaces
+    assert main(["deblur", str(src), str(dst), "--psf", "gaussian:2", "-q"]) == 1
+    for method in ("tikhonov", "richardson_lucy", "inverse"):
+        assert main(["deblur", str(src), str(dst), "--psf", "gaussian:2", "--method", method,
+                     "--threshold", "0.05", "--overwrite", "-q"]) == 0
+    np.save(tmp_path / "k.npy", h)
+    rgb = np.dstack([blurred] * 3 + [np.full_like(blurred, 200)])  # RGBA: alpha passes through
+    write_image(tmp_path / "rgba.png", rgb)
+    assert main(["deblur", str(tmp_path / "rgba.png"), str(tmp_path / "o.png"), "--psf", str(tmp_path / "k.npy"),
+                 "--nsr", "0.01", "-q"]) == 0
+    o = read_image(tmp_path / "o.png")
+    assert o.shape == rgb.shape and (o[..., 3] == 200).all()
+    # usage errors: exit 2 with a message naming the problem
+    capsys.readouterr()
+    assert main(["deblur", str(src), str(dst), "--psf", "blob:3"]) == 2
+    assert "--psf" in capsys.readouterr().err
+    assert main(["deblur", str(src), str(dst), "--psf", "gaussian:2", "--nsr", "-1"]) == 2
+    assert "--nsr must be a finite number >= 0" in capsys.readouterr().err
+    assert main(["deblur", str(src), str(dst), "--psf", "gaussian:-2"]) == 2
+    assert main(["deblur", str(tmp_path / "missing.png"), str(tmp_path / "x.png"), "--psf", "box:3", "-q"]) == 1
