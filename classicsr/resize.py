@@ -286,8 +286,6 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     >>> resize(rgb, 0.5).shape, resize(rgb, 0.5).dtype
     ((5, 6, 3), dtype('uint8'))
     """
-    from ._kernels import resample as K
-
     array = V.as_image(image, "image", ndims=(2, 3))
     axis = V.check_channel_axis(channel_axis, array.ndim)
     method = V.check_choice("method", method, METHODS)
@@ -311,27 +309,10 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     nch = src.shape[2] if src.ndim == 3 else 1
     V.check_output_size(out_shape + ((nch,) if src.ndim == 3 else ()), in_dtype)
 
-    if in_dtype.kind == "u":
-        maxval = float(np.iinfo(in_dtype).max)
-        wdtype = np.dtype(np.float64)
-        mid_dtype = in_dtype if round_each_pass else wdtype
-    else:
-        maxval = 0.0
-        wdtype = in_dtype
-        mid_dtype = in_dtype
-
     data = V.native_contiguous(src, in_dtype).reshape(in_shape[0], in_shape[1], nch)
-
-    # MATLAB order: the axis with the smaller scale first, rows first on a tie.
-    order = (0, 1) if scales[0] <= scales[1] else (1, 0)
-    tables = {}
-    for ax in order:
-        tables[ax] = _tables(in_shape[ax], out_shape[ax], scales[ax], method, antialias,
-                             boundary, cubic_a, wdtype)
-    passes = [ax for ax in order if tables[ax] is not None]
-
-    cur = K.run_passes(data, [(ax,) + tables[ax] for ax in passes], out_shape, in_dtype,
-                       mid_dtype, maxval)
+    order, tables = _plan(in_shape, scales, out_shape, method, antialias, boundary, cubic_a, in_dtype)
+    cur = _execute(data, [(ax,) + tables[ax] for ax in order if tables[ax] is not None], out_shape,
+                   in_dtype, round_each_pass)
     if cur is data and np.shares_memory(data, array):
         cur = data.copy()
 
@@ -342,3 +323,46 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
         if axis is not None and axis != 2:
             result = np.ascontiguousarray(np.moveaxis(result, -1, axis))
     return result
+
+
+def _weight_dtype(dtype) -> np.dtype:
+    """Accumulation dtype: float64 for integer images (as MATLAB), else the float dtype."""
+    dtype = np.dtype(dtype)
+    return np.dtype(np.float64) if dtype.kind == "u" else dtype
+
+
+def _plan(in_shape, scales, out_shape, method, antialias, boundary, cubic_a, dtype):
+    """Pass order and per-axis tables (``None`` for an identity axis), MATLAB's rules.
+
+    Returns ``(order, tables)`` with ``tables[axis] = (idx, w)`` over the whole input axis.
+    Private, shared with :mod:`classicsr.dask`, which restricts the tables to blocks.
+    """
+    # MATLAB order: the axis with the smaller scale first, rows first on a tie.
+    order = (0, 1) if scales[0] <= scales[1] else (1, 0)
+    wdtype = _weight_dtype(dtype)
+    tables = {ax: _tables(in_shape[ax], out_shape[ax], scales[ax], method, antialias, boundary,
+                          cubic_a, wdtype) for ax in order}
+    return order, tables
+
+
+def _execute(data, passes, out_shape, dtype, round_each_pass):
+    """Run ``passes`` (a list of ``(axis, idx, w)``, in order) on ``data`` (H, W, C), C-contiguous.
+
+    ``out_shape`` is the (rows, cols) of the result; ``idx`` index ``data`` (so a caller may
+    pass tables restricted to a slab of the input, re-based to the slab's origin).  Integer
+    dtypes are rounded and saturated after each pass when ``round_each_pass`` (else once).
+    Returns ``data`` itself when ``passes`` is empty.
+    """
+    from ._kernels import resample as K
+
+    dtype = np.dtype(dtype)
+    wdtype = _weight_dtype(dtype)
+    if dtype.kind == "u":
+        maxval = float(np.iinfo(dtype).max)
+        mid_dtype = dtype if round_each_pass else wdtype
+    else:
+        maxval = 0.0
+        mid_dtype = dtype
+    passes = [(ax, np.ascontiguousarray(idx, dtype=np.intp), np.ascontiguousarray(w, dtype=wdtype))
+              for ax, idx, w in passes]
+    return K.run_passes(data, passes, tuple(out_shape), dtype, mid_dtype, maxval)
