@@ -66,8 +66,12 @@ def _check_finite(name: str, array: np.ndarray) -> None:
 
 
 def _prepare(reference, test, data_range, crop_border, y_channel, channel_axis,
-             *, need_range: bool = True):
-    """Validate a pair; return (list of (ref_plane, test_plane) float64 2-D arrays, data_range)."""
+             *, need_range: bool = True, split: bool = True):
+    """Validate a pair; return (list of (ref_plane, test_plane) float64 2-D arrays, data_range).
+
+    With ``split=False`` the list holds one pair of whole C-contiguous arrays (channels last)
+    in their own dtype, for pooled statistics (MSE / PSNR).
+    """
     from .color import rgb_to_y
 
     ref = V.as_image(reference, "reference")
@@ -130,6 +134,8 @@ def _prepare(reference, test, data_range, crop_border, y_channel, channel_axis,
     if crop:
         ref = ref[crop:h - crop, crop:w - crop]
         tst = tst[crop:h - crop, crop:w - crop]
+    if not split:
+        return [(V.native_contiguous(ref), V.native_contiguous(tst))], rng
     if ref.ndim == 2:
         pairs = [(ref, tst)]
     else:
@@ -137,6 +143,14 @@ def _prepare(reference, test, data_range, crop_border, y_channel, channel_axis,
     pairs = [(np.ascontiguousarray(a, dtype=np.float64), np.ascontiguousarray(b, dtype=np.float64))
              for a, b in pairs]
     return pairs, rng
+
+
+def _mean_squared(a: np.ndarray, b: np.ndarray) -> float:
+    from ._kernels.metrics import sum_squared_difference
+
+    if a.dtype.kind == "f" and a.dtype != np.float64 and a.dtype != np.float32:
+        a, b = a.astype(np.float32), b.astype(np.float32)  # float16: no Numba type
+    return float(sum_squared_difference(a.reshape(-1), b.reshape(-1))) / a.size
 
 
 @_doc
@@ -161,14 +175,9 @@ def mse(reference, test, *, crop_border: int = 0, y_channel: bool = False, chann
     >>> mse(np.zeros((4, 4), np.uint8), np.full((4, 4), 2, np.uint8))
     4.0
     """
-    pairs, _ = _prepare(reference, test, None, crop_border, y_channel, channel_axis, need_range=False)
-    total = 0.0
-    count = 0
-    for a, b in pairs:
-        d = a - b
-        total += float(np.dot(d.ravel(), d.ravel()))
-        count += d.size
-    return total / count
+    pairs, _ = _prepare(reference, test, None, crop_border, y_channel, channel_axis, need_range=False,
+                        split=False)
+    return _mean_squared(*pairs[0])
 
 
 @_doc
@@ -208,14 +217,8 @@ def psnr(reference, test, *, data_range=None, crop_border: int = 0, y_channel: b
     >>> psnr(a, a)
     inf
     """
-    pairs, rng = _prepare(reference, test, data_range, crop_border, y_channel, channel_axis)
-    total = 0.0
-    count = 0
-    for a, b in pairs:
-        d = a - b
-        total += float(np.dot(d.ravel(), d.ravel()))
-        count += d.size
-    err = total / count
+    pairs, rng = _prepare(reference, test, data_range, crop_border, y_channel, channel_axis, split=False)
+    err = _mean_squared(*pairs[0])
     if err == 0.0:
         return math.inf
     return 10.0 * math.log10(rng * rng / err)

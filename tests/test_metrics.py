@@ -293,3 +293,8 @@ def test_non_contiguous_and_big_endian():
     a64, b64 = (a / 255).astype(">f8"), (b / 255).astype(">f8")
     assert a64.dtype.byteorder == ">"
     assert ssim(a64, b64, data_range=1.0) == pytest.approx(ssim(a / 255, b / 255, data_range=1.0), abs=1e-15)
+    assert psnr(a64, b64, data_range=1.0) == pytest.approx(psnr(a / 255, b / 255, data_range=1.0), abs=1e-12)
+    assert psnr(af[2:-3, 1:], b[2:-3, 1:]) == pytest.approx(psnr(a[2:-3, 1:], b[2:-3, 1:]), abs=1e-12)
+    f16a, f16b = (a / 255).astype(np.float16), (b / 255).astype(np.float16)
+    d = f16a.astype(np.float64) - f16b.astype(np.float64)
+    assert mse(f16a, f16b) == pytest.approx(np.mean(d * d), rel=1e-12)

@@ -87,3 +87,31 @@ def ssim_maps(x, y, w, c1, c2, out_ssim, out_cs, want_cs, nchunks):  # pragma: n
                     orow[j] = ((2.0 * mxy + c1) * cs_num) / ((mxx + myy + c1) * cs_den)
                     if want_cs:
                         out_cs[i, j] = cs_num / cs_den
+
+
+@jit
+def sum_squared_difference(a, b):  # pragma: no cover - compiled
+    """sum((a - b)**2) in float64 over two 1-D arrays of equal length (any real dtypes).
+
+    Four interleaved accumulators (fixed order, so the result is deterministic); for integer
+    inputs every partial sum is an exact integer in float64 below 2**53.
+    """
+    n = a.shape[0]
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    m = n - n % 4
+    for i in range(0, m, 4):
+        d0 = np.float64(a[i]) - np.float64(b[i])
+        d1 = np.float64(a[i + 1]) - np.float64(b[i + 1])
+        d2 = np.float64(a[i + 2]) - np.float64(b[i + 2])
+        d3 = np.float64(a[i + 3]) - np.float64(b[i + 3])
+        s0 += d0 * d0
+        s1 += d1 * d1
+        s2 += d2 * d2
+        s3 += d3 * d3
+    for i in range(m, n):
+        d = np.float64(a[i]) - np.float64(b[i])
+        s0 += d * d
+    return (s0 + s1) + (s2 + s3)
