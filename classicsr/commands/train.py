@@ -1,0 +1,117 @@
+"""``classicsr train``: learn SR models offline from a folder of HR images.
+
+Trainers are registered in :data:`TRAINERS` (method name -> function ``(args) -> int``); the
+example-based methods (Zeyde, ANR, A+) are here.  Methods listed in :data:`PLANNED` are
+recognised and refused with a clear message until their trainer is registered.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, add_common_options, error, info
+
+NAME = "train"
+HELP = "Train SR models offline on an image folder (example-based: aplus, anr, zeyde)."
+EXAMPLES = """examples:
+  classicsr train --method aplus --data ../shared/data/T91 --scale 2 --output models/
+  classicsr train --method aplus --data ../shared/data/T91 --scale 2 3 4 --output models/ --overwrite
+  classicsr train --method anr --data photos/ --scale 3 --atoms 512 --iterations 10 --output m/
+  (then: classicsr.example_based.ExampleBasedModel.load('models/x2.npz'))
+
+Methods: aplus (fits the dictionary, Zeyde's HR dictionary, ANR and A+ regressors; the file
+serves all three), anr and zeyde (dictionary only; no A+ regressors).  Pairs follow the
+evaluation protocol: modcrop, MATLAB bicubic 1/s with replicate boundary, uint8 rounding.
+Each scale is written to OUTPUT/x<s>.npz.  Runs are seeded (--seed) and reproducible.
+"""
+
+#: Example-based methods (one shared trainer).
+EXAMPLE_BASED = ("aplus", "anr", "zeyde")
+#: Methods known to the command but without a trainer yet (neural training lands elsewhere).
+PLANNED = ("espcn", "fsrcnn", "srcnn", "vdsr", "edsr")
+
+
+def _train_example_based(args) -> int:
+    from ..example_based import train
+    from ..example_based.train import TRAINABLE
+
+    data = Path(args.data)
+    if not data.exists():
+        error(NAME, f"--data {data} does not exist")
+        return EXIT_USAGE
+    out_dir = Path(args.output)
+    if out_dir.exists() and not out_dir.is_dir():
+        error(NAME, f"--output {out_dir} is a file; give a folder (models are written as x<s>.npz)")
+        return EXIT_USAGE
+    targets = [(s, out_dir / f"x{s}.npz") for s in args.scale]
+    clash = [str(p) for _, p in targets if p.exists()]
+    if clash and not args.overwrite:
+        error(NAME, f"{', '.join(clash)} exist(s); pass --overwrite to replace")
+        return EXIT_USAGE
+    out_dir.mkdir(parents=True, exist_ok=True)
+    methods = TRAINABLE if args.method == "aplus" else ("zeyde", "anr")
+    failures = 0
+    for s, path in targets:
+        t0 = time.perf_counter()
+        try:
+            model = train(data, s, methods=methods, n_atoms=args.atoms, sparsity=args.sparsity,
+                          ksvd_iterations=args.iterations, dictionary_samples=args.dictionary_samples,
+                          aplus_samples=args.aplus_samples, aplus_neighbors=args.neighbors,
+                          aplus_lambda=args.aplus_lambda, pyramid_levels=args.levels,
+                          pca_energy=args.pca_energy, seed=args.seed, progress=not args.quiet,
+                          log=lambda m: info(m, args.quiet))
+            model.save(path, overwrite=args.overwrite, aplus_dtype=args.aplus_dtype)
+        except (ValueError, TypeError, OSError) as exc:
+            failures += 1
+            error(NAME, f"x{s}: {exc}")
+            continue
+        size = path.stat().st_size
+        info(f"x{s}: wrote {path} ({size / 1024:.0f} KiB) in {time.perf_counter() - t0:.1f} s", args.quiet)
+    return EXIT_OK if failures == 0 else EXIT_FAILURE
+
+
+#: method name -> trainer(args) -> exit code.  Register new methods here.
+TRAINERS = {name: _train_example_based for name in EXAMPLE_BASED}
+
+
+def add_arguments(parser):
+    parser.add_argument("--method", required=True, metavar="METHOD",
+                        help=f"what to train: {', '.join(TRAINERS)}")
+    parser.add_argument("--data", required=True, metavar="DIR", help="folder of HR training images (e.g. T91)")
+    parser.add_argument("--scale", nargs="+", type=int, default=[2], metavar="S",
+                        help="integer scale factor(s), one model each (default: 2)")
+    parser.add_argument("--output", required=True, metavar="DIR", help="output folder (x<s>.npz per scale)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    eb = parser.add_argument_group("example-based options (aplus, anr, zeyde)")
+    eb.add_argument("--atoms", type=int, default=1024, help="dictionary atoms (default 1024)")
+    eb.add_argument("--sparsity", type=int, default=3, help="OMP sparsity (default 3)")
+    eb.add_argument("--iterations", type=int, default=20, help="K-SVD iterations (default 20)")
+    eb.add_argument("--dictionary-samples", type=int, default=100_000, metavar="N",
+                    help="patches for PCA and K-SVD (default 100000)")
+    eb.add_argument("--aplus-samples", type=int, default=1_000_000, metavar="N",
+                    help="patches in the A+ neighbourhood pool (default 1000000)")
+    eb.add_argument("--neighbors", type=int, default=2048, help="A+ neighbourhood size (default 2048)")
+    eb.add_argument("--aplus-lambda", type=float, default=0.1, help="A+ ridge parameter (default 0.1)")
+    eb.add_argument("--levels", type=int, default=12, help="scale-augmentation pyramid levels, factor 0.98 (default 12)")
+    eb.add_argument("--pca-energy", type=float, default=0.999, help="PCA energy kept (default 0.999)")
+    eb.add_argument("--aplus-dtype", default="float16", choices=("float16", "float32", "int8"),
+                    help="storage of the A+ regressors (default float16)")
+    add_common_options(parser, overwrite=True)
+
+
+def run(args) -> int:
+    method = str(args.method).strip().lower()
+    if method in PLANNED:
+        error(NAME, f"--method {method}: training for this method is not available yet; "
+                    f"available: {', '.join(TRAINERS)}")
+        return EXIT_USAGE
+    if method not in TRAINERS:
+        error(NAME, f"--method {args.method!r} is unknown; available: {', '.join(TRAINERS)}")
+        return EXIT_USAGE
+    bad = [s for s in args.scale if s < 2 or s > 16]
+    if bad:
+        error(NAME, f"--scale must be integers in 2..16, got {bad}")
+        return EXIT_USAGE
+    args.method = method
+    return TRAINERS[method](args)
