@@ -332,7 +332,7 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
 
     config = {"model": name, "scale": s, "seed": seed, "batch_size": batch_size, "patch_size": patch_size,
               "loss": loss if isinstance(loss, str) else "custom", "model_kwargs": dict(model_kwargs or {})}
-    step, history, best, best_state = 0, [], None, None
+    step, history, best, best_state, elapsed_before = 0, [], None, None, 0.0
     ckpt_path = Path(checkpoint) if checkpoint is not None else None
     if ckpt_path is not None and resume and ckpt_path.is_file():
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
@@ -343,6 +343,7 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
         opt.load_state_dict(ckpt["optimizer"])
         step, history = int(ckpt["step"]), list(ckpt["history"])
         best, best_state = ckpt.get("best_val_psnr"), ckpt.get("best_model")
+        elapsed_before = float(ckpt.get("elapsed", history[-1]["seconds"] if history else 0.0))
         rng.bit_generator.state = ckpt["numpy_rng"]
         torch.set_rng_state(ckpt["torch_rng"])
 
@@ -355,13 +356,14 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
         ckpt_path.parent.mkdir(parents=True, exist_ok=True)
         _save(ckpt_path, {"config": config, "model": net.state_dict(), "optimizer": opt.state_dict(),
                           "step": step, "history": history, "best_val_psnr": best, "best_model": best_state,
-                          "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()})
+                          "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                          "elapsed": elapsed_before + time.perf_counter() - start})
 
+    start = time.perf_counter()
     bar = None
     if progress and sys.stderr.isatty():
         from tqdm import tqdm
         bar = tqdm(total=steps, initial=step, desc=f"train {name} x{s}", file=sys.stderr)
-    start = time.perf_counter()
     running, count = 0.0, 0
     net.train()
     while step < steps:

@@ -1,0 +1,139 @@
+"""``classicsr upscale``: super-resolve image files with a network, an OpenCV model or a kernel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._common import (EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, add_common_options, error,
+                      expand_inputs, info, progress)
+
+NAME = "upscale"
+HELP = "Super-resolve images with a neural model (shipped ESPCN/FSRCNN, your weights, OpenCV .pb) or a kernel."
+EXAMPLES = """examples:
+  classicsr upscale in.png out.png --model espcn --scale 3          (shipped weights, offline)
+  classicsr upscale in.png out.png --model fsrcnn --scale 2 --self-ensemble
+  classicsr upscale in.png out.png --model edsr --scale 4 --weights edsr_baseline_x4.pt --tile 128
+  classicsr upscale in.png out.png --model rrdbnet --scale 4 --weights RealESRGAN_x4plus.pth
+  classicsr upscale in.png out.png --model ../shared/data/opencv_models/LapSRN_x4.pb
+  classicsr upscale photos/ big/ --model bicubic --scale 2            (classicsr.resize kernels too)
+"""
+
+_NETS = ("espcn", "fsrcnn", "srcnn", "edsr", "rrdbnet")
+
+
+def add_arguments(parser):
+    from ..resize import METHODS
+
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="input file(s), folder(s) or glob(s), then the output file or folder")
+    parser.add_argument("--model", required=True,
+                        help=f"one of {', '.join(_NETS)} (torch), a resize kernel ({', '.join(METHODS)}), "
+                             f"or an OpenCV dnn_superres .pb file (ESPCN_x3.pb, LapSRN_x4.pb, ...)")
+    parser.add_argument("--scale", type=int, help="integer scale (read from the .pb name for OpenCV models)")
+    parser.add_argument("--weights", help="weights file (.pt/.pth state dict or .safetensors); default: the "
+                                          "shipped weights of espcn/fsrcnn")
+    parser.add_argument("--tile", type=int, help="process in tiles of this many LR pixels (saves memory)")
+    parser.add_argument("--overlap", type=int, default=16, help="LR pixels of context around tiles (default 16)")
+    parser.add_argument("--self-ensemble", action="store_true", help="average over the 8 flips/rotations (x8 slower)")
+    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    parser.add_argument("--color", choices=("opencv", "y"), default="opencv",
+                        help="OpenCV models: OpenCV's colour pipeline or the BT.601 luma (default opencv)")
+    add_common_options(parser)
+
+
+def _build(args):
+    """Return (callable image -> image, description); raises UsageError for bad options."""
+    from ..resize import METHODS
+
+    model = args.model
+    if model.lower().endswith(".pb"):
+        from ..opencv import OpenCVUpscaler
+
+        up = OpenCVUpscaler(model, scale=args.scale, color=args.color) if args.scale else \
+            OpenCVUpscaler(model, color=args.color)
+        if args.self_ensemble:
+            from ..degrade import self_ensemble
+
+            return (lambda image: self_ensemble(up, image)), repr(up)
+        return up, repr(up)
+    if args.scale is None:
+        raise UsageError("--scale is required (e.g. --scale 3)")
+    if args.scale < 1:
+        raise UsageError(f"--scale must be a positive integer, got {args.scale}")
+    key = model.lower()
+    if key in METHODS:
+        from ..resize import resize
+
+        if args.weights or args.tile:
+            raise UsageError(f"--weights and --tile do not apply to the resize kernel {model!r}")
+        if args.self_ensemble:
+            from ..degrade import self_ensemble
+
+            return (lambda image: self_ensemble(lambda x: resize(x, args.scale, method=key), image)), key
+        return (lambda image: resize(image, args.scale, method=key)), key
+    if key not in _NETS:
+        raise UsageError(f"--model must be one of {', '.join(_NETS + tuple(METHODS))} or a .pb file, got {model!r}")
+    try:
+        import classicsr.nn as nn
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None
+    if args.weights:
+        net = nn.load_weights(nn.build_model(key, args.scale), args.weights)
+    elif key in ("espcn", "fsrcnn"):
+        net = nn.pretrained(key, args.scale)
+    else:
+        raise UsageError(f"--model {key} has no shipped weights; pass --weights FILE")
+    up = nn.TorchUpscaler(net, args.scale, device=args.device, tile=args.tile, overlap=args.overlap,
+                          self_ensemble=args.self_ensemble)
+    return up, repr(up)
+
+
+def _targets(inputs, output: Path, many: bool):
+    if not many:
+        if output.is_dir():
+            return [(inputs[0], output / inputs[0].name)]
+        return [(inputs[0], output)]
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output} is a file, but several inputs need an output folder")
+    return [(p, output / p.name) for p in inputs]
+
+
+def run(args) -> int:
+    from ..io import read_image, write_image
+
+    if len(args.paths) < 2:
+        error(NAME, "give at least one input and an output (classicsr upscale IN OUT --model espcn --scale 3)")
+        return EXIT_USAGE
+    try:
+        if args.tile is not None and args.tile < 1:
+            raise UsageError(f"--tile must be a positive integer, got {args.tile}")
+        inputs = expand_inputs(args.paths[:-1])
+        output = Path(args.paths[-1])
+        many = len(inputs) > 1 or Path(args.paths[0]).is_dir()
+        jobs = _targets(inputs, output, many)
+        upscale, description = _build(args)
+    except UsageError as exc:
+        error(NAME, str(exc))
+        return EXIT_USAGE
+    except (ValueError, TypeError, ImportError, FileNotFoundError) as exc:
+        error(NAME, str(exc))
+        return EXIT_USAGE
+    if many:
+        output.mkdir(parents=True, exist_ok=True)
+    info(f"model: {description}", args.quiet)
+
+    failures = 0
+    for src, dst in progress(jobs, desc="upscale", quiet=args.quiet):
+        try:
+            if dst.exists() and not args.overwrite:
+                raise FileExistsError(f"{dst} exists; pass --overwrite to replace it")
+            image = read_image(src)
+            if image.ndim == 3 and image.shape[-1] == 4:
+                raise ValueError("images with an alpha channel are not supported; drop the alpha channel first")
+            out = upscale(image)
+            write_image(dst, out, overwrite=args.overwrite)
+            info(f"{src} {image.shape} -> {dst} {out.shape}", args.quiet)
+        except (ValueError, TypeError, OSError) as exc:
+            failures += 1
+            error(NAME, f"{src}: {exc}")
+    return EXIT_OK if failures == 0 else EXIT_FAILURE
