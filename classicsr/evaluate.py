@@ -188,7 +188,8 @@ class EvaluationResult:
     records : list of dict
         One row per (set, image, scale, method): ``dataset, image, scale, method, lr``
         (``"file"`` or ``"on-the-fly"``), one column per metric, ``seconds`` (wall time of
-        the method call).
+        the method call; the first call of a Numba-based method includes its compilation,
+        so the summary reports the median).
     failures : list of dict
         ``dataset, file, scale, method, error`` for every file or call that failed; those
         were skipped and the rest scored.
@@ -460,7 +461,10 @@ def evaluate(methods, hr_dir, scales=(2, 3, 4), *, lr_dir=None, kernel: str = "b
                         outputs[method.name] = (sr_q, scores)
                 if want_fig:
                     kept[fig_image] = (pair, outputs, crop)
-    if figure is not None and fig_image in kept:
+    if figure is not None and (fig_image not in kept or not kept[fig_image][1]):
+        result.failures.append({"dataset": datasets[0].name, "file": fig_image, "scale": fig_scale, "method": "",
+                                "error": f"figure {figure} not made: no method was scored on this image"})
+    elif figure is not None:
         pair, outputs, crop = kept[fig_image]
         fig = comparison_figure(pair.hr, {k: v[0] for k, v in outputs.items()},
                                 scores={k: v[1] for k, v in outputs.items()},

@@ -135,6 +135,15 @@ def test_ssim_property_vs_skimage(h, w, seed):
     assert -1.0 <= ours <= 1.0
 
 
+@pytest.mark.nojit_subset
+def test_kernels_small_inputs():
+    # Also run with NUMBA_DISABLE_JIT=1 (tests/test_nojit.py): the kernels' Python path.
+    a, b = noisy_pair((13, 17), seed=21)
+    assert ssim(a, b) == pytest.approx(sk_ssim(a, b, 255), abs=1e-6)
+    assert psnr(a, b) == pytest.approx(peak_signal_noise_ratio(a, b, data_range=255), abs=1e-10)
+    assert ms_ssim(a, b, weights=(1.0,)) == pytest.approx(ssim(a, b), abs=1e-12)
+
+
 def test_ssim_threads_do_not_change_result():
     import numba
 
