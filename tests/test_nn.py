@@ -423,3 +423,18 @@ def test_training_hooks_and_bad_input(tiny_folder, tmp_path):
         train("espcn", 2, tiny_folder, steps=1, batch_size=1, patch_size=8, progress=False,
               scale_augment=(1.0,), checkpoint=tmp_path / "x.ckpt")
         train("fsrcnn", 2, tiny_folder, steps=1, checkpoint=tmp_path / "x.ckpt")
+
+
+def test_cli_train_hook(tiny_folder, tmp_path):
+    import argparse
+
+    from classicsr.nn.train import cli_train
+
+    args = argparse.Namespace(method="espcn", data=str(tiny_folder), scale=[2], output=str(tmp_path / "m"),
+                              seed=0, overwrite=False, quiet=True, steps=2, batch_size=2, patch_size=8)
+    assert cli_train(args) == 0
+    net = load_weights(ESPCN(2), tmp_path / "m" / "espcn_x2.pt")
+    assert net.scale == 2
+    assert (tmp_path / "m" / "espcn_x2.ckpt").is_file()
+    args.output = str(tiny_folder / "im0.png")
+    assert cli_train(args) == 2

@@ -22,7 +22,7 @@ import torch
 
 from .._validate import check_choice, check_int, check_positive_number
 
-__all__ = ["train", "TrainResult", "prepare_pairs", "export_weights", "validate_psnr"]
+__all__ = ["train", "TrainResult", "prepare_pairs", "export_weights", "validate_psnr", "cli_train"]
 
 
 @dataclass
@@ -417,6 +417,53 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     net.eval()
     return TrainResult(model=net, step=step, history=history, best_val_psnr=best,
                        seconds=time.perf_counter() - start, checkpoint=ckpt_path)
+
+
+def cli_train(args) -> int:
+    """The neural trainer of ``classicsr train --method espcn|fsrcnn|srcnn`` (exit code).
+
+    Reads ``args.method``, ``args.data``, ``args.scale`` (list), ``args.output`` (folder),
+    ``args.seed``, ``args.overwrite``, ``args.quiet`` and, when the command defines them,
+    ``steps``, ``batch_size``, ``patch_size``, ``lr``, ``loss``, ``val_dir``, ``time_limit``,
+    ``threads`` (defaults: 100000, 32, 24, 1e-3, "l1", none, none, 1).  For each scale it
+    trains (resuming ``OUTPUT/<method>_x<s>.ckpt`` when present, unless ``--overwrite``) and
+    writes the best weights to ``OUTPUT/<method>_x<s>.pt``.
+    """
+    out_dir = Path(args.output)
+    if out_dir.exists() and not out_dir.is_dir():
+        print(f"classicsr train: error: --output {out_dir} is a file; give a folder", file=sys.stderr)
+        return 2
+    out_dir.mkdir(parents=True, exist_ok=True)
+    quiet = bool(getattr(args, "quiet", False))
+    failures = 0
+    for s in args.scale:
+        ckpt = out_dir / f"{args.method}_x{s}.ckpt"
+        weights = out_dir / f"{args.method}_x{s}.pt"
+        if weights.exists() and not getattr(args, "overwrite", False) and not ckpt.exists():
+            print(f"classicsr train: error: {weights} exists; pass --overwrite to replace", file=sys.stderr)
+            failures += 1
+            continue
+        try:
+            result = train(args.method, s, args.data, checkpoint=ckpt,
+                           resume=not getattr(args, "overwrite", False),
+                           steps=getattr(args, "steps", None) or 100_000,
+                           batch_size=getattr(args, "batch_size", None) or 32,
+                           patch_size=getattr(args, "patch_size", None) or 24,
+                           lr=getattr(args, "lr", None) or 1e-3, loss=getattr(args, "loss", None) or "l1",
+                           seed=getattr(args, "seed", 0), val_dir=getattr(args, "val_dir", None),
+                           time_limit=getattr(args, "time_limit", None),
+                           num_threads=getattr(args, "threads", None) or 1, progress=not quiet,
+                           log=None if quiet else (lambda line: print(line, file=sys.stderr)))
+            export_weights(ckpt, weights, which="best")
+        except (ValueError, TypeError, OSError) as exc:
+            print(f"classicsr train: error: x{s}: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        if not quiet:
+            best = f", best validation {result.best_val_psnr:.2f} dB" if result.best_val_psnr else ""
+            print(f"x{s}: {result.step} steps{best}; wrote {weights} (checkpoint {ckpt}) "
+                  f"in {result.seconds:.0f} s", file=sys.stderr)
+    return 0 if failures == 0 else 1
 
 
 def main(argv=None) -> int:

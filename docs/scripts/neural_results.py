@@ -144,6 +144,7 @@ def table(args) -> int:
     sections, timing_rows, notes = [], [], []
     for s in args.scales:
         methods = {"bicubic": "bicubic", "lanczos3": "lanczos3"}
+        ensembles = {}
         for name in ("espcn", "fsrcnn"):
             found = _our_model(name, s, args.checkpoints)
             if found is None:
@@ -151,19 +152,28 @@ def table(args) -> int:
                 continue
             net, label = found
             methods[label] = TorchUpscaler(net)
-            methods[label + " +SE"] = TorchUpscaler(net, self_ensemble=True)
+            ensembles[label + " +SE"] = TorchUpscaler(net, self_ensemble=True)
         for name in OPENCV:
             pb = args.data / "opencv_models" / f"{name}_x{s}.pb"
             if pb.is_file():
                 methods[f"OpenCV {name}"] = OpenCVUpscaler(pb)
         t0 = time.perf_counter()
         res = evaluate(methods, hr_dirs, [s], lr_dir="auto")
-        print(f"x{s}: {len(methods)} methods in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        se_dirs = [args.data / d / "HR" for d in args.sets if d in args.ensemble_sets]
+        if ensembles and se_dirs:
+            res = res + evaluate(ensembles, se_dirs, [s], lr_dir="auto")
+        print(f"x{s}: {len(methods) + len(ensembles)} methods in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         if not res.ok:
             raise SystemExit(f"evaluation failures: {res.failures}")
-        sections.append((s, res, list(methods)))
+        names = list(methods)
+        for label in ensembles:  # each ensemble row right after its plain model
+            names.insert(names.index(label[:-4]) + 1, label)
+        methods.update(ensembles)
+        sections.append((s, res, names))
         lr = read_image(args.data / "Set14" / "LR_bicubic" / f"X{s}" / "monarch.png")
         for label, m in methods.items():
+            if label.endswith("+SE"):
+                continue
             fn = (lambda x, k=m: resize(x, s, method=k)) if isinstance(m, str) else m
             timing_rows.append((s, label, _time_ms_per_mp(fn, lr)))
 
@@ -180,13 +190,18 @@ def table(args) -> int:
         for label in names:
             cells = []
             for d in args.sets:
+                if label.endswith("+SE") and d not in args.ensemble_sets:
+                    cells += ["–", "–"]
+                    continue
                 cells += [f"{res.mean(d, label, s, 'psnr'):.2f}", f"{res.mean(d, label, s, 'ssim'):.4f}"]
-            lines.append(f"| {label} | " + " | ".join(cells) + f" | {times[label]:.0f} |")
+            ms = times.get(label, times.get(label[:-4], 0.0) * 8)
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {ms:.0f}{'*' if label not in times else ''} |")
         lines.append("")
     lines += ["ms/MP: median of 3 runs (after one warm-up) on Set14 `monarch` LR, milliseconds per output "
               "megapixel, one thread (torch, OpenCV and Numba), on "
               f"{platform.machine()} {platform.processor() or ''} shared with other jobs: compare "
               "within one column only.", "",
+              "\\* +SE rows: 8 x the plain model's time (not measured separately).", "",
               f"LPIPS: {_lpips_status()}.", ""]
     if notes:
         lines += ["Missing: " + "; ".join(notes) + ".", ""]
@@ -212,6 +227,8 @@ def main(argv=None) -> int:
     parser.add_argument("--checkpoints", type=Path, default=None)
     parser.add_argument("--sets", nargs="+", default=["Set5", "Set14", "BSD100"])
     parser.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4])
+    parser.add_argument("--ensemble-sets", nargs="*", default=["Set5", "Set14"],
+                        help="sets on which the (8x slower) self-ensemble rows are computed")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results.md")
     parser.add_argument("--dry-run", action="store_true", help="ship: report only, write nothing")
     args = parser.parse_args(argv)
