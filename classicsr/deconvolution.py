@@ -58,7 +58,7 @@ _BOUNDARIES = ("symmetric", "reflect", "replicate", "wrap")
 _NP_PAD = {"symmetric": "symmetric", "reflect": "reflect", "replicate": "edge"}
 _METHODS = ("inverse", "wiener", "tikhonov", "richardson_lucy")
 _REGULARIZERS = ("laplacian", "identity", "gradient")
-_LAM_METHODS = ("gcv", "discrepancy")
+_LAM_METHODS = ("power-law", "gcv", "discrepancy")
 _LAPLACIAN = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
 
 _SHARED_DOC = """
@@ -243,9 +243,13 @@ def _reg_otf(regularizer, geom, dtype):
     return otf.real ** 2 + otf.imag ** 2
 
 
-def _choose_lambda(y2, h2, reg2, weights, n_total, *, method, sigma, lo=-10.0, hi=3.0):
+def _choose_lambda(y2, h2, reg2, weights, n_total, *, method, sigma, signal=None, lo=-6.0, hi=3.0):
     """lambda minimising GCV, or matching the discrepancy principle, by a log-grid search
-    refined with golden-section (GCV) or bisection (discrepancy)."""
+    refined with golden-section (GCV) or bisection (discrepancy), within [1e-6, 1e3].
+
+    The lower end matters for (nearly) noise-free data, where both rules run towards 0: the
+    filter gain is at most 1 / (2 sqrt(lambda)) = 500 there, and beyond that the amplified
+    model errors (padding seam, rounding, quantisation) dominate."""
     from ._kernels.convolve import filter_stats
 
     n2 = float(n_total) ** 2
@@ -269,9 +273,17 @@ def _choose_lambda(y2, h2, reg2, weights, n_total, *, method, sigma, lo=-10.0, h
                 b = mid
         return 10.0 ** (0.5 * (a + b))
 
-    def gcv(log_lam):
-        res, tr = stats(log_lam)
-        return res / max(1.0 - tr, 1e-12) ** 2
+    if method == "risk":
+        from ._kernels.convolve import model_risk
+
+        noise_power = float(n_total) * sigma * sigma
+
+        def gcv(log_lam):  # the objective minimised below: expected error under the model
+            return model_risk(h2, reg2, signal, weights, 10.0 ** log_lam, noise_power)
+    else:
+        def gcv(log_lam):
+            res, tr = stats(log_lam)
+            return res / max(1.0 - tr, 1e-12) ** 2
 
     grid = np.linspace(lo, hi, 27)
     values = [gcv(g) for g in grid]
@@ -290,6 +302,38 @@ def _choose_lambda(y2, h2, reg2, weights, n_total, *, method, sigma, lo=-10.0, h
             d = a + phi * (b - a)
             fd = gcv(d)
     return 10.0 ** (0.5 * (a + b))
+
+
+def _power_law_nsr(y2, h2, geom, sigma):
+    """Per-frequency NSR ``n sigma^2 / S_x(f)`` with ``S_x(f) = A |f|^beta`` fitted to the
+    observation where the blur is mild.  Returns (nsr, A, beta, S_x), or None when the fit
+    fails."""
+    n = geom.work[0] * geom.work[1]
+    fy, fx = geom.frequencies()
+    rho = np.sqrt(fy * fy + fx * fx)
+    rho_min = 1.0 / max(geom.work)
+    sel = (h2 > 0.3) & (rho > 2.0 * rho_min)
+    if np.count_nonzero(sel) < 20:
+        return None
+    r = rho[sel]
+    edges = np.geomspace(r.min(), r.max() * (1 + 1e-9), 21)
+    idx = np.digitize(r, edges) - 1
+    count = np.bincount(idx, minlength=20)[:20]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_y2 = np.bincount(idx, weights=y2[sel], minlength=20)[:20] / count
+        mean_h2 = np.bincount(idx, weights=h2[sel], minlength=20)[:20] / count
+        mean_r = np.bincount(idx, weights=r, minlength=20)[:20] / count
+        sx = (mean_y2 - n * sigma * sigma) / mean_h2
+    ok = (count >= 5) & (sx > 0)
+    if np.count_nonzero(ok) < 3:
+        return None
+    beta, log_a = np.polyfit(np.log(mean_r[ok]), np.log(sx[ok]), 1)
+    beta = float(np.clip(beta, -4.0, 0.0))
+    log_a = float(np.mean(np.log(sx[ok]) - beta * np.log(mean_r[ok])))
+    signal = np.exp(log_a) * np.maximum(rho, rho_min) ** beta
+    signal = np.ascontiguousarray(np.broadcast_to(signal, geom.spec_shape))
+    nsr = np.maximum(n * sigma * sigma / signal, 1e-6)
+    return nsr, math.exp(log_a), beta, signal
 
 
 def _check_nsr(nsr):
@@ -348,7 +392,7 @@ class Deconvolver:
     """
 
     def __init__(self, psf, *, method="wiener", nsr=None, noise_sigma=None, lam=None,
-                 regularizer="laplacian", lam_method="gcv", threshold=None, iterations=30,
+                 regularizer="laplacian", lam_method="power-law", threshold=None, iterations=30,
                  damping=0.0, callback=None, boundary="symmetric", pad_width=None, channel_axis=-1):
         self.method = check_choice("method", method, _METHODS)
         self.psf = validate_psf(psf, "psf")
@@ -469,19 +513,37 @@ class Deconvolver:
             reg2 = np.ones(geom.spec_shape)
         sigma = self.noise_sigma
         info = {}
-        method = self.lam_method if self.method == "tikhonov" else "discrepancy"
-        if method == "discrepancy" and sigma is None:
+        method = self.lam_method if self.method == "tikhonov" else "power-law"
+        if method != "gcv" and sigma is None:
             sigma = estimate_noise_sigma(channel)
             info["noise_sigma"] = sigma
-        lam = _choose_lambda(y2, h2, np.ascontiguousarray(reg2, dtype=np.float64), geom.weights(),
-                             geom.work[0] * geom.work[1], method=method, sigma=sigma)
+        if self.method == "wiener" and method == "power-law":
+            fit = _power_law_nsr(y2, h2, geom, sigma)
+            if fit is not None:
+                nsr, amplitude, beta, _ = fit
+                regularized_inverse_array(spec, otf, nsr.astype(dtype), 1.0, scale)
+                info.update(nsr="per-frequency", spectrum=(amplitude, beta), nsr_method="power-law")
+                return info
+            method = "discrepancy"  # too little usable spectrum: fall back to a scalar NSR
+        reg2 = np.ascontiguousarray(reg2, dtype=np.float64)
+        if method == "power-law":  # Tikhonov: lambda minimising the model's expected error
+            fit = _power_law_nsr(y2, h2, geom, sigma)
+            if fit is None:
+                method = "gcv"
+            else:
+                info["spectrum"] = fit[1:3]
+                lam = _choose_lambda(y2, h2, reg2, geom.weights(), geom.work[0] * geom.work[1],
+                                     method="risk", sigma=sigma, signal=fit[3])
+        if method != "power-law":
+            lam = _choose_lambda(y2, h2, reg2, geom.weights(), geom.work[0] * geom.work[1],
+                                 method=method, sigma=sigma)
         if self.method == "wiener":
             regularized_inverse_scalar(spec, otf, lam, scale)
             info["nsr"] = lam
         else:
             regularized_inverse_array(spec, otf, np.ascontiguousarray(reg2, dtype=dtype), lam, scale)
             info["lam"] = lam
-        info["lam_method"] = method
+        info["nsr_method" if self.method == "wiener" else "lam_method"] = method
         return info
 
     def _richardson_lucy(self, work, entry, out, img, axis):
@@ -581,11 +643,14 @@ def wiener(image, psf, *, nsr=None, noise_sigma=None, boundary="symmetric", pad_
         broadcasts to the working half spectrum ``(P, Q // 2 + 1)`` (with ``boundary="wrap"``
         that is ``(M, N // 2 + 1)``); or a callable ``nsr(fy, fx)`` of the frequency grids in
         cycles per pixel (``fy`` of shape ``(P, 1)``, ``fx`` of shape ``(1, Q // 2 + 1)``)
-        returning such an array.  ``None`` (default): **estimated from the image**: the
-        noise sigma is measured by the wavelet MAD estimator
-        (:func:`estimate_noise_sigma`, or ``noise_sigma`` if given) and the scalar NSR is then
-        chosen by the discrepancy principle (the restored image, re-blurred, differs from the
-        observation by exactly that noise level).  ``return_info=True`` reports both.
+        returning such an array.  ``None`` (default): **estimated from the image**, per
+        frequency: the noise sigma is measured by the wavelet MAD estimator
+        (:func:`estimate_noise_sigma`, or taken from ``noise_sigma``), the signal power
+        spectrum is modelled as a power law :math:`S_x(f) = A |f|^{\\beta}` fitted to
+        :math:`(|Y|^2 - n\\sigma^2) / |H|^2` (radially averaged where :math:`|H|^2 > 0.3`), and
+        :math:`\\mathrm{NSR}(f) = n\\sigma^2 / S_x(f)`, floored at 1e-6.  If too little of the
+        spectrum is usable, a scalar NSR is chosen by the discrepancy principle instead.
+        ``return_info=True`` reports the sigma, the fitted ``(A, beta)`` and the method.
     noise_sigma : float, optional
         Known noise standard deviation (image units) for the automatic NSR.
 {shared}
@@ -604,10 +669,11 @@ def wiener(image, psf, *, nsr=None, noise_sigma=None, boundary="symmetric", pad_
     -----
     .. math:: \\hat X(f) = \\frac{\\overline{H(f)}}{|H(f)|^2 + \\mathrm{NSR}(f)}\\, Y(f)
 
-    minimises the expected squared error when :math:`\\mathrm{NSR}(f) = \\sigma^2 / S_x(f)`
-    (:math:`S_x` the signal power spectrum).  A scalar NSR is Tikhonov regularisation with the
-    identity.  The automatic choice solves
-    :math:`\\frac{1}{n}\\|y - h * \\hat x\\|^2 = \\hat\\sigma^2` for the scalar NSR.
+    minimises the expected squared error when :math:`\\mathrm{NSR}(f) = n\\sigma^2 / S_x(f)`
+    (:math:`S_x(f) = E|X(f)|^2` the signal power spectrum, :math:`n = MN`; natural images
+    have :math:`S_x \\propto |f|^{\\beta}` with :math:`\\beta \\approx -2`, which is what the
+    automatic choice fits).  A scalar NSR is Tikhonov regularisation with the identity.  The
+    fallback scalar choice solves :math:`\\frac{1}{n}\\|y - h * \\hat x\\|^2 = \\hat\\sigma^2`.
     Unlike ``skimage.restoration.wiener`` (whose ``balance`` weights a Laplacian
     regulariser, which is :func:`tikhonov` here), this is the textbook Wiener filter.
 
@@ -633,8 +699,8 @@ def wiener(image, psf, *, nsr=None, noise_sigma=None, boundary="symmetric", pad_
     >>> restored, info = wiener(y, h, return_info=True)
     >>> bool(np.mean((restored - x) ** 2) < np.mean((y - x) ** 2))
     True
-    >>> sorted(info)
-    ['boundary', 'lam_method', 'method', 'noise_sigma', 'nsr', 'working_shape']
+    >>> info["nsr"], info["nsr_method"], round(float(info["noise_sigma"]), 3)
+    ('per-frequency', 'power-law', 0.01)
     """
     return_info = check_bool("return_info", return_info)
     engine = Deconvolver(psf, method="wiener", nsr=nsr, noise_sigma=noise_sigma, boundary=boundary,
@@ -644,7 +710,7 @@ def wiener(image, psf, *, nsr=None, noise_sigma=None, boundary="symmetric", pad_
 
 
 @_doc
-def tikhonov(image, psf, *, lam=None, regularizer="laplacian", lam_method="gcv", noise_sigma=None,
+def tikhonov(image, psf, *, lam=None, regularizer="laplacian", lam_method="power-law", noise_sigma=None,
              boundary="symmetric", pad_width=None, channel_axis=-1, return_info=False):
     """Tikhonov-regularised (constrained least squares) deconvolution, MATLAB ``deconvreg``-style.
 
@@ -661,12 +727,16 @@ def tikhonov(image, psf, *, lam=None, regularizer="laplacian", lam_method="gcv",
         The operator :math:`l`: the 5-point Laplacian ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]]``
         (MATLAB's default), the identity (a scalar-NSR Wiener filter), the gradient
         (:math:`|L|^2 = 4\\sin^2 \\pi f_y + 4\\sin^2 \\pi f_x`), or a small kernel of your own.
-    lam_method : {"gcv", "discrepancy"}, optional
-        Automatic choice: generalised cross-validation (needs no noise level) or the
-        discrepancy principle (noise sigma from ``noise_sigma`` or estimated by
-        :func:`estimate_noise_sigma`; MATLAB ``deconvreg`` with ``NOISEPOWER``).
+    lam_method : {"power-law", "gcv", "discrepancy"}, optional
+        Automatic choice.  ``"power-law"`` (default): the lambda minimising the expected
+        squared error of the restored image when the signal power spectrum is the power law
+        :math:`S_x(f) = A|f|^\\beta` fitted to the data and the noise sigma is estimated (see
+        :func:`wiener`).  ``"gcv"``: generalised cross-validation (needs no noise level).
+        ``"discrepancy"``: the discrepancy principle (MATLAB ``deconvreg`` with
+        ``NOISEPOWER``).
     noise_sigma : float, optional
-        Known noise standard deviation for ``lam_method="discrepancy"``.
+        Known noise standard deviation for ``lam_method="power-law"`` or ``"discrepancy"``
+        (default: estimated by :func:`estimate_noise_sigma`).
 {shared}
     return_info : bool, optional
         Also return a dict with the lambda used (per channel) and how it was chosen.
@@ -685,11 +755,15 @@ def tikhonov(image, psf, *, lam=None, regularizer="laplacian", lam_method="gcv",
     .. math:: \\hat X = \\frac{\\overline H\\, Y}{|H|^2 + \\lambda |L|^2}.
 
     With :math:`a(f) = |H|^2 / (|H|^2 + \\lambda |L|^2)` (the eigenvalues of the influence
-    matrix), GCV minimises
+    matrix) and :math:`G = \\bar H / (|H|^2 + \\lambda |L|^2)`, the power-law rule minimises
+    :math:`\\sum_f |1 - a(f)|^2 S_x(f) + |G(f)|^2 n\\sigma^2` (the expected error under the
+    model), GCV minimises
     :math:`V(\\lambda) = \\frac{\\frac1n \\sum_f |1 - a(f)|^2 |Y(f)|^2 / n}{(1 - \\frac1n \\sum_f a(f))^2}`
     and the discrepancy principle solves
     :math:`\\frac{1}{n^2} \\sum_f |1 - a(f)|^2 |Y(f)|^2 = \\sigma^2`; both are O(n) per
-    :math:`\\lambda` in the Fourier domain (log-grid search, then golden section / bisection).
+    :math:`\\lambda` in the Fourier domain (log-grid search, then golden section / bisection),
+    over :math:`10^{-6} \\le \\lambda \\le 10^{3}`: noise-free data get the lower end, which caps
+    the filter gain :math:`1 / (2\\sqrt\\lambda)` at 500.
 
     References
     ----------
@@ -698,6 +772,8 @@ def tikhonov(image, psf, *, lam=None, regularizer="laplacian", lam_method="gcv",
     .. [2] P. C. Hansen, J. G. Nagy and D. P. O'Leary, *Deblurring Images: Matrices, Spectra,
        and Filtering*, SIAM, 2006, ch. 6.
     .. [3] MathWorks, ``deconvreg`` documentation.
+    .. [4] D. J. Field, "Relations between the statistics of natural images and the response
+       properties of cortical cells", JOSA A 4(12), 1987 (power-law spectra of natural images).
 
     Examples
     --------

@@ -263,11 +263,18 @@ def test_return_info_reports_estimates(small):
     h = P.gaussian(1.3)
     y = ndimage.convolve(small, h, mode="reflect") + np.random.default_rng(6).normal(0, 0.02, small.shape)
     _, info = D.wiener(y, h, return_info=True)
-    assert info["lam_method"] == "discrepancy" and info["noise_sigma"] > 0 and info["nsr"] > 0
+    assert info["nsr_method"] == "power-law" and info["nsr"] == "per-frequency"
+    assert abs(info["noise_sigma"] - 0.02) < 0.003
+    assert -4 <= info["spectrum"][1] <= 0
     _, info = D.wiener(y, h, noise_sigma=0.02, return_info=True)
     assert "noise_sigma" not in info
+    # with too little usable spectrum (a huge noise level) it falls back to a scalar NSR
+    _, info = D.wiener(y, h, noise_sigma=10.0, return_info=True)
+    assert info["nsr_method"] == "discrepancy" and info["nsr"] > 0
     _, info = D.tikhonov(y, h, return_info=True)
-    assert info["lam_method"] == "gcv" and info["lam"] > 0
+    assert info["lam_method"] == "power-law" and info["lam"] > 0 and "noise_sigma" in info
+    _, info = D.tikhonov(y, h, lam_method="gcv", return_info=True)
+    assert info["lam_method"] == "gcv" and info["lam"] > 0 and "noise_sigma" not in info
     _, info = D.tikhonov(np.dstack([y, y]), h, lam_method="discrepancy", return_info=True)
     assert len(info["lam"]) == 2 and len(info["noise_sigma"]) == 2
 
@@ -363,6 +370,8 @@ def test_experiment_sigma2_noise001(experiment):
     # the automatic choices land within 0.5 dB of the best grid value
     assert psnr(D.wiener(y, h), x) >= best_w - 0.5
     assert psnr(D.tikhonov(y, h), x) >= best_t - 0.5
+    assert psnr(D.tikhonov(y, h, lam_method="gcv"), x) >= best_t - 0.5
+    assert psnr(D.tikhonov(y, h, lam_method="discrepancy"), x) >= best_t - 1.0
 
 
 # ---------------------------------------------------------------------------------------

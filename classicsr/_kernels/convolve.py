@@ -144,3 +144,22 @@ def blend(alpha_r, alpha_c, image, blurred, out):
         for j in range(n):
             a = ar * alpha_c[j]
             out[i, j] = a * image[i, j] + (1.0 - a) * blurred[i, j]
+
+
+@jit(parallel=True)
+def model_risk(h2, reg2, signal, weights, lam, noise_power):
+    """Expected squared error of the filter conj(H) / (|H|^2 + lam reg2) under a signal power
+    spectrum model: sum w [ (lam reg2 / d)^2 S + h2 / d^2 * noise_power ], d = h2 + lam reg2."""
+    m, n = h2.shape
+    total = 0.0
+    for i in prange(m):
+        row = 0.0
+        for j in range(n):
+            r = lam * reg2[i, j]
+            d = h2[i, j] + r
+            if d > 0.0:
+                row += weights[j] * ((r / d) ** 2 * signal[i, j] + h2[i, j] / (d * d) * noise_power)
+            else:
+                row += weights[j] * signal[i, j]
+        total += row
+    return total

@@ -12,7 +12,7 @@ HELP = "Deblur images with a known PSF (Wiener, Tikhonov, Richardson-Lucy, inver
 EXAMPLES = """examples:
   classicsr deblur in.png out.png --psf gaussian:2 --method wiener            (NSR estimated)
   classicsr deblur in.png out.png --psf gaussian:2 --method wiener --nsr 0.01
-  classicsr deblur in.png out.png --psf motion:15,30 --method tikhonov          (lambda by GCV)
+  classicsr deblur in.png out.png --psf motion:15,30 --method tikhonov --lam-method gcv
   classicsr deblur in.png out.png --psf disk:3 --method richardson_lucy --iterations 50
   classicsr deblur in.png out.png --psf kernel.npy --method wiener --boundary wrap
   classicsr deblur blurred/ sharp/ --psf gaussian:1.5,3,45 --overwrite          (every image of a folder)
@@ -85,8 +85,8 @@ def add_arguments(parser):
     parser.add_argument("--method", default="wiener", choices=_METHODS, help="deconvolution method (default: wiener)")
     parser.add_argument("--nsr", type=float, help="Wiener noise-to-signal ratio (default: estimated from the image)")
     parser.add_argument("--lam", type=float, help="Tikhonov weight (default: chosen by --lam-method)")
-    parser.add_argument("--lam-method", default="gcv", choices=("gcv", "discrepancy"),
-                        help="automatic Tikhonov weight (default: gcv)")
+    parser.add_argument("--lam-method", default="power-law", choices=("power-law", "gcv", "discrepancy"),
+                        help="automatic Tikhonov weight (default: power-law spectrum model)")
     parser.add_argument("--regularizer", default="laplacian", choices=("laplacian", "identity", "gradient"),
                         help="Tikhonov regulariser (default: laplacian)")
     parser.add_argument("--noise-sigma", type=float,
@@ -178,7 +178,6 @@ def run(args) -> int:
 
 
 def _fmt(value):
-    import numpy as np
-
-    arr = np.atleast_1d(np.asarray(value, dtype=float))
-    return "/".join(f"{v:.3g}" for v in arr)
+    """A number, a per-channel list, or a label such as 'per-frequency', for the log line."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return "/".join(v if isinstance(v, str) else f"{float(v):.3g}" for v in values)
