@@ -1,28 +1,71 @@
-"""Separable resampling kernels.
+"""Separable resampling kernels (the engine behind :func:`classicsr.resize`).
 
 Each pass applies one precomputed weight/index table along one axis of a C-contiguous
-``(H, W, C)`` image (gray images have ``C == 1``):
+``(H, W, C)`` image (gray images have ``C == 1``)::
 
-``dst[i, ...] = sum_k wts[i, k] * src[idx[i, k], ...]``        (rows pass, axis 0)
-``dst[:, j, c] = sum_k wts[j, k] * src[:, idx[j, k], c]``      (columns pass, axis 1)
+    dst[i, ...]    = sum_k wts[i, k] * src[idx[i, k], ...]       (rows pass, axis 0)
+    dst[:, j, c]   = sum_k wts[j, k] * src[:, idx[j, k], c]      (columns pass, axis 1)
 
-Taps are accumulated in order ``k = 0, 1, ...`` in the weights' dtype (float64 for integer
-images, so rounding matches MATLAB, which computes in double).  ``maxval > 0`` means the
-destination is an unsigned integer type: values are rounded half away from zero and saturated
-to ``[0, maxval]``; ``maxval == 0`` stores the value as is (float destinations).
+Exactness contract
+------------------
+* Integer images (uint8/uint16) must equal MATLAB bit for bit.  MATLAB accumulates the taps
+  in float64 in tap order (a multiply, then an add), then rounds half away from zero and
+  saturates.  That float64 value is the reference ``d``.
+* float32 images accumulate in float32 (within 1e-5 relative of float64); float64 images in
+  float64 (within 1e-12).
+
+Speed comes from accumulating integer images in float32 (8 SIMD lanes on AVX2, FMA allowed)
+whenever that provably gives MATLAB's result; see :func:`_int_plan` for the two proofs:
+
+* *exact tables*: every weight is a multiple of ``2**-q`` and ``(maxval * sum|w| + 1) * 2**q
+  < 2**24``.  Then every product and partial sum of integer pixels is an integer multiple of
+  ``2**-q`` below ``2**24 * 2**-q`` in magnitude, so float32 (with or without FMA, in any
+  order) and float64 both compute the exact sum: ``s32 == d``.  Integer-factor bicubic and
+  bilinear upscales and antialiased power-of-two downscales have such tables.
+* *checked tables*: otherwise ``|s32 - d| <= bound`` with ``bound`` derived from ``K``,
+  ``sum|w|`` and ``maxval``; outputs whose float32 value lies within ``bound`` of a rounding
+  tie ``n + 0.5`` (rare: about ``2 * bound`` of them) are recomputed in float64 in tap order.
+
+uint16 images with checked tables, integer images with a float64 intermediate
+(``round_each_pass=False``) and float64 images use float64 kernels without FMA contraction.
+
+Layout of the work
+------------------
+* Rows pass: vectorised along the contiguous row.  The source is processed in column blocks;
+  integer source rows are converted to the accumulation type once per block (not once per
+  tap) into a per-thread buffer, and taps are applied four at a time (one accumulator
+  round-trip per four taps, still strictly in tap order).
+* Columns pass: the taps run along the contiguous axis, so a direct formulation gathers.
+  Instead the interior of each table is recognised as *polyphase*: ``P`` output pixels per
+  ``Q`` input pixels with consecutive taps (``idx[j0 + P m + p, k] = s0 + Q m + r_p + k``).
+  Each image row is then deinterleaved into ``C * Q`` contiguous planes (channels, then input
+  phases), filtered with contiguous SIMD loops per (channel, output phase) using per-output
+  weights ``Wp[p, k, m]``, rounded, and interleaved back (output phases, then channels).
+  The few border outputs (mirrored/clamped taps) and tables without that structure use a
+  scalar gather in tap order.
 """
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import numpy as np
-from numba import prange
+from numba import get_num_threads, prange
 
 from .._config import jit
 
-_ROW_BLOCK = 4096  # elements of a row processed at once in the rows pass (fits L1 as float64)
+_BLOCK = 512  # columns per block in the rows pass (accumulator and row slices stay in L1)
+_FIX = 64  # block length of the near-tie check in the checked rounding mode
+_U32 = 2.0 ** -24  # unit roundoff of float32
 
+MODE_FLOAT = 0  # store the accumulated value as is (float destination)
+MODE_ROUND = 1  # round half away from zero and saturate to [0, maxval]
+MODE_CHECK = 2  # MODE_ROUND, recomputing near-tie outputs in float64 in tap order
+
+
+# ---------------------------------------------------------------------------------------------
+# scalar and row helpers (plain @jit functions; LLVM inlines them into the callers)
 
 @jit
 def _round_sat(v, maxval):
@@ -37,50 +80,521 @@ def _round_sat(v, maxval):
     return f
 
 
-@jit(parallel=True)
-def rows_pass(src, dst, idx, wts, maxval):
-    """Resample along axis 0: ``src`` (H_in, L) -> ``dst`` (H_out, L)."""
-    h_out, length = dst.shape
-    ntaps = idx.shape[1]
-    nblocks = (length + _ROW_BLOCK - 1) // _ROW_BLOCK
-    for job in prange(h_out * nblocks):
-        i = job // nblocks
-        start = (job % nblocks) * _ROW_BLOCK
-        stop = min(start + _ROW_BLOCK, length)
-        n = stop - start
-        acc = np.empty(n, dtype=wts.dtype)
-        r = idx[i, 0]
-        w = wts[i, 0]
-        for j in range(n):
-            acc[j] = w * src[r, start + j]
-        for k in range(1, ntaps):
-            r = idx[i, k]
-            w = wts[i, k]
-            for j in range(n):
-                acc[j] += w * src[r, start + j]
-        if maxval > 0:
-            for j in range(n):
-                dst[i, start + j] = _round_sat(acc[j], maxval)
-        else:
-            for j in range(n):
-                dst[i, start + j] = acc[j]
+@jit
+def _gather_row(row, orow, nch, idx, w, w64, j_lo, j_hi, mode, maxval):
+    """Scalar columns pass of one flattened row for outputs ``j_lo <= j < j_hi`` (tap order).
 
-
-@jit(parallel=True)
-def cols_pass(src, dst, idx, wts, maxval):
-    """Resample along axis 1: ``src`` (H, W_in, C) -> ``dst`` (H, W_out, C)."""
-    h, w_out, nch = dst.shape
+    Integer destinations use the float64 table (MATLAB's arithmetic)."""
     ntaps = idx.shape[1]
-    for i in prange(h):
-        for j in range(w_out):
-            for c in range(nch):
-                s = wts[j, 0] * src[i, idx[j, 0], c]
+    for j in range(j_lo, j_hi):
+        for c in range(nch):
+            if mode == MODE_FLOAT:
+                s = w[j, 0] * row[idx[j, 0] * nch + c]
                 for k in range(1, ntaps):
-                    s += wts[j, k] * src[i, idx[j, k], c]
-                if maxval > 0:
-                    dst[i, j, c] = _round_sat(s, maxval)
+                    s += w[j, k] * row[idx[j, k] * nch + c]
+                orow[j * nch + c] = s
+            else:
+                d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + c])
+                for k in range(1, ntaps):
+                    d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
+                orow[j * nch + c] = _round_sat(d, maxval)
+
+
+@jit
+def _fir_rows(acc, x, rows, wrow, lo, n):
+    """Rows pass of one output row: ``acc[t] = sum_k wrow[k] * x[rows[k], lo + t]``.
+
+    Starts from ``acc = 0`` and adds the taps strictly in order ``k = 0, 1, ...`` (MATLAB's
+    ``s = 0; s += w_k x_k``), four per sweep over ``acc``."""
+    ntaps = rows.shape[0]
+    zero = wrow[0] * 0
+    for t in range(n):
+        acc[t] = zero
+    k = 0
+    while k + 4 <= ntaps:
+        a0 = x[rows[k], lo:lo + n]
+        a1 = x[rows[k + 1], lo:lo + n]
+        a2 = x[rows[k + 2], lo:lo + n]
+        a3 = x[rows[k + 3], lo:lo + n]
+        w0 = wrow[k]
+        w1 = wrow[k + 1]
+        w2 = wrow[k + 2]
+        w3 = wrow[k + 3]
+        for t in range(n):
+            acc[t] = acc[t] + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
+        k += 4
+    while k < ntaps:
+        a0 = x[rows[k], lo:lo + n]
+        w0 = wrow[k]
+        for t in range(n):
+            acc[t] = acc[t] + w0 * a0[t]
+        k += 1
+
+
+@jit
+def _store(acc, out, n, mode, consts):
+    """Store ``acc[:n]`` into ``out[:n]``: as is (MODE_FLOAT) or rounded half away from zero and
+    saturated (MODE_ROUND / MODE_CHECK; near ties are fixed afterwards by the caller).
+    ``consts`` = (0.5, maxval, bound, 0) in the accumulation type, so the loop stays in it."""
+    if mode == MODE_FLOAT:
+        for t in range(n):
+            out[t] = acc[t]
+    else:
+        half = consts[0]
+        top = consts[1]
+        zero = consts[3]
+        for t in range(n):
+            v = min(max(acc[t] + half, zero), top)
+            out[t] = np.int32(v)  # v >= 0: truncation is floor
+
+
+@jit
+def _near_tie(v, consts):
+    return abs(v - np.floor(v) - consts[0]) <= consts[2]
+
+
+# ---------------------------------------------------------------------------------------------
+# contiguous (de)interleaving of small factors: specialised loops vectorise, the generic one not
+
+@jit
+def _deinterleave(src, off, limit, factor, planes, length):
+    """``planes[f * length + m] = src[off + factor * m + f]`` where that index is ``< limit``."""
+    full = min(length, max(0, (limit - off) // factor))
+    s = src[off:off + factor * full]
+    if factor == 1:
+        p0 = planes[0:full]
+        for m in range(full):
+            p0[m] = s[m]
+    elif factor == 2:
+        p0 = planes[0:full]
+        p1 = planes[length:length + full]
+        for m in range(full):
+            p0[m] = s[2 * m]
+            p1[m] = s[2 * m + 1]
+    elif factor == 3:
+        p0 = planes[0:full]
+        p1 = planes[length:length + full]
+        p2 = planes[2 * length:2 * length + full]
+        for m in range(full):
+            p0[m] = s[3 * m]
+            p1[m] = s[3 * m + 1]
+            p2[m] = s[3 * m + 2]
+    elif factor == 4:
+        p0 = planes[0:full]
+        p1 = planes[length:length + full]
+        p2 = planes[2 * length:2 * length + full]
+        p3 = planes[3 * length:3 * length + full]
+        for m in range(full):
+            p0[m] = s[4 * m]
+            p1[m] = s[4 * m + 1]
+            p2[m] = s[4 * m + 2]
+            p3[m] = s[4 * m + 3]
+    else:
+        for m in range(full):
+            for f in range(factor):
+                planes[f * length + m] = s[factor * m + f]
+    for m in range(full, length):  # partial last group; planes past the data stay unset (unread)
+        for f in range(factor):
+            i = off + factor * m + f
+            if i < limit:
+                planes[f * length + m] = src[i]
+
+
+@jit
+def _interleave(planes, length, factor, dst, off):
+    """``dst[off + factor * m + f] = planes[f * length + m]`` for ``m < length``."""
+    d = dst[off:off + factor * length]
+    if factor == 1:
+        p0 = planes[0:length]
+        for m in range(length):
+            d[m] = p0[m]
+    elif factor == 2:
+        p0 = planes[0:length]
+        p1 = planes[length:2 * length]
+        for m in range(length):
+            d[2 * m] = p0[m]
+            d[2 * m + 1] = p1[m]
+    elif factor == 3:
+        p0 = planes[0:length]
+        p1 = planes[length:2 * length]
+        p2 = planes[2 * length:3 * length]
+        for m in range(length):
+            d[3 * m] = p0[m]
+            d[3 * m + 1] = p1[m]
+            d[3 * m + 2] = p2[m]
+    elif factor == 4:
+        p0 = planes[0:length]
+        p1 = planes[length:2 * length]
+        p2 = planes[2 * length:3 * length]
+        p3 = planes[3 * length:4 * length]
+        for m in range(length):
+            d[4 * m] = p0[m]
+            d[4 * m + 1] = p1[m]
+            d[4 * m + 2] = p2[m]
+            d[4 * m + 3] = p3[m]
+    else:
+        for m in range(length):
+            for f in range(factor):
+                d[factor * m + f] = planes[f * length + m]
+
+
+# ---------------------------------------------------------------------------------------------
+# the kernels: a thin parallel wrapper over per-thread chunks (keeps compile time low and
+# allocates scratch once per thread, not per row)
+
+@jit
+def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps):
+    """``acc[m] = sum_k wp[wbase + k * n + m] * planes[pl * tqp[k] + tap[k] + m]``, from zero,
+    strictly in tap order, four taps per sweep."""
+    zero = wp[0] * 0
+    for t in range(n):
+        acc[t] = zero
+    k = 0
+    while k + 4 <= ntaps:
+        wo = wbase + k * n
+        o0 = pl * tqp[k] + tap[k]
+        o1 = pl * tqp[k + 1] + tap[k + 1]
+        o2 = pl * tqp[k + 2] + tap[k + 2]
+        o3 = pl * tqp[k + 3] + tap[k + 3]
+        a0 = planes[o0:o0 + n]
+        a1 = planes[o1:o1 + n]
+        a2 = planes[o2:o2 + n]
+        a3 = planes[o3:o3 + n]
+        w0 = wp[wo:wo + n]
+        w1 = wp[wo + n:wo + 2 * n]
+        w2 = wp[wo + 2 * n:wo + 3 * n]
+        w3 = wp[wo + 3 * n:wo + 4 * n]
+        for t in range(n):
+            acc[t] = acc[t] + w0[t] * a0[t] + w1[t] * a1[t] + w2[t] * a2[t] + w3[t] * a3[t]
+        k += 4
+    while k < ntaps:
+        wo = wbase + k * n
+        o0 = pl * tqp[k] + tap[k]
+        a0 = planes[o0:o0 + n]
+        w0 = wp[wo:wo + n]
+        for t in range(n):
+            acc[t] = acc[t] + w0[t] * a0[t]
+        k += 1
+
+
+@jit
+def _rows_chunk(src, dst, x, done, acc, idx, w, w64, mode, convert, consts, maxval, ch, nchunks):
+    h_in, length = src.shape
+    h_out = dst.shape[0]
+    ntaps = idx.shape[1]
+    nblocks = (length + _BLOCK - 1) // _BLOCK
+    for b in range(ch, nblocks, nchunks):
+        lo = b * _BLOCK
+        n = min(_BLOCK, length - lo)
+        if convert:
+            for r in range(h_in):
+                done[r] = 0
+        for i in range(h_out):
+            rows = idx[i]
+            if convert:
+                # convert each source row of this block once, when first needed
+                for k in range(ntaps):
+                    r = rows[k]
+                    if done[r] == 0:
+                        xr = x[r, 0:n]
+                        sr = src[r, lo:lo + n]
+                        for t in range(n):
+                            xr[t] = sr[t]
+                        done[r] = 1
+                _fir_rows(acc, x, rows, w[i], 0, n)
+            else:
+                _fir_rows(acc, src, rows, w[i], lo, n)
+            out = dst[i, lo:lo + n]
+            _store(acc, out, n, mode, consts)
+            if mode == MODE_CHECK:
+                for f0 in range(0, n, _FIX):
+                    f1 = min(n, f0 + _FIX)
+                    cnt = 0
+                    for t in range(f0, f1):
+                        cnt += _near_tie(acc[t], consts)
+                    if cnt:
+                        for t in range(f0, f1):
+                            if _near_tie(acc[t], consts):
+                                d = w64[i, 0] * np.float64(src[rows[0], lo + t])
+                                for k in range(1, ntaps):
+                                    d += w64[i, k] * np.float64(src[rows[k], lo + t])
+                                out[t] = _round_sat(d, maxval)
+
+
+@jit(parallel=True)
+def rows_pass(src, dst, xbuf, idx, w, w64, mode, convert, consts, maxval):
+    """Rows pass ``src (H_in, L) -> dst (H_out, L)``, in column blocks of ``_BLOCK``.
+
+    ``xbuf`` (nchunks, H_in, _BLOCK) in the accumulation type receives converted source rows
+    when ``convert``; ``w`` is the table in the accumulation type, ``w64`` the float64 table
+    (MODE_CHECK recomputation)."""
+    nblocks = (src.shape[1] + _BLOCK - 1) // _BLOCK
+    nchunks = min(xbuf.shape[0], nblocks)
+    for ch in prange(nchunks):
+        acc = np.empty(_BLOCK, dtype=w.dtype)
+        done = np.zeros(src.shape[0], dtype=np.int64)
+        _rows_chunk(src, dst, xbuf[ch], done, acc, idx, w, w64, mode, convert, consts, maxval,
+                    ch, nchunks)
+
+
+@jit
+def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
+                tq, ta, wp, plen, xc, xq, acc, rp, tp, ch, nchunks):
+    h = src.shape[0]
+    w_in = src.shape[1] // nch
+    w_out = dst.shape[1] // nch
+    ntaps = idx.shape[1]
+    j1 = j0 + nphase * mper
+    for i in range(ch, h, nchunks):
+        row = src[i]
+        orow = dst[i]
+        _gather_row(row, orow, nch, idx, w, w64, 0, min(j0, w_out), mode, maxval)
+        if mper > 0:
+            _deinterleave(row, 0, w_in * nch, nch, xc, w_in)
+            for c in range(nch):
+                if qstep == 1:
+                    planes = xc[c * w_in + s0:(c + 1) * w_in]
+                    pl = w_in - s0
                 else:
-                    dst[i, j, c] = s
+                    _deinterleave(xc, c * w_in + s0, (c + 1) * w_in, qstep, xq, plen)
+                    planes = xq
+                    pl = plen
+                for p in range(nphase):
+                    _fir_phase(acc, planes, pl, tq[p], ta[p], wp, (p * ntaps) * mper, mper, ntaps)
+                    base = (c * nphase + p) * mper
+                    out = rp[base:base + mper]
+                    _store(acc, out, mper, mode, consts)
+                    if mode == MODE_CHECK:
+                        for f0 in range(0, mper, _FIX):
+                            f1 = min(mper, f0 + _FIX)
+                            cnt = 0
+                            for t in range(f0, f1):
+                                cnt += _near_tie(acc[t], consts)
+                            if cnt:
+                                for t in range(f0, f1):
+                                    if _near_tie(acc[t], consts):
+                                        j = j0 + nphase * t + p
+                                        d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + c])
+                                        for k in range(1, ntaps):
+                                            d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
+                                        out[t] = _round_sat(d, maxval)
+            if nch == 1:
+                _interleave(rp, mper, nphase, orow, j0)
+            else:
+                seg = nphase * mper
+                for c in range(nch):
+                    _interleave(rp[c * seg:(c + 1) * seg], mper, nphase, tp[c * seg:(c + 1) * seg], 0)
+                _interleave(tp, seg, nch, orow, j0 * nch)
+        _gather_row(row, orow, nch, idx, w, w64, max(j1, j0), w_out, mode, maxval)
+
+
+@jit(parallel=True)
+def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
+              tq, ta, wp, plen, nchunks):
+    """Columns pass ``src (H, W_in * C) -> dst (H, W_out * C)`` (rows flattened).
+
+    Outputs ``j0 <= j < j0 + nphase * mper`` use the polyphase structure (module docstring):
+    tap ``k`` of phase ``p`` reads input-phase plane ``tq[p, k]`` at offset ``ta[p, k] + m``;
+    ``wp`` is ``(nphase, K, mper)`` flattened.  ``mper == 0``: every output is gathered."""
+    nch_rows = min(src.shape[0], nchunks)
+    w_in = src.shape[1] // nch
+    for ch in prange(nch_rows):
+        xc = np.empty(nch * w_in, dtype=w.dtype)
+        xq = np.empty(qstep * plen + 1, dtype=w.dtype)
+        acc = np.empty(max(mper, 1), dtype=w.dtype)
+        rp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
+        tp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
+        _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
+                    tq, ta, wp, plen, xc, xq, acc, rp, tp, ch, nch_rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# per-table plans (cached for the read-only tables that classicsr.resize caches)
+
+class _TablePlan:
+    """Derived data of one ``(idx, w)`` table, computed lazily and cached."""
+
+    def __init__(self, idx, w):
+        self.idx = idx
+        self.w = w
+        self.ntaps = idx.shape[1]
+        self._cache = {}
+
+    def weights(self, dtype):
+        key = ("w", np.dtype(dtype))
+        if key not in self._cache:
+            self._cache[key] = np.ascontiguousarray(self.w, dtype=dtype)
+        return self._cache[key]
+
+    def int_plan(self, maxval_in):
+        """``(mode, bound)`` for float32 accumulation of integer pixels ``<= maxval_in``, or
+        ``None`` when float64 accumulation is needed (see :func:`_int_plan`)."""
+        key = ("int", maxval_in)
+        if key not in self._cache:
+            self._cache[key] = _int_plan(np.asarray(self.w, dtype=np.float64), maxval_in)
+        return self._cache[key]
+
+    def poly(self, dtype):
+        key = ("poly", np.dtype(dtype))
+        if key not in self._cache:
+            self._cache[key] = _polyphase(self.idx, self.weights(dtype))
+        return self._cache[key]
+
+
+def _int_plan(w64, maxval):
+    """Choose float32 accumulation for integer pixels in ``[0, maxval]`` when it is provably
+    MATLAB's float64 result after rounding.
+
+    Exact tables: let ``q`` be the least integer with every ``w * 2**q`` an integer, and
+    ``S = max_i sum_k |w[i, k]|``.  Every product ``w * x`` (``x`` an integer in
+    ``[0, maxval]``) and every partial sum is an integer multiple of ``2**-q`` of magnitude at
+    most ``maxval * S``; if ``(maxval * S + 1) * 2**q < 2**24`` all of them (and ``v + 0.5``
+    in the rounding) are exact in float32, with or without FMA, in any order, and equal to
+    the float64 value.  Mode MODE_ROUND, no check.
+
+    Otherwise (uint8 only) with ``u = 2**-24``, ``K`` taps and ``w32 = fl32(w)``:
+    ``|s32 - sum w32 x| <= gamma_K sum |w32| x`` (recursive summation, FMA only removes
+    roundings), ``|sum w32 x - sum w x| <= u sum |w| x`` and ``|d - sum w x| <= gamma64_K
+    sum |w| x``, so ``|s32 - d| <= ((K + 2) u (1 + 1e-3)) maxval S``.  The bound used is twice
+    that plus ``4 u (maxval + 1)`` (covering the float32 rounding of ``v + 0.5`` when
+    ``v <= maxval + 1``).  An output is final unless ``|s32 - floor(s32) - 0.5| <= bound``;
+    those are recomputed in float64 in tap order (MODE_CHECK).
+    """
+    if w64.size == 0:
+        return MODE_ROUND, 0.0
+    absw = np.abs(w64)
+    s = float(absw.sum(axis=1).max())
+    finite = np.isfinite(w64).all()
+    if finite:
+        for q in range(0, 40):
+            scaled = np.ldexp(w64, q)
+            if np.array_equal(scaled, np.round(scaled)):
+                if (maxval * s + 1.0) * 2.0 ** q < 2.0 ** 24:
+                    return MODE_ROUND, 0.0
+                break
+    if maxval > 255 or not finite:
+        return None
+    k = w64.shape[1]
+    bound = 2.0 * (k + 2) * _U32 * (1 + 1e-3) * maxval * s + 4.0 * _U32 * (maxval + 1)
+    return MODE_CHECK, bound
+
+
+def _polyphase(idx, w):
+    """Find the polyphase interior of a table (see the module docstring).
+
+    Returns ``(j0, P, Q, M, s0, tq, ta, wp, plen)`` or ``None``.  ``tq``/``ta`` (P, K) give the
+    input phase plane and offset of each tap relative to input pixel ``s0``; ``wp`` is
+    ``(P, K, M)`` flattened; ``plen`` is the length of an input-phase plane."""
+    n_out, k = idx.shape
+    if n_out < 8:
+        return None
+    start = idx[:, 0]
+    consecutive = np.all(idx == start[:, None] + np.arange(k)[None, :], axis=1)
+    mid = n_out // 2
+    best = None
+    for p in range(1, 17):
+        if mid + p >= n_out:
+            break
+        q = int(start[mid + p] - start[mid])
+        if q <= 0 or q > 16:
+            continue
+        diff_ok = np.zeros(n_out, dtype=bool)
+        diff_ok[:-p] = (start[p:] - start[:-p]) == q
+        if not (consecutive[mid] and diff_ok[mid]):
+            continue
+        # maximal [a, b) around mid: consecutive taps on [a, b), period on [a, b - p)
+        left_bad = np.nonzero(~consecutive[:mid + 1] | ~diff_ok[:mid + 1])[0]
+        a = int(left_bad.max()) + 1 if left_bad.size else 0
+        bad_c = np.nonzero(~consecutive[mid:])[0]
+        bad_d = np.nonzero(~diff_ok[mid:n_out - p])[0]
+        b = min(mid + int(bad_c[0]) if bad_c.size else n_out,
+                mid + int(bad_d[0]) + p if bad_d.size else n_out)
+        m = (b - a) // p
+        if m >= 2 and (best is None or p * m > best[1] * best[3]):
+            best = (a, p, q, m)
+    if best is None or best[1] * best[3] < n_out // 2:
+        return None
+    a, p, q, m = best
+    s0 = int(start[a:a + p].min())
+    rel = start[a:a + p].astype(np.int64) - s0
+    offs = rel[:, None] + np.arange(k)[None, :]
+    tq = np.ascontiguousarray(offs % q, dtype=np.intp)
+    ta = np.ascontiguousarray(offs // q, dtype=np.intp)
+    plen = int(m + ta.max())
+    wp = np.ascontiguousarray(w[a:a + p * m].reshape(m, p, k).transpose(1, 2, 0)).reshape(-1)
+    return a, p, q, m, s0, tq, ta, wp, plen
+
+
+_PLANS: OrderedDict = OrderedDict()
+_PLANS_MAX = 512
+
+
+def _plan(idx, w):
+    # Tables from classicsr.resize are cached read-only arrays: key on their identity (the plan
+    # keeps them alive, so ids cannot be reused while cached).  Writeable tables get a fresh plan.
+    if idx.flags.writeable or w.flags.writeable:
+        return _TablePlan(idx, w)
+    key = (id(idx), id(w))
+    plan = _PLANS.get(key)
+    if plan is None or plan.idx is not idx or plan.w is not w:
+        plan = _TablePlan(idx, w)
+        _PLANS[key] = plan
+        if len(_PLANS) > _PLANS_MAX:
+            _PLANS.popitem(last=False)
+    else:
+        _PLANS.move_to_end(key)
+    return plan
+
+
+_EMPTY_I = np.zeros((1, 1), dtype=np.intp)
+
+
+def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
+    """One pass ``cur -> out`` (both ``(H, W, C)`` C-contiguous)."""
+    plan = _plan(idx, w)
+    src_dt = cur.dtype
+    dst_dt = out.dtype
+    w64 = plan.weights(np.float64)
+    if dst_dt.kind == "u":
+        choice = plan.int_plan(float(np.iinfo(src_dt).max)) if src_dt.kind == "u" else None
+        if choice is not None:
+            mode, bound = choice
+            acc_dt = np.dtype(np.float32)
+        else:
+            mode, bound = MODE_ROUND, 0.0
+            acc_dt = np.dtype(np.float64)
+    else:
+        mode, bound = MODE_FLOAT, 0.0
+        acc_dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)
+    wacc = plan.weights(acc_dt)
+    consts = np.array([0.5, maxval_out, bound, 0.0], dtype=acc_dt)
+    rows_k, cols_k = rows_pass, cols_pass
+    if ax == 0:
+        src2 = cur.reshape(cur.shape[0], -1)
+        dst2 = out.reshape(out.shape[0], -1)
+        convert = src_dt != acc_dt
+        nthreads = get_num_threads()
+        if convert:
+            xbuf = np.empty((nthreads, src2.shape[0], min(_BLOCK, src2.shape[1])), dtype=acc_dt)
+        else:
+            xbuf = np.empty((nthreads, 1, 1), dtype=acc_dt)
+        rows_k(src2, dst2, xbuf, idx, wacc, w64, mode, convert, consts, maxval_out)
+    else:
+        src2 = cur.reshape(cur.shape[0], -1)
+        dst2 = out.reshape(out.shape[0], -1)
+        poly = plan.poly(acc_dt) if _poly_ok(cur.shape[1], nch) else None
+        if poly is None:
+            cols_k(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
+                   0, 1, 1, 0, 0, _EMPTY_I, _EMPTY_I, np.zeros(1, dtype=acc_dt), 0,
+                   get_num_threads())
+        else:
+            j0, p, q, m, s0, tq, ta, wp, plen = poly
+            cols_k(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
+                   j0, p, q, m, s0, tq, ta, wp, plen, get_num_threads())
+
+
+def _poly_ok(w_in, nch):
+    return w_in >= 8
 
 
 def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval):
@@ -93,13 +607,12 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval):
     cur = data
     nch = data.shape[2]
     for n, (ax, idx, w) in enumerate(passes):
-        dtype = out_dtype if n == len(passes) - 1 else mid_dtype
-        mv = maxval if np.dtype(dtype).kind == "u" else 0.0
+        dtype = np.dtype(out_dtype if n == len(passes) - 1 else mid_dtype)
+        mv = float(maxval) if dtype.kind == "u" else 0.0
         if ax == 0:
             out = np.empty((out_shape[0], cur.shape[1], nch), dtype=dtype)
-            rows_pass(cur.reshape(cur.shape[0], -1), out.reshape(out.shape[0], -1), idx, w, mv)
         else:
             out = np.empty((cur.shape[0], out_shape[1], nch), dtype=dtype)
-            cols_pass(cur, out, idx, w, mv)
+        _run_pass(cur, out, ax, idx, w, nch, mv)
         cur = out
     return cur

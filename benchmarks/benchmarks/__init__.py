@@ -1,0 +1,1 @@
+"""asv benchmarks for classicsr (one ``bench_<module>.py`` per module)."""

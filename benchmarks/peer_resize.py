@@ -1,0 +1,244 @@
+"""Time classicsr.resize against OpenCV, Pillow, torch, scipy and scikit-image in one process.
+
+Usage::
+
+    python benchmarks/peer_resize.py                       # 1 and 2 threads, all peers
+    python benchmarks/peer_resize.py --threads 1 --repeat 31 --no-slow
+    python benchmarks/peer_resize.py --cases up2_rgb_u8 down4_rgb_u8
+
+The cases are those of issue 2 (bicubic upscales of 512x512x3 and 1024x1024 gray, antialiased
+bicubic downscale x4 of 2048x2048x3).  Peers, as configured in ``/work/shared/docs/PEERS.md``:
+``cv2.resize`` (INTER_CUBIC when upscaling, INTER_AREA when downscaling), Pillow
+``Image.resize(BICUBIC)`` (float32 colour images as three ``"F"`` bands, all timed),
+``torch.nn.functional.interpolate(mode="bicubic", antialias=<downscale>)`` on a channels-last
+view, ``scipy.ndimage.zoom(order=3)`` and ``skimage.transform.resize(order=3)`` ("slow" peers,
+timed with fewer repeats; ``--no-slow`` skips them).  Only classicsr computes MATLAB's
+``imresize``; the peers compute related but different things (see PEERS.md), so this is a
+speed comparison only.
+
+Thread counts are applied with ``numba.set_num_threads``, ``cv2.setNumThreads``,
+``torch.set_num_threads`` and ``threadpoolctl.threadpool_limits`` (when installed);
+``NUMBA_NUM_THREADS`` is raised to the largest requested count before Numba loads.  Every
+timing is the median of ``--repeat`` calls after a warm-up; the libraries are called
+round-robin (one call each, repeated) so that load changes on a shared machine hit all of
+them alike, and all ratios are computed from medians measured in the same process.
+``--clock cpu`` uses the process CPU time instead of wall time (only meaningful with one
+thread, where it discounts waiting for a core on an overloaded machine).
+
+The DRAM floor is (bytes read + bytes written) / 28 GB/s, the single-thread copy bandwidth
+measured in PEERS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+BANDWIDTH = 28e9  # bytes/s, numpy copy of 512 MiB on this machine kind (PEERS.md)
+
+CASES = {
+    # name: (shape, dtype, scale, label)
+    "up2_rgb_u8": ((512, 512, 3), "uint8", 2, "bicubic up x2, 512x512x3 uint8"),
+    "up2_rgb_f32": ((512, 512, 3), "float32", 2, "bicubic up x2, 512x512x3 float32"),
+    "up4_rgb_u8": ((512, 512, 3), "uint8", 4, "bicubic up x4, 512x512x3 uint8"),
+    "up4_rgb_f32": ((512, 512, 3), "float32", 4, "bicubic up x4, 512x512x3 float32"),
+    "up2_gray_u8": ((1024, 1024), "uint8", 2, "bicubic up x2, 1024x1024 gray uint8"),
+    "up4_gray_f32": ((1024, 1024), "float32", 4, "bicubic up x4, 1024x1024 gray float32"),
+    "down4_rgb_u8": ((2048, 2048, 3), "uint8", 0.25, "antialiased down x4, 2048x2048x3 uint8"),
+    "down4_rgb_f32": ((2048, 2048, 3), "float32", 0.25, "antialiased down x4, 2048x2048x3 float32"),
+}
+PEERS = ("cv2", "pillow", "torch", "scipy", "skimage")
+SLOW = ("scipy", "skimage")
+
+
+def _image(shape, dtype):
+    import numpy as np
+
+    rng = np.random.default_rng(20240611)
+    img = rng.random(shape)
+    if dtype == "uint8":
+        return (img * 255).round().astype(np.uint8)
+    return img.astype(dtype)
+
+
+def _callables(img, scale, peers):
+    """name -> zero-argument callable computing the resize of ``img`` by ``scale``."""
+    import numpy as np
+
+    import classicsr
+
+    h, w = img.shape[:2]
+    oh, ow = int(round(h * scale)), int(round(w * scale))
+    down = scale < 1
+    fns = {"classicsr": lambda: classicsr.resize(img, scale)}
+    if "cv2" in peers:
+        import cv2
+
+        interp = cv2.INTER_AREA if down else cv2.INTER_CUBIC
+        fns["cv2"] = lambda: cv2.resize(img, (ow, oh), interpolation=interp)
+    if "pillow" in peers:
+        from PIL import Image
+
+        if img.dtype == np.uint8:
+            pim = Image.fromarray(img)
+            fns["pillow"] = lambda: pim.resize((ow, oh), Image.BICUBIC)
+        else:
+            bands = [Image.fromarray(np.ascontiguousarray(img[..., c]) if img.ndim == 3 else img,
+                                     mode="F") for c in range(img.shape[2] if img.ndim == 3 else 1)]
+            fns["pillow"] = lambda: [b.resize((ow, oh), Image.BICUBIC) for b in bands]
+    if "torch" in peers:
+        import torch
+        import torch.nn.functional as F
+
+        t = torch.from_numpy(img)
+        t = t.permute(2, 0, 1)[None] if img.ndim == 3 else t[None, None]  # channels-last view
+        fns["torch"] = lambda: F.interpolate(t, size=(oh, ow), mode="bicubic", align_corners=False,
+                                             antialias=down)
+    if "scipy" in peers:
+        from scipy import ndimage
+
+        zoom = (scale, scale) + ((1,) if img.ndim == 3 else ())
+        fns["scipy"] = lambda: ndimage.zoom(img, zoom, order=3)
+    if "skimage" in peers:
+        from skimage.transform import resize as skresize
+
+        shape = (oh, ow) + img.shape[2:]
+        fns["skimage"] = lambda: skresize(img, shape, order=3, anti_aliasing=down, preserve_range=True)
+    return fns
+
+
+def _set_threads(n):
+    import numba
+
+    numba.set_num_threads(n)
+    try:
+        import cv2
+
+        cv2.setNumThreads(n)
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+
+
+def _time_round_robin(fns, repeat, slow_repeat, clock):
+    import numpy as np
+
+    tick = time.process_time if clock == "cpu" else time.perf_counter
+    for f in fns.values():  # warm-up (JIT cache load, tables, lazy imports)
+        f()
+    times = {name: [] for name in fns}
+    for r in range(repeat):
+        for name, f in fns.items():
+            if name in SLOW and r >= slow_repeat:
+                continue
+            t0 = tick()
+            f()
+            times[name].append(tick() - t0)
+    return {name: float(np.median(v)) * 1e3 for name, v in times.items()}
+
+
+def _fmt(x):
+    if x is None:
+        return "-"
+    return f"{x:.3g}" if x < 100 else f"{x:.0f}"
+
+
+def _versions():
+    import numba
+    import numpy as np
+
+    out = [f"python {sys.version.split()[0]}", f"numpy {np.__version__}", f"numba {numba.__version__}"]
+    for mod, attr in (("cv2", "__version__"), ("PIL", "__version__"), ("torch", "__version__"),
+                      ("scipy", "__version__"), ("skimage", "__version__")):
+        try:
+            out.append(f"{mod} {getattr(__import__(mod), attr)}")
+        except ImportError:
+            pass
+    return ", ".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--slow-repeat", type=int, default=3, help="repeats for scipy/skimage")
+    parser.add_argument("--no-slow", action="store_true", help="skip scipy and scikit-image")
+    parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=list(CASES))
+    parser.add_argument("--peers", nargs="+", choices=PEERS, default=list(PEERS))
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    args = parser.parse_args(argv)
+    os.environ["NUMBA_NUM_THREADS"] = str(max(max(args.threads), int(os.environ.get("NUMBA_NUM_THREADS", "0") or 0)))
+    peers = [p for p in args.peers if not (args.no_slow and p in SLOW)]
+    available = []
+    for p in peers:
+        try:
+            __import__({"pillow": "PIL"}.get(p, p))
+            available.append(p)
+        except ImportError:
+            print(f"# {p} is not installed: skipped", file=sys.stderr)
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: scipy/skimage run single-threaded here anyway
+        threadpool_limits = None
+
+    import platform
+
+    print(f"# classicsr.resize vs peers; {platform.machine()}, {os.cpu_count()} CPUs; clock={args.clock}")
+    print(f"# {_versions()}")
+    results = {}
+    for nt in args.threads:
+        _set_threads(nt)
+        ctx = threadpool_limits(limits=nt) if threadpool_limits else None
+        if ctx is not None:
+            ctx.__enter__()
+        try:
+            for case in args.cases:
+                shape, dtype, scale, _ = CASES[case]
+                img = _image(shape, dtype)
+                fns = _callables(img, scale, available)
+                med = _time_round_robin(fns, args.repeat, min(args.slow_repeat, args.repeat), args.clock)
+                out = fns["classicsr"]()
+                med["floor"] = (img.nbytes + out.nbytes) / BANDWIDTH * 1e3
+                results[(nt, case)] = med
+        finally:
+            if ctx is not None:
+                ctx.__exit__(None, None, None)
+
+    cols = ["classicsr"] + available + ["floor"]
+    names = {"classicsr": "classicsr", "cv2": "cv2", "pillow": "Pillow", "torch": "torch",
+             "scipy": "scipy zoom o3", "skimage": "skimage", "floor": "DRAM floor"}
+    for nt in args.threads:
+        print(f"\n### {nt} thread{'s' if nt > 1 else ''} (median ms)\n")
+        head = ["operation"] + [names[c] for c in cols]
+        ratio_cols = [p for p in ("cv2", "pillow", "torch") if p in available]
+        head += [f"{names[p]} / classicsr" for p in ratio_cols]
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for case in args.cases:
+            med = results[(nt, case)]
+            row = [CASES[case][3]] + [_fmt(med.get(c)) for c in cols]
+            row += [f"{med[p] / med['classicsr']:.2f}" for p in ratio_cols]
+            print("| " + " | ".join(row) + " |")
+    if len(args.threads) > 1:
+        base = min(args.threads)
+        print(f"\n### speed-up of classicsr over {base} thread (same process)\n")
+        others = [t for t in args.threads if t != base]
+        print("| operation | " + " | ".join(f"{t} threads" for t in others) + " |")
+        print("|---|" + "---|" * len(others))
+        for case in args.cases:
+            b = results[(base, case)]["classicsr"]
+            print(f"| {CASES[case][3]} | " + " | ".join(
+                f"{b / results[(t, case)]['classicsr']:.2f}x" for t in others) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
