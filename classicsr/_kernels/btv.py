@@ -29,11 +29,11 @@ def offset(k, P):
     return k // (2 * P + 1) + 1, k % (2 * P + 1) - P
 
 
-@jit(parallel=True)
+@jit
 def btv_value(x, P, alpha):
     H, W = x.shape
     total = 0.0
-    for i in prange(H):
+    for i in range(H):
         acc = 0.0
         for k in range(n_offsets(P)):
             l, m = offset(k, P)

@@ -112,7 +112,7 @@ def _power_norm_sq(op, dtype, n_iter=15, seed=0):
     for _ in range(n_iter):
         v /= np.linalg.norm(v)
         w = op.adjoint(op.forward(v))
-        lam = float(np.vdot(v, w))
+        lam = _dot(v, w)
         v = w
     return lam
 
@@ -255,19 +255,24 @@ def _weighted_deblur(z, weights, blur, lam, n_iter):
     return _cg(normal, blur.adjoint(wt * z), z.copy(), n_iter, 1e-6, None, None)
 
 
+def _dot(a, b):
+    # elementwise product + sum: no BLAS call, so no BLAS thread pool to oversubscribe
+    return float(np.multiply(a, b).sum())
+
+
 def _cg(normal, b, x, n_iter, tol, callback, bar):
     r = b - normal(x)
     p = r.copy()
-    rs = float(np.vdot(r, r))
-    bn = float(np.linalg.norm(b)) or 1.0
+    rs = _dot(r, r)
+    bn = np.sqrt(_dot(b, b)) or 1.0
     for it in range(n_iter):
         if np.sqrt(rs) <= tol * bn:
             break
         Ap = normal(p)
-        alpha = rs / float(np.vdot(p, Ap))
+        alpha = rs / _dot(p, Ap)
         x = x + alpha * p
         r = r - alpha * Ap
-        rs_new = float(np.vdot(r, r))
+        rs_new = _dot(r, r)
         p = r + (rs_new / rs) * p
         rs = rs_new
         if _notify(callback, bar, it, x):
