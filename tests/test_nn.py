@@ -438,3 +438,20 @@ def test_cli_train_hook(tiny_folder, tmp_path):
     assert (tmp_path / "m" / "espcn_x2.ckpt").is_file()
     args.output = str(tiny_folder / "im0.png")
     assert cli_train(args) == 2
+
+
+@pytest.mark.parametrize("cls", [ESPCN, FSRCNN])
+def test_residual_variant_adds_a_bicubic_skip(cls):
+    """With the last layer zeroed, a residual net is bicubic upscaling (a = -0.75), which
+    cv2.resize INTER_CUBIC computes independently."""
+    cv2 = pytest.importorskip("cv2")
+    net = cls(3, residual=True).eval()
+    last = net.last_part[0] if cls is ESPCN else net.last_part
+    torch.nn.init.zeros_(last.weight)
+    torch.nn.init.zeros_(last.bias)
+    x = np.random.default_rng(7).random((11, 13)).astype(np.float32)
+    with torch.no_grad():
+        y = net(torch.from_numpy(x)[None, None])[0, 0].numpy()
+    ref = cv2.resize(x, (39, 33), interpolation=cv2.INTER_CUBIC)
+    np.testing.assert_allclose(y, ref, atol=1e-5)
+    assert list(net.state_dict()) == list(cls(3).state_dict())  # same keys as the plain net

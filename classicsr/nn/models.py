@@ -103,6 +103,8 @@ class FSRCNN(nn.Module):
     d, s, m : int
         Feature width (56), shrunk width (12) and number of 3x3 mapping layers (4): the
         FSRCNN(56, 12, 4) of the paper; FSRCNN-s is (32, 5, 1).
+    residual : bool, keyword-only
+        Add a bicubic upscaling of the input to the output (see :class:`ESPCN`); default False.
 
     Notes
     -----
@@ -119,9 +121,11 @@ class FSRCNN(nn.Module):
     pre_upsample = False
     data_range = 1.0
 
-    def __init__(self, scale: int = 3, num_channels: int = 1, *, d: int = 56, s: int = 12, m: int = 4):
+    def __init__(self, scale: int = 3, num_channels: int = 1, *, d: int = 56, s: int = 12, m: int = 4,
+                 residual: bool = False):
         super().__init__()
         self.scale = _check_scale(scale)
+        self.residual = bool(residual)
         self.color = "y" if check_int("num_channels", num_channels, minimum=1) == 1 else "rgb"
         self.first_part = nn.Sequential(nn.Conv2d(num_channels, d, 5, padding=2), nn.PReLU(d))
         mid = [nn.Conv2d(d, s, 1), nn.PReLU(s)]
@@ -143,7 +147,8 @@ class FSRCNN(nn.Module):
         nn.init.zeros_(self.last_part.bias)
 
     def forward(self, x):
-        return self.last_part(self.mid_part(self.first_part(x)))
+        y = self.last_part(self.mid_part(self.first_part(x)))
+        return y + _bicubic(x, self.scale) if self.residual else y
 
 
 class ESPCN(nn.Module):
@@ -157,6 +162,11 @@ class ESPCN(nn.Module):
         1 (Y, default) or 3.
     n1, n2 : int
         Feature counts (64, 32).
+    residual : bool, keyword-only
+        Add a bicubic upscaling of the input to the output (global residual learning, as
+        VDSR), so the layers learn only the missing detail.  No extra parameters, so the state
+        dict keeps the public layout, but weights trained one way do not work the other way.
+        Default False (the original ESPCN).
 
     Notes
     -----
@@ -173,9 +183,11 @@ class ESPCN(nn.Module):
     pre_upsample = False
     data_range = 1.0
 
-    def __init__(self, scale: int = 3, num_channels: int = 1, *, n1: int = 64, n2: int = 32):
+    def __init__(self, scale: int = 3, num_channels: int = 1, *, n1: int = 64, n2: int = 32,
+                 residual: bool = False):
         super().__init__()
         self.scale = _check_scale(scale)
+        self.residual = bool(residual)
         self.color = "y" if check_int("num_channels", num_channels, minimum=1) == 1 else "rgb"
         self.first_part = nn.Sequential(
             nn.Conv2d(num_channels, n1, 5, padding=2), nn.Tanh(),
@@ -199,7 +211,15 @@ class ESPCN(nn.Module):
                 nn.init.zeros_(module.bias)
 
     def forward(self, x):
-        return self.last_part(self.first_part(x))
+        y = self.last_part(self.first_part(x))
+        return y + _bicubic(x, self.scale) if self.residual else y
+
+
+def _bicubic(x, scale: int):
+    """Bicubic upscaling for the residual skip (torch's kernel, a = -0.75; not MATLAB's)."""
+    import torch.nn.functional as F
+
+    return F.interpolate(x, scale_factor=scale, mode="bicubic", align_corners=False)
 
 
 class _MeanShift(nn.Conv2d):

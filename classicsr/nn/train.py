@@ -336,9 +336,11 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     ckpt_path = Path(checkpoint) if checkpoint is not None else None
     if ckpt_path is not None and resume and ckpt_path.is_file():
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        if ckpt["config"]["model"] != name or ckpt["config"]["scale"] != s:
-            raise ValueError(f"checkpoint {ckpt_path} is for {ckpt['config']['model']} x{ckpt['config']['scale']}, "
-                             f"not {name} x{s}; pass another checkpoint path or resume=False")
+        if (ckpt["config"]["model"] != name or ckpt["config"]["scale"] != s
+                or ckpt["config"].get("model_kwargs", {}) != config["model_kwargs"]):
+            raise ValueError(f"checkpoint {ckpt_path} is for {ckpt['config']['model']} x{ckpt['config']['scale']} "
+                             f"{ckpt['config'].get('model_kwargs', {})}, not {name} x{s} {config['model_kwargs']}; "
+                             f"pass another checkpoint path or resume=False")
         net.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         step, history = int(ckpt["step"]), list(ckpt["history"])
@@ -486,12 +488,14 @@ def main(argv=None) -> int:
     p.add_argument("--val-every", type=int, default=1000)
     p.add_argument("--time-limit", type=float)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--residual", action="store_true", help="ESPCN/FSRCNN with a global bicubic skip")
     args = p.parse_args(argv)
     result = train(args.model, args.scale, args.data, checkpoint=args.checkpoint, steps=args.steps,
                    batch_size=args.batch_size, patch_size=args.patch_size, lr=args.lr, lr_min=args.lr_min,
                    loss=args.loss, seed=args.seed, val_dir=args.val_dir, val_every=args.val_every,
                    time_limit=args.time_limit, num_threads=args.threads, progress=False,
-                   log=lambda line: print(line, flush=True))
+                   log=lambda line: print(line, flush=True),
+                   model_kwargs={"residual": True} if args.residual else None)
     print(f"done: step {result.step}, best val {result.best_val_psnr}, {result.seconds:.0f} s", flush=True)
     return 0
 

@@ -59,7 +59,7 @@ def _our_model(name: str, scale: int, checkpoints: Path | None):
         return None
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     state = ckpt.get("best_model") or ckpt["model"]
-    net = load_weights(build_model(name, scale), state).eval()
+    net = load_weights(build_model(name, scale, **ckpt["config"].get("model_kwargs", {})), state).eval()
     return net, f"{name} (ours, checkpoint step {ckpt['step']}, not shipped)"
 
 
@@ -89,7 +89,8 @@ def ship(args) -> int:
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
         from classicsr.nn import build_model, load_weights
 
-        net = load_weights(build_model(name, scale), ckpt.get("best_model") or ckpt["model"]).eval()
+        kwargs = ckpt["config"].get("model_kwargs", {})
+        net = load_weights(build_model(name, scale, **kwargs), ckpt.get("best_model") or ckpt["model"]).eval()
         ours = _set5_psnr(TorchUpscaler(net), args.data, scale)
         bicubic = _set5_psnr("bicubic", args.data, scale)
         need = bicubic + MARGIN[scale]
@@ -104,7 +105,7 @@ def ship(args) -> int:
             fname = f"{name}_x{scale}.pt"
             export_weights(ckpt_path, WEIGHTS_DIR / fname, which="best")
             index[f"{name}_x{scale}"] = {"file": fname, "set5_psnr_y": round(ours, 2), "steps": int(ckpt["step"]),
-                                         "train_seconds": round(float(seconds)), "data": "T91",
+                                         "train_seconds": round(float(seconds)), "data": "T91", "kwargs": kwargs,
                                          "config": ckpt["config"]}
     if not args.dry_run:
         index_path.write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
