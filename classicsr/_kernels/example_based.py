@@ -51,21 +51,24 @@ def aggregate_patches(patches, rows, cols, size, acc, weight):  # pragma: no cov
 
 
 @jit(parallel=True)
-def apply_regressors(features, atom, regressors, out):  # pragma: no cover - compiled
-    """out[n] = regressors[atom[n]] @ features[n].
+def apply_regressors(features, atom, regressors_t, out):  # pragma: no cover - compiled
+    """out[n] = regressors_t[atom[n]].T @ features[n].
 
-    features : (N, d).  atom : (N,) int64.  regressors : (K, p, d).  out : (N, p).
+    features : (N, d).  atom : (N,) int64.  regressors_t : (K, d, p), each regressor
+    transposed so that the inner loop is a contiguous axpy over the p outputs (vectorisable
+    without reassociating a reduction).  out : (N, p).
     """
     n = features.shape[0]
-    p = regressors.shape[1]
-    d = regressors.shape[2]
+    d = regressors_t.shape[1]
+    p = regressors_t.shape[2]
     for i in prange(n):
         a = atom[i]
         for j in range(p):
-            s = 0.0
-            for k in range(d):
-                s += regressors[a, j, k] * features[i, k]
-            out[i, j] = s
+            out[i, j] = 0.0
+        for k in range(d):
+            fk = features[i, k]
+            for j in range(p):
+                out[i, j] += regressors_t[a, k, j] * fk
 
 
 @jit(parallel=True)
@@ -218,3 +221,4 @@ def ksvd_update(x, dictionary, idx, coef, residual, order, ptr, members, worst):
             for q in range(d):
                 residual[s, q] -= g * dictionary[j, q]
     return replaced
+

