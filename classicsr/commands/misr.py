@@ -92,9 +92,12 @@ def run(args) -> int:
         info(f"registering {len(frames)} frames ({args.motion})", args.quiet)
         motions = register(frames, args.reference, model=args.motion)
     except RegistrationError as exc:
+        import re
+
         msg = str(exc)
-        for k, p in enumerate(inputs):
-            msg = msg.replace(f"frame {k} ", f"frame {k} ({p}) ", 1) if f"frame {k} " in msg else msg
+        found = re.search(r"frame (\d+)", msg)
+        if found and int(found.group(1)) < len(inputs):
+            msg += f" [frame {found.group(1)} is {inputs[int(found.group(1))]}]"
         error(NAME, f"registration failed: {msg}")
         return EXIT_FAILURE
     common = dict(motions=motions, reference=args.reference, channel_axis=-1)
