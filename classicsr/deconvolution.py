@@ -445,20 +445,9 @@ class Deconvolver:
             s = dtype.type(entry["scale"])
             entry["otf_s"] = otf * s
             entry["otf_adj_s"] = np.conj(otf) * s
-        fixed = ((self.method == "wiener" and self.nsr is not None)
-                 or (self.method == "tikhonov" and self.lam is not None))
-        if fixed:
-            # The whole filter is fixed: precompute it once.
-            g = np.ones(geom.spec_shape, otf.dtype)
-            if "reg2" in entry:
-                lam = 1.0 if self.method == "wiener" else self.lam
-                from ._kernels.convolve import regularized_inverse_array
-                regularized_inverse_array(g, otf, np.ascontiguousarray(entry["reg2"], dtype=dtype), lam,
-                                          entry["scale"])
-            else:
-                from ._kernels.convolve import regularized_inverse_scalar
-                regularized_inverse_scalar(g, otf, self.nsr, entry["scale"])
-            entry["filter"] = g
+        entry["fixed"] = ((self.method == "wiener" and self.nsr is not None)
+                          or (self.method == "tikhonov" and self.lam is not None))
+        entry["calls"] = 0
         if len(self._cache) > 8:
             self._cache.clear()
         self._cache[key] = entry
@@ -485,6 +474,7 @@ class Deconvolver:
                     per_channel.append(self._apply_filter(plan, entry, work[:, :, k], dtype))
                     plan.inverse()
                     out[:, :, k] = geom.crop(plan.real)
+                    entry["calls"] += 1
             for key in per_channel[0]:
                 values = [d[key] for d in per_channel]
                 info[key] = values[0] if axis is None else values
@@ -499,9 +489,26 @@ class Deconvolver:
         )
 
         spec, otf, scale, geom = plan.spec, entry["otf"], entry["scale"], entry["geom"]
-        if "filter" in entry:
-            np.multiply(spec, entry["filter"], out=spec)
-            return {"nsr": self.nsr} if self.method == "wiener" else {"lam": self.lam}
+        if entry["fixed"]:
+            # The whole filter is fixed.  First use: apply it fused (one pass, nothing stored);
+            # from the second use on (a reused Deconvolver): precompute it once and multiply.
+            fixed_info = {"nsr": self.nsr} if self.method == "wiener" else {"lam": self.lam}
+            lam = 1.0 if self.method == "wiener" else self.lam
+            if "filter" not in entry and entry["calls"] == 0:
+                target = spec
+            elif "filter" not in entry:
+                target = entry["filter"] = np.ones(geom.spec_shape, otf.dtype)
+            else:
+                np.multiply(spec, entry["filter"], out=spec)
+                return fixed_info
+            if "reg2" in entry:
+                regularized_inverse_array(target, otf, np.ascontiguousarray(entry["reg2"], dtype=dtype),
+                                          lam, scale)
+            else:
+                regularized_inverse_scalar(target, otf, self.nsr, scale)
+            if target is not spec:
+                np.multiply(spec, target, out=spec)
+            return fixed_info
         if self.method == "inverse":
             thresholded_inverse(spec, otf, 0.0 if self.threshold is None else self.threshold, scale)
             return {"threshold": self.threshold}
