@@ -14,8 +14,8 @@ Exactness contract
 * float32 images accumulate in float32 (within 1e-5 relative of float64); float64 images in
   float64 (within 1e-12).
 
-Speed comes from accumulating integer images in float32 (8 SIMD lanes on AVX2, FMA allowed)
-whenever that provably gives MATLAB's result; see :func:`_int_plan` for the two proofs:
+Speed comes from accumulating integer images in float32 (8 SIMD lanes on AVX2) whenever that
+provably gives MATLAB's result; see :func:`_int_plan` for the two proofs:
 
 * *exact tables*: every weight is a multiple of ``2**-q`` and ``(maxval * sum|w| + 1) * 2**q
   < 2**24``.  Then every product and partial sum of integer pixels is an integer multiple of
@@ -27,7 +27,9 @@ whenever that provably gives MATLAB's result; see :func:`_int_plan` for the two 
   tie ``n + 0.5`` (rare: about ``2 * bound`` of them) are recomputed in float64 in tap order.
 
 uint16 images with checked tables, integer images with a float64 intermediate
-(``round_each_pass=False``) and float64 images use float64 kernels without FMA contraction.
+(``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
+off (no reassociation, no contraction): the float64 paths are MATLAB's own arithmetic, and
+the float32 proofs above do not need it (they would also hold with FMA contraction).
 
 Layout of the work
 ------------------
@@ -48,6 +50,7 @@ Layout of the work
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -108,8 +111,6 @@ def _fir_rows(acc, x, rows, wrow, lo, n):
     ``s = 0; s += w_k x_k``), four per sweep over ``acc``."""
     ntaps = rows.shape[0]
     zero = wrow[0] * 0
-    for t in range(n):
-        acc[t] = zero
     k = 0
     while k + 4 <= ntaps:
         a0 = x[rows[k], lo:lo + n]
@@ -120,9 +121,16 @@ def _fir_rows(acc, x, rows, wrow, lo, n):
         w1 = wrow[k + 1]
         w2 = wrow[k + 2]
         w3 = wrow[k + 3]
-        for t in range(n):
-            acc[t] = acc[t] + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
+        if k == 0:
+            for t in range(n):
+                acc[t] = zero + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
+        else:
+            for t in range(n):
+                acc[t] = acc[t] + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
         k += 4
+    if k == 0:
+        for t in range(n):
+            acc[t] = zero
     while k < ntaps:
         a0 = x[rows[k], lo:lo + n]
         w0 = wrow[k]
@@ -243,12 +251,11 @@ def _interleave(planes, length, factor, dst, off):
 # allocates scratch once per thread, not per row)
 
 @jit
-def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps):
+def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform):
     """``acc[m] = sum_k wp[wbase + k * n + m] * planes[pl * tqp[k] + tap[k] + m]``, from zero,
-    strictly in tap order, four taps per sweep."""
+    strictly in tap order, four taps per sweep.  ``uniform``: the weights do not depend on
+    ``m`` (exactly periodic table), so each tap's weight is a broadcast scalar."""
     zero = wp[0] * 0
-    for t in range(n):
-        acc[t] = zero
     k = 0
     while k + 4 <= ntaps:
         wo = wbase + k * n
@@ -260,13 +267,32 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps):
         a1 = planes[o1:o1 + n]
         a2 = planes[o2:o2 + n]
         a3 = planes[o3:o3 + n]
-        w0 = wp[wo:wo + n]
-        w1 = wp[wo + n:wo + 2 * n]
-        w2 = wp[wo + 2 * n:wo + 3 * n]
-        w3 = wp[wo + 3 * n:wo + 4 * n]
-        for t in range(n):
-            acc[t] = acc[t] + w0[t] * a0[t] + w1[t] * a1[t] + w2[t] * a2[t] + w3[t] * a3[t]
+        if uniform:
+            s0 = wp[wo]
+            s1 = wp[wo + n]
+            s2 = wp[wo + 2 * n]
+            s3 = wp[wo + 3 * n]
+            if k == 0:
+                for t in range(n):
+                    acc[t] = zero + s0 * a0[t] + s1 * a1[t] + s2 * a2[t] + s3 * a3[t]
+            else:
+                for t in range(n):
+                    acc[t] = acc[t] + s0 * a0[t] + s1 * a1[t] + s2 * a2[t] + s3 * a3[t]
+        else:
+            w0 = wp[wo:wo + n]
+            w1 = wp[wo + n:wo + 2 * n]
+            w2 = wp[wo + 2 * n:wo + 3 * n]
+            w3 = wp[wo + 3 * n:wo + 4 * n]
+            if k == 0:
+                for t in range(n):
+                    acc[t] = zero + w0[t] * a0[t] + w1[t] * a1[t] + w2[t] * a2[t] + w3[t] * a3[t]
+            else:
+                for t in range(n):
+                    acc[t] = acc[t] + w0[t] * a0[t] + w1[t] * a1[t] + w2[t] * a2[t] + w3[t] * a3[t]
         k += 4
+    if k == 0:
+        for t in range(n):
+            acc[t] = zero
     while k < ntaps:
         wo = wbase + k * n
         o0 = pl * tqp[k] + tap[k]
@@ -339,7 +365,7 @@ def rows_pass(src, dst, xbuf, idx, w, w64, mode, convert, consts, maxval):
 
 @jit
 def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
-                tq, ta, wp, plen, xc, xq, acc, rp, tp, ch, nchunks):
+                tq, ta, wp, plen, uniform, xc, xq, acc, rp, tp, ch, nchunks):
     h = src.shape[0]
     w_in = src.shape[1] // nch
     w_out = dst.shape[1] // nch
@@ -360,7 +386,8 @@ def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qs
                     planes = xq
                     pl = plen
                 for p in range(nphase):
-                    _fir_phase(acc, planes, pl, tq[p], ta[p], wp, (p * ntaps) * mper, mper, ntaps)
+                    _fir_phase(acc, planes, pl, tq[p], ta[p], wp, (p * ntaps) * mper, mper, ntaps,
+                               uniform)
                     base = (c * nphase + p) * mper
                     out = rp[base:base + mper]
                     _store(acc, out, mper, mode, consts)
@@ -390,7 +417,7 @@ def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qs
 
 @jit(parallel=True)
 def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
-              tq, ta, wp, plen, nchunks):
+              tq, ta, wp, plen, uniform, nchunks):
     """Columns pass ``src (H, W_in * C) -> dst (H, W_out * C)`` (rows flattened).
 
     Outputs ``j0 <= j < j0 + nphase * mper`` use the polyphase structure (module docstring):
@@ -405,7 +432,7 @@ def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qste
         rp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
         tp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
         _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
-                    tq, ta, wp, plen, xc, xq, acc, rp, tp, ch, nch_rows)
+                    tq, ta, wp, plen, uniform, xc, xq, acc, rp, tp, ch, nch_rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -482,7 +509,7 @@ def _int_plan(w64, maxval):
 def _polyphase(idx, w):
     """Find the polyphase interior of a table (see the module docstring).
 
-    Returns ``(j0, P, Q, M, s0, tq, ta, wp, plen)`` or ``None``.  ``tq``/``ta`` (P, K) give the
+    Returns ``(j0, P, Q, M, s0, tq, ta, wp, plen, uniform)`` or ``None``.  ``tq``/``ta`` (P, K) give the
     input phase plane and offset of each tap relative to input pixel ``s0``; ``wp`` is
     ``(P, K, M)`` flattened; ``plen`` is the length of an input-phase plane."""
     n_out, k = idx.shape
@@ -521,8 +548,9 @@ def _polyphase(idx, w):
     tq = np.ascontiguousarray(offs % q, dtype=np.intp)
     ta = np.ascontiguousarray(offs // q, dtype=np.intp)
     plen = int(m + ta.max())
-    wp = np.ascontiguousarray(w[a:a + p * m].reshape(m, p, k).transpose(1, 2, 0)).reshape(-1)
-    return a, p, q, m, s0, tq, ta, wp, plen
+    wp3 = np.ascontiguousarray(w[a:a + p * m].reshape(m, p, k).transpose(1, 2, 0))
+    uniform = bool(np.all(wp3 == wp3[:, :, :1]))
+    return a, p, q, m, s0, tq, ta, wp3.reshape(-1), plen, uniform
 
 
 _PLANS: OrderedDict = OrderedDict()
@@ -547,6 +575,24 @@ def _plan(idx, w):
 
 
 _EMPTY_I = np.zeros((1, 1), dtype=np.intp)
+_SCRATCH = threading.local()
+_SCRATCH_MAX_BYTES = 64 * 1024 ** 2
+
+
+def _scratch(name, shape, dtype):
+    """A reusable per-Python-thread work array (the intermediate image, conversion buffers):
+    fresh ``np.empty`` arrays of several MiB cost a page fault per 4 KiB on every call."""
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape))
+    if size * dtype.itemsize > _SCRATCH_MAX_BYTES:
+        return np.empty(shape, dtype=dtype)
+    bufs = getattr(_SCRATCH, "bufs", None)
+    if bufs is None:
+        bufs = _SCRATCH.bufs = {}
+    buf = bufs.get((name, dtype))
+    if buf is None or buf.size < size:
+        buf = bufs[(name, dtype)] = np.empty(size, dtype=dtype)
+    return buf[:size].reshape(shape)
 
 
 def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
@@ -575,7 +621,7 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
         convert = src_dt != acc_dt
         nthreads = get_num_threads()
         if convert:
-            xbuf = np.empty((nthreads, src2.shape[0], min(_BLOCK, src2.shape[1])), dtype=acc_dt)
+            xbuf = _scratch("rows", (nthreads, src2.shape[0], min(_BLOCK, src2.shape[1])), acc_dt)
         else:
             xbuf = np.empty((nthreads, 1, 1), dtype=acc_dt)
         rows_k(src2, dst2, xbuf, idx, wacc, w64, mode, convert, consts, maxval_out)
@@ -585,12 +631,12 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
         poly = plan.poly(acc_dt) if _poly_ok(cur.shape[1], nch) else None
         if poly is None:
             cols_k(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
-                   0, 1, 1, 0, 0, _EMPTY_I, _EMPTY_I, np.zeros(1, dtype=acc_dt), 0,
+                   0, 1, 1, 0, 0, _EMPTY_I, _EMPTY_I, np.zeros(1, dtype=acc_dt), 0, False,
                    get_num_threads())
         else:
-            j0, p, q, m, s0, tq, ta, wp, plen = poly
+            j0, p, q, m, s0, tq, ta, wp, plen, uniform = poly
             cols_k(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
-                   j0, p, q, m, s0, tq, ta, wp, plen, get_num_threads())
+                   j0, p, q, m, s0, tq, ta, wp, plen, uniform, get_num_threads())
 
 
 def _poly_ok(w_in, nch):
@@ -609,10 +655,10 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval):
     for n, (ax, idx, w) in enumerate(passes):
         dtype = np.dtype(out_dtype if n == len(passes) - 1 else mid_dtype)
         mv = float(maxval) if dtype.kind == "u" else 0.0
-        if ax == 0:
-            out = np.empty((out_shape[0], cur.shape[1], nch), dtype=dtype)
-        else:
-            out = np.empty((cur.shape[0], out_shape[1], nch), dtype=dtype)
+        shape = (out_shape[0], cur.shape[1], nch) if ax == 0 else (cur.shape[0], out_shape[1], nch)
+        last = n == len(passes) - 1
+        # the intermediate never leaves this function: reuse a per-thread buffer for it
+        out = np.empty(shape, dtype=dtype) if last else _scratch("mid", shape, dtype)
         _run_pass(cur, out, ax, idx, w, nch, mv)
         cur = out
     return cur

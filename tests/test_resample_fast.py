@@ -1,0 +1,185 @@
+"""The fast paths of classicsr/_kernels/resample.py, on images large enough to use them.
+
+The lead's tests (test_resize*.py) check ``resize`` on small images; here the images are wide
+enough that the columns pass uses its polyphase interior and the integer passes use float32
+accumulation (exact tables) or float32 with a near-tie check (other tables).  Everything is
+compared with the slow, independent reference in ``tests/naive_resize.py``; the plan
+selection is checked too, so these tests cannot pass by silently falling back to the scalar
+path, and the near-tie error bound is checked against exact rational arithmetic.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from classicsr import resize
+from classicsr._kernels import resample as R
+from classicsr.resize import _tables
+
+from .naive_resize import reference_resize
+
+
+def _img(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind == "u":
+        return rng.integers(0, np.iinfo(dtype).max, size=shape, endpoint=True).astype(dtype)
+    return rng.uniform(-1.0, 2.0, size=shape).astype(dtype)
+
+
+def _check(out, ref, dtype):
+    assert out.shape == ref.shape and out.dtype == np.dtype(dtype)
+    if np.dtype(dtype).kind == "u":
+        np.testing.assert_array_equal(out, ref)
+    else:
+        tol = 1e-5 if np.dtype(dtype) == np.float32 else 1e-12
+        np.testing.assert_allclose(out, ref, rtol=0, atol=tol * max(1.0, float(np.nanmax(np.abs(ref)))))
+
+
+# --- plan selection: the fast paths are really taken ------------------------------------------
+
+@pytest.mark.parametrize("n_in,scale,p,q", [(64, 2.0, 2, 1), (64, 4.0, 4, 1), (64, 0.25, 1, 4),
+                                            (64, 0.5, 1, 2), (64, 1.5, 3, 2), (300, 2.0, 2, 1)])
+def test_polyphase_structure_found(n_in, scale, p, q):
+    n_out = int(np.ceil(n_in * scale))
+    idx, w = _tables(n_in, n_out, scale, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    poly = R._polyphase(idx, w)
+    assert poly is not None
+    j0, pp, qq, m, s0, tq, ta, wp, plen, uniform = poly
+    assert (pp, qq) == (p, q)
+    assert pp * m >= n_out // 2
+    # the structure reproduces the table on the interior
+    wp = wp.reshape(pp, idx.shape[1], m)
+    for j in range(j0, j0 + pp * m):
+        mm, ph = divmod(j - j0, pp)
+        expect = s0 + qq * (ta[ph] + mm) + tq[ph]
+        np.testing.assert_array_equal(idx[j], expect)
+        np.testing.assert_array_equal(w[j], wp[ph, :, mm])
+
+
+@pytest.mark.parametrize("scale,method,mode", [(2.0, "bicubic", R.MODE_ROUND), (4.0, "bicubic", R.MODE_ROUND),
+                                               (0.25, "bicubic", R.MODE_ROUND), (2.0, "bilinear", R.MODE_ROUND),
+                                               (3.0, "bicubic", R.MODE_CHECK), (1 / 3, "bicubic", R.MODE_CHECK),
+                                               (2.0, "lanczos3", R.MODE_CHECK)])
+def test_uint8_plan(scale, method, mode):
+    n_out = int(np.ceil(60 * scale))
+    idx, w = _tables(60, n_out, scale, method, True, "replicate", -0.5, np.dtype(np.float64))
+    assert R._int_plan(w, 255.0)[0] == mode
+
+
+def test_uint16_plan_falls_back_to_float64_when_not_exact():
+    idx, w = _tables(60, 180, 3.0, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert R._int_plan(w, 65535.0) is None
+    idx, w = _tables(60, 120, 2.0, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert R._int_plan(w, 65535.0) == (R.MODE_ROUND, 0.0)
+
+
+@pytest.mark.parametrize("scale,method", [(3.0, "bicubic"), (1 / 3, "bicubic"), (2.0, "lanczos3"), (0.3, "lanczos2")])
+def test_near_tie_bound_holds(scale, method):
+    """|float32 sum - MATLAB float64 sum| <= bound / 2 for worst-case-ish integer data, with
+    the float32 sum computed as the kernels do (fl32 weights, products and sums rounded to
+    float32 in tap order); exact values from rational arithmetic."""
+    n_in = 40
+    idx, w = _tables(n_in, int(np.ceil(n_in * scale)), scale, method, True, "symmetric", -0.5,
+                     np.dtype(np.float64))
+    mode, bound = R._int_plan(w, 255.0)
+    assert mode == R.MODE_CHECK
+    rng = np.random.default_rng(7)
+    w32 = w.astype(np.float32)
+    worst = 0.0
+    for trial in range(40):
+        # alternate 0/255 by the sign of the weight maximises sum |w| x (the error scale)
+        x = np.where(w > 0, 255, 0) if trial == 0 else rng.integers(0, 256, size=w.shape)
+        s32 = np.zeros(w.shape[0], np.float32)
+        d64 = np.zeros(w.shape[0], np.float64)
+        for k in range(w.shape[1]):
+            s32 = (s32 + (w32[:, k] * x[:, k].astype(np.float32)).astype(np.float32)).astype(np.float32)
+            d64 = d64 + w[:, k] * x[:, k]
+        worst = max(worst, float(np.max(np.abs(s32.astype(np.float64) - d64))))
+        for i in range(0, w.shape[0], 7):  # exact check on a subset
+            exact = sum(Fraction(float(w[i, k])) * int(x[i, k]) for k in range(w.shape[1]))
+            assert abs(Fraction(float(s32[i])) - exact) <= Fraction(bound) / 2
+    assert worst <= bound / 2
+
+
+# --- results against the reference -----------------------------------------------------------
+
+CASES = [
+    ((48, 70, 3), 2.0, "bicubic", "symmetric"),
+    ((48, 70, 3), 4.0, "bicubic", "replicate"),
+    ((48, 70, 3), 3.0, "bicubic", "symmetric"),       # non-dyadic: near-tie check
+    ((96, 120, 3), 0.25, "bicubic", "symmetric"),      # antialiased, Q = 4
+    ((90, 99, 3), 1 / 3, "bicubic", "replicate"),      # the benchmark LR degradation
+    ((40, 64, 3), 1.5, "bicubic", "reflect"),          # P = 3, Q = 2
+    ((40, 64), 2.0, "lanczos3", "wrap"),
+    ((40, 64, 2), 2.0, "bilinear", "constant"),        # generic channel factor 2
+    ((40, 64, 4), 0.5, "box", "symmetric"),            # generic channel factor 4
+    ((40, 64, 5), 2.0, "bicubic", "symmetric"),        # generic (non-specialised) factor
+    ((33, 50, 3), (2.0, 0.5), "lanczos2", "symmetric"),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+@pytest.mark.parametrize("shape,scale,method,boundary", CASES)
+def test_matches_reference(shape, scale, method, boundary, dtype):
+    img = _img(shape, dtype, seed=hash((shape, method)) % 1000)
+    out = resize(img, scale, method=method, boundary=boundary)
+    ref = reference_resize(img, scale, method=method, boundary=boundary)
+    _check(out, ref, dtype)
+
+
+@pytest.mark.parametrize("scale", [2.0, 1 / 3])
+def test_round_each_pass_false(scale):
+    img = _img((45, 66, 3), np.uint8, seed=3)
+    out = resize(img, scale, round_each_pass=False)
+    _check(out, reference_resize(img, scale, round_each_pass=False), np.uint8)
+
+
+def test_ties_in_exact_tables_are_exact():
+    """x2 bicubic weights are multiples of 2**-7: many outputs are exact ties k + 0.5, which
+    must round up (away from zero) exactly as the reference does."""
+    # weights are (-3, 29, 111, -9) / 128: about 1 in 128 sums of random pixels is a tie
+    img = _img((40, 64), np.uint8, seed=5)
+    out = resize(img, 2)
+    ref = reference_resize(img, 2)
+    np.testing.assert_array_equal(out, ref)
+    # and the first (rows) pass really produced exact ties (so the test can fail)
+    rows_only = reference_resize(img.astype(np.float64), output_shape=(80, 64))
+    assert np.any(rows_only - np.floor(rows_only) == 0.5)
+
+
+def test_threads_give_identical_results():
+    numba = pytest.importorskip("numba")
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs NUMBA_NUM_THREADS >= 2")
+    img = _img((64, 80, 3), np.uint8, seed=9)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = [resize(img, s) for s in (2, 1 / 3)]
+        numba.set_num_threads(2)
+        two = [resize(img, s) for s in (2, 1 / 3)]
+    finally:
+        numba.set_num_threads(old)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_nan_propagates_in_polyphase_interior():
+    img = np.zeros((40, 64), np.float32)
+    img[20, 30] = np.nan
+    out = resize(img, 2)
+    assert np.isnan(out[40, 60]) and np.isnan(out).sum() <= 64
+    assert np.isfinite(out[:, :50]).all()
+
+
+def test_input_not_modified_and_scratch_not_returned():
+    img = _img((50, 70, 3), np.uint8, seed=11)
+    keep = img.copy()
+    a = resize(img, 2)
+    b = resize(img, 2)
+    np.testing.assert_array_equal(img, keep)
+    assert not np.shares_memory(a, b)
+    np.testing.assert_array_equal(a, b)
