@@ -10,7 +10,9 @@ Reference points, timed on the same 512x512 grayscale uint8 LR image in the same
 MATLAB bicubic (``classicsr.resize``), ``cv2.resize`` INTER_CUBIC, and the learned CPU
 upscalers of OpenCV's ``dnn_superres`` (FSRCNN and ESPCN graphs from ``../shared/data``,
 when present), which reach a similar or better PSNR.  Thread counts are fixed before numba /
-BLAS / OpenCV load.  Reported: median ms, ms per output megapixel, and time / A+ time.
+BLAS / OpenCV load.  Reported: median wall and CPU (process) ms -- on a shared machine the
+CPU time of a one-thread run is the robust number -- CPU ms per output megapixel, and CPU
+time / A+ CPU time.
 """
 
 from __future__ import annotations
@@ -55,17 +57,18 @@ def main(argv=None) -> int:
 
     def bench(fn):
         fn()  # warm-up: JIT / cache load / model load
-        times = []
+        wall, cpu = [], []
         for _ in range(args.repeat):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             fn()
-            times.append(time.perf_counter() - t)
-        return float(np.median(times)) * 1e3
+            wall.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+        return float(np.median(wall)) * 1e3, float(np.median(cpu)) * 1e3
 
     print(f"# example-based SR inference, {n}x{n} grayscale uint8 LR, threads={args.threads}, "
           f"median of {args.repeat}")
-    print("| scale | method | ms | ms / output MP | time / A+ |")
-    print("|---|---|---|---|---|")
+    print("| scale | method | wall ms | CPU ms | CPU ms / output MP | CPU time / A+ |")
+    print("|---|---|---|---|---|---|")
     data = Path(args.data) / "opencv_models"
     for s in args.scales:
         rows = []
@@ -87,9 +90,9 @@ def main(argv=None) -> int:
                 net.setModel(algo, s)
                 rgb = np.repeat(lr[..., None], 3, axis=-1)
                 rows.append((f"cv2.dnn_superres {algo.upper()}", bench(lambda net=net: net.upsample(rgb))))
-        ref = rows[0][1]
-        for name, ms in rows:
-            print(f"| x{s} | {name} | {ms:.1f} | {ms / mp:.1f} | {ms / ref:.2f} |")
+        ref = rows[0][1][1]
+        for name, (wall, cpu) in rows:
+            print(f"| x{s} | {name} | {wall:.1f} | {cpu:.1f} | {cpu / mp:.1f} | {cpu / ref:.2f} |")
     return 0
 
 
