@@ -404,3 +404,358 @@ def deconvolve(image, psf, *, method="wiener", halo=None, tol=1e-4, channel_axis
     return da.map_overlap(func, image, depth=depth,
                           boundary="none", trim=True, allow_rechunk=True, dtype=dtype,
                           meta=np.empty((0,) * image.ndim, dtype=dtype))
+
+
+# --------------------------------------------------------------------------------------
+# TIFF and file-to-file streaming
+# --------------------------------------------------------------------------------------
+def read_tiff(path, *, series=0, level=0, chunks=None):
+    """Open a TIFF lazily as a dask array through tifffile's Zarr store.
+
+    Parameters
+    ----------
+    path : str or Path
+    series, level : int, optional
+        Image series and pyramid level (tifffile's numbering).
+    chunks : int or tuple, optional
+        Rechunk to this (default: the file's tiles or strips).
+
+    Returns
+    -------
+    dask.array.Array
+        Nothing is read until it is computed; each chunk reads only its own tiles/strips.
+    """
+    da = _import_dask()
+    import tifffile
+    import zarr
+
+    store = tifffile.imread(str(path), aszarr=True, series=series, level=level)
+    arr = zarr.open(store, mode="r")
+    out = da.from_zarr(arr)
+    return out if chunks is None else out.rechunk(chunks)
+
+
+def write_tiff(array, path, *, overwrite=False, tile=(512, 512), compression=None, scheduler=None):
+    """Write a (dask) image to a tiled TIFF one tile row at a time (memory ~ one strip).
+
+    Parameters
+    ----------
+    array : (M, N) or (M, N, C) dask.array.Array or ndarray
+        Colour images are written interleaved (``photometric="rgb"`` for 3 channels).
+    path : str or Path
+    overwrite : bool, optional
+        Refuse to replace an existing file unless True.
+    tile : (int, int), optional
+        TIFF tile size (multiples of 16).  BigTIFF is used above 2 GB.
+    compression : str, optional
+        tifffile compression (e.g. ``"zlib"``); default none.
+    scheduler : optional
+        dask scheduler used to compute each strip.
+    """
+    import os
+
+    da = _import_dask()
+    import tifffile
+
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    if not isinstance(array, da.Array):
+        array = da.from_array(np.asarray(array))
+    th, tw = (int(t) for t in tile)
+    if th % 16 or tw % 16 or th <= 0 or tw <= 0:
+        raise ValueError(f"tile must be two positive multiples of 16, got {tile!r}")
+    m, n = int(array.shape[0]), int(array.shape[1])
+    rest = tuple(int(s) for s in array.shape[2:])
+
+    def tiles():
+        for r0 in range(0, m, th):
+            strip = np.asarray(array[r0: r0 + th].compute(scheduler=scheduler))
+            for c0 in range(0, n, tw):
+                t = strip[:, c0: c0 + tw]
+                if t.shape[:2] != (th, tw):
+                    full = np.zeros((th, tw) + rest, dtype=array.dtype)
+                    full[: t.shape[0], : t.shape[1]] = t
+                    t = full
+                yield t
+
+    nbytes = m * n * int(np.prod(rest, dtype=np.int64)) * array.dtype.itemsize
+    photometric = "rgb" if rest == (3,) else "minisblack"
+    tmp = f"{path}.partial"
+    tifffile.imwrite(tmp, tiles(), shape=array.shape, dtype=array.dtype, tile=(th, tw),
+                     photometric=photometric, compression=compression, bigtiff=nbytes > 2**31)
+    os.replace(tmp, path)
+    return str(path)
+
+
+def _is_tiff(path):
+    return str(path).lower().endswith((".tif", ".tiff"))
+
+
+def resize_file(src, dst, scale=None, *, output_shape=None, chunks=2048, overwrite=False,
+                scheduler=None, tile=(512, 512), compression=None, **resize_kwargs):
+    """Resize an image file larger than memory, streaming Zarr/TIFF to Zarr/TIFF.
+
+    Parameters
+    ----------
+    src, dst : str or Path
+        ``.tif``/``.tiff`` files (read through tifffile's Zarr store, written tiled) or Zarr
+        stores (any other path).
+    scale, output_shape :
+        As in :func:`classicsr.resize`.
+    chunks : int, optional
+        Input chunk edge (pixels); output chunks are the scaled input chunks.  Peak memory is
+        about ``workers * (input chunk + output chunk + slabs)``.
+    overwrite : bool, optional
+        Replace ``dst`` if it exists.
+    scheduler : optional
+        dask scheduler (``"threads"``, ``"sync"``, a ``distributed.Client``...).
+    tile, compression :
+        TIFF output options (see :func:`write_tiff`).
+    **resize_kwargs
+        ``method``, ``antialias``, ``boundary``, ``channel_axis``, ``cubic_a``,
+        ``round_each_pass``.
+
+    Returns
+    -------
+    str
+        ``dst``.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from classicsr.dask import resize_file, write_tiff, read_tiff
+    >>> import classicsr
+    >>> d = tempfile.mkdtemp()
+    >>> img = np.arange(40 * 30 * 3, dtype=np.uint8).reshape(40, 30, 3)
+    >>> _ = write_tiff(img, os.path.join(d, "in.tif"), tile=(16, 16))
+    >>> _ = resize_file(os.path.join(d, "in.tif"), os.path.join(d, "out.zarr"), 2, chunks=16)
+    >>> import dask.array as da
+    >>> out = da.from_zarr(os.path.join(d, "out.zarr")).compute()
+    >>> bool(np.array_equal(out, classicsr.resize(img, 2)))
+    True
+    """
+    import os
+
+    if os.path.exists(dst) and not overwrite:
+        raise FileExistsError(f"{dst} exists; pass overwrite=True to replace it")
+    chunks = V.check_int("chunks", chunks, minimum=1)
+    x = read_tiff(src) if _is_tiff(src) else read_zarr(src)
+    axis = V.check_channel_axis(resize_kwargs.get("channel_axis", -1), x.ndim)
+    x = x.rechunk({k: (-1 if k == axis else chunks) for k in range(x.ndim)})
+    y = resize(x, scale, output_shape=output_shape, **resize_kwargs)
+    if _is_tiff(dst):
+        return write_tiff(y, dst, overwrite=overwrite, tile=tile, compression=compression, scheduler=scheduler)
+    if scheduler is None:
+        write_zarr(y, dst, overwrite=overwrite)
+    else:
+        import dask
+
+        with dask.config.set(scheduler=scheduler):
+            write_zarr(y, dst, overwrite=overwrite)
+    return str(dst)
+
+
+# --------------------------------------------------------------------------------------
+# neural upscalers
+# --------------------------------------------------------------------------------------
+def _upscale_block(block, upscaler, halo, scale, axis, block_info=None):
+    loc = block_info[0]["chunk-location"]
+    num = block_info[0]["num-chunks"]
+    out = upscaler(block, channel_axis=-1 if axis is None else axis)
+    index = []
+    for ax in range(block.ndim):
+        if ax == axis:
+            index.append(slice(None))
+            continue
+        lo = halo if loc[ax] > 0 else 0
+        hi = halo if loc[ax] < num[ax] - 1 else 0
+        index.append(slice(lo * scale, out.shape[ax] - hi * scale))
+    return out[tuple(index)]
+
+
+def upscale(image, upscaler, *, halo=16, channel_axis=-1):
+    """Run a neural upscaler (e.g. :class:`classicsr.nn.TorchUpscaler`) chunk by chunk.
+
+    Parameters
+    ----------
+    image : (M, N) or (M, N, C) dask.array.Array or ndarray
+    upscaler : callable
+        ``upscaler(block, channel_axis=...)`` returning the block upscaled by
+        ``upscaler.scale`` (an integer attribute), as :class:`classicsr.nn.TorchUpscaler`.
+    halo : int, optional
+        LR pixels of context added on each inner chunk edge (default 16).  The result equals
+        the in-memory ``upscaler(image)`` (to float rounding) when ``halo`` is at least the
+        network's receptive-field radius in LR pixels, plus 2 for the bicubic chroma of
+        ``color="y"`` upscalers.
+    channel_axis : int, optional
+        Keyword-only; default -1.  2-D images are grayscale.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy ``(s M, s N[, C])`` result whose chunks are ``s`` times the input chunks.
+
+    Notes
+    -----
+    ``dask.array.overlap.overlap(depth=halo, boundary="none")`` extends each block by its
+    neighbours (blocks at the outer border are not extended there, so the network sees the
+    image edge exactly as in the in-memory call); each extended block is upscaled and
+    ``s * halo`` pixels are cut from every extended side.
+
+    Examples
+    --------
+    >>> import numpy as np, torch, dask.array as da
+    >>> from classicsr.nn import TorchUpscaler
+    >>> from classicsr.nn.models import ESPCN
+    >>> from classicsr.dask import upscale
+    >>> _ = torch.manual_seed(0)
+    >>> up = TorchUpscaler(ESPCN(2), color="rgb")
+    >>> x = np.random.default_rng(0).random((40, 36, 3)).astype(np.float32)
+    >>> y = upscale(da.from_array(x, chunks=(20, 18, 3)), up, halo=6)
+    >>> bool(np.abs(y.compute() - up(x)).max() < 1e-5)
+    True
+    """
+    da = _import_dask()
+    scale = getattr(upscaler, "scale", None)
+    if not callable(upscaler) or not isinstance(scale, (int, np.integer)) or scale < 1:
+        raise TypeError(f"upscaler must be callable with a positive integer 'scale' attribute "
+                        f"(e.g. classicsr.nn.TorchUpscaler), got {upscaler!r}")
+    scale = int(scale)
+    halo = V.check_int("halo", halo, minimum=0)
+    if not isinstance(image, da.Array):
+        image = da.from_array(V.as_image(image, "image"))
+    if image.ndim not in (2, 3):
+        raise ValueError(f"image must be 2-D or 3-D, got a {image.ndim}-D array of shape {image.shape}")
+    V.as_image(np.empty((1,) * image.ndim, dtype=image.dtype), "image")  # dtype check only
+    axis = V.check_channel_axis(channel_axis, image.ndim)
+    dtype = image.dtype if image.dtype != np.float16 else np.dtype(np.float32)
+    if axis is not None:
+        image = image.rechunk({axis: -1})
+    spatial = [k for k in range(image.ndim) if k != axis]
+    if halo:
+        small = [min(image.chunks[k]) for k in spatial if len(image.chunks[k]) > 1]
+        if small and min(small) < halo:
+            image = image.rechunk({k: max(halo, max(image.chunks[k])) for k in spatial})
+    depth = {k: (0 if k == axis else halo) for k in range(image.ndim)}
+    ext = da.overlap.overlap(image, depth=depth, boundary="none")
+    out_chunks = tuple(c if k == axis else tuple(scale * s for s in c) for k, c in enumerate(image.chunks))
+    return ext.map_blocks(_upscale_block, upscaler, halo, scale, axis, chunks=out_chunks, dtype=dtype,
+                          meta=np.empty((0,) * image.ndim, dtype=dtype))
+
+
+# --------------------------------------------------------------------------------------
+# datasets on dask.distributed
+# --------------------------------------------------------------------------------------
+def _evaluate_task(methods, hr_dir, lr_dir, scale, kwargs):
+    from .evaluate import evaluate
+
+    res = evaluate(methods, hr_dir, [scale], lr_dir=lr_dir, **kwargs)
+    return res.records, res.failures, res.metrics
+
+
+def evaluate_distributed(methods, hr_dir, scales=(2, 3, 4), *, scheduler=None, workers=2, processes=True,
+                         client=None, **kwargs):
+    """:func:`classicsr.evaluate` on a ``dask.distributed`` cluster: the same records and table.
+
+    Parameters
+    ----------
+    methods, hr_dir, scales :
+        As in :func:`classicsr.evaluate`.
+    scheduler : str, optional
+        Address of a running scheduler (``"tcp://host:8786"``); ``None`` (default) starts a
+        ``LocalCluster`` of ``workers`` single-threaded workers and closes it afterwards.
+    workers : int, optional
+        Workers of the local cluster (default 2).
+    processes : bool, optional
+        Local cluster workers as processes (default) or threads in this process.
+    client : distributed.Client, optional
+        Use this client instead (``scheduler``/``workers`` are then ignored).
+    **kwargs
+        Any other keyword of :func:`classicsr.evaluate` except ``figure``/``progress``.
+
+    Returns
+    -------
+    EvaluationResult
+        Records in the single-process order (set, image, scale, method); every metric value
+        is computed by the same code on the same data, so the numbers are identical; only
+        ``seconds`` (the method's wall time on its worker) differs.
+
+    Notes
+    -----
+    One task per (test set, scale, method): each runs :func:`classicsr.evaluate` on its
+    worker, reading the images from ``hr_dir``/``lr_dir`` there (on a multi-machine cluster
+    these paths must be visible to every worker, e.g. a shared filesystem; ``save_images``
+    is written by the workers).  The tasks return their records and failures to the client
+    (plain lists of dicts, a few KB per image), where they are merged and re-ordered.
+    Methods must be picklable (built-in names, importable functions, or closures that
+    cloudpickle can ship) for process or remote workers.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> from classicsr.io import write_image
+    >>> from classicsr.dask import evaluate_distributed
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = write_image(d / "a.png", np.random.default_rng(0).integers(0, 256, (48, 48, 3), dtype=np.uint8))
+    >>> res = evaluate_distributed(["bicubic"], d, scales=[2], workers=2, processes=False)
+    >>> [row["method"] for row in res.summary()]
+    ['bicubic']
+    """
+    from .evaluate import EvaluationResult, _parse_sets, resolve_methods
+
+    for bad in ("figure", "figure_image", "figure_scale", "progress"):
+        if kwargs.get(bad):
+            raise ValueError(f"{bad} is not supported by the distributed evaluation; run "
+                             f"classicsr.evaluate for figures and progress bars")
+        kwargs.pop(bad, None)
+    lr_dir = kwargs.pop("lr_dir", None)
+    method_list = resolve_methods(methods)
+    scale_list = [scales] if not isinstance(scales, (list, tuple, range, np.ndarray)) else list(scales)
+    scale_list = list(dict.fromkeys(V.check_int("scales", s, minimum=1) for s in scale_list))
+    if not scale_list:
+        raise ValueError("scales must contain at least one integer scale, got none")
+    sets = _parse_sets(hr_dir, lr_dir)
+    workers = V.check_int("workers", workers, minimum=1)
+
+    own = None
+    if client is None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover
+            raise ImportError("evaluate_distributed needs dask.distributed: "
+                              "pip install 'classicsr[dask]'") from None
+        if scheduler is None:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                   dashboard_address=None)
+            own = (Client(cluster), cluster)
+        else:
+            own = (Client(str(scheduler)), None)
+        client = own[0]
+    try:
+        jobs = []
+        for d, (h, l) in enumerate(sets):
+            for k, s in enumerate(scale_list):
+                for j, m in enumerate(method_list):
+                    fut = client.submit(_evaluate_task, [m], str(h), None if l is None else str(l), s, kwargs,
+                                        pure=False)
+                    jobs.append(((d, k, j), fut))
+        results = client.gather([f for _, f in jobs])
+    finally:
+        if own is not None:
+            own[0].close()
+            if own[1] is not None:
+                own[1].close()
+
+    merged = EvaluationResult(metrics=results[0][2] if results else ("psnr", "ssim"))
+    image_order = {}
+    keyed = []
+    for ((d, k, j), _), (records, failures, _) in zip(jobs, results):
+        for r in records:
+            order = image_order.setdefault((d, r["image"]), len(image_order))
+            keyed.append(((d, order, k, j), r))
+        for f in failures:
+            if f not in merged.failures:
+                merged.failures.append(f)
+    keyed.sort(key=lambda t: t[0])
+    merged.records = [r for _, r in keyed]
+    return merged
