@@ -18,6 +18,7 @@ from ._config import get_num_threads, set_num_threads  # noqa: E402
 # Bind the function eagerly: ``classicsr.resize`` is the function, and importing the module
 # ``classicsr.resize`` first (e.g. ``from classicsr.resize import KERNELS``) must not rebind it.
 from .resize import resize  # noqa: E402
+from .evaluate import evaluate  # noqa: E402  (standard library + numpy at import time)
 
 _config_mod = importlib.import_module("._config", __name__)
 _config_mod._apply_env_threads()
@@ -35,14 +36,15 @@ _SUBMODULES = {
     "misr": "misr",
     "io": "io",
     "cli": "cli",
+    "example_based": "example_based",
+    "pixel_shuffle": "pixel_shuffle",
+    "opencv": "opencv",
 }
 
 # Public functions re-exported from submodules, resolved lazily.
-_LAZY_FUNCTIONS = {
-    "evaluate": "evaluate",
-}
+_LAZY_FUNCTIONS: dict[str, str] = {}
 
-__all__ = ["resize", "set_num_threads", "get_num_threads", "__version__"]
+__all__ = ["resize", "evaluate", "set_num_threads", "get_num_threads", "__version__"]
 
 
 def __getattr__(name):
