@@ -163,7 +163,7 @@ def test_demo_writes_results_and_refuses_overwrite(tmp_path, capsys):
     assert main(["demo", "--output", str(out), "--json", "--quiet", "--scale", "4"]) == 0
     report = json.loads(capsys.readouterr().out)
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["demo_comparison.png", "demo_results.csv", "demo_results.json"]
+    assert names == ["demo_comparison.png", "demo_misr_deblur.png", "demo_results.csv", "demo_results.json"]
     rows = {(r["image"], r["method"]): r for r in report["rows"]}
     # Sanity against independent expectations: bicubic beats nearest on natural images at x4,
     # and the PSNR matches skimage's formula on the Y channel computed here.
@@ -184,6 +184,9 @@ def test_demo_writes_results_and_refuses_overwrite(tmp_path, capsys):
     expected = 10 * np.log10(255 ** 2 / np.mean((y(hr) - y(sr)) ** 2))
     assert abs(rows["astronaut", "bicubic"]["psnr"] - expected) < 1e-9
     assert read_image(out / "demo_comparison.png").ndim == 3
+    # multi-frame SR and deblurring improve on their single-frame / blurred baselines
+    assert rows["camera crop", "MISR Tikhonov, 8 frames"]["psnr"] > rows["camera crop", "bicubic (frame 0)"]["psnr"] + 2
+    assert rows["camera", "Wiener, automatic NSR"]["psnr"] > rows["camera", "blurred (sigma 2, noise 0.01)"]["psnr"] + 1
     stamp = os.stat(out / "demo_results.csv").st_mtime_ns
     assert main(["demo", "--output", str(out), "--quiet"]) == 1
     assert os.stat(out / "demo_results.csv").st_mtime_ns == stamp
