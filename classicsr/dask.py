@@ -173,6 +173,8 @@ def write_zarr(array, path, *, overwrite=False, chunks=None):
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
     if chunks is not None:
         array = array.rechunk(chunks)
+    else:  # Zarr needs regular chunks (all equal but the last): use the largest of each axis
+        array = array.rechunk(tuple(max(c) for c in array.chunks))
     return da.to_zarr(array, str(path), overwrite=overwrite)
 
 
@@ -609,7 +611,7 @@ def upscale(image, upscaler, *, halo=16, channel_axis=-1):
     >>> from classicsr.nn.models import ESPCN
     >>> from classicsr.dask import upscale
     >>> _ = torch.manual_seed(0)
-    >>> up = TorchUpscaler(ESPCN(2), color="rgb")
+    >>> up = TorchUpscaler(ESPCN(2, 3), color="rgb")
     >>> x = np.random.default_rng(0).random((40, 36, 3)).astype(np.float32)
     >>> y = upscale(da.from_array(x, chunks=(20, 18, 3)), up, halo=6)
     >>> bool(np.abs(y.compute() - up(x)).max() < 1e-5)
