@@ -22,9 +22,11 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
+    "sphinx.ext.extlinks",
 ]
+extlinks = {"doi": ("https://doi.org/%s", "doi:%s")}
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "scripts", "**/.ipynb_checkpoints"]
+exclude_patterns = ["_build", "scripts", "figures/*.md", "**/.ipynb_checkpoints"]
 root_doc = "index"
 
 autosummary_generate = True
