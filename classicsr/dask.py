@@ -212,7 +212,7 @@ def _tail_mass(g):
 
 def deconvolution_halo(psf, *, method="wiener", nsr=None, lam=None, regularizer="laplacian",
                        iterations=30, tol=1e-4):
-    """The halo (pixels per side) chunked deconvolution needs, and the error it leaves.
+    r"""The halo (pixels per side) chunked deconvolution needs, and the error it leaves.
 
     Parameters
     ----------

@@ -56,6 +56,12 @@ def add_arguments(parser):
     parser.add_argument("--figure", metavar="FILE", help="save a zoomed-crop comparison figure (PNG/PDF/SVG)")
     parser.add_argument("--figure-image", metavar="NAME", help="image (file stem) for --figure (default: the first)")
     parser.add_argument("--figure-scale", type=int, metavar="S", help="scale for --figure (default: the largest)")
+    # -- dask.distributed (classicsr.dask.evaluate_distributed) --------------------------
+    parser.add_argument("--scheduler", default="local", metavar="WHERE",
+                        help="'local' (default: this process), 'distributed' (a dask LocalCluster of "
+                             "--workers workers) or a running scheduler's address, e.g. tcp://host:8786")
+    parser.add_argument("--workers", type=int, default=2, metavar="N",
+                        help="workers of the LocalCluster for --scheduler distributed (default 2)")
     add_common_options(parser, overwrite=True, json_output=True)
 
 
@@ -110,6 +116,23 @@ def run(args) -> int:
     except (FileExistsError, FileNotFoundError) as exc:
         error(NAME, str(exc))
         return EXIT_FAILURE
+    if args.scheduler != "local":  # -- dask.distributed ---------------------------------
+        if args.workers < 1:
+            error(NAME, f"--workers must be >= 1, got {args.workers}")
+            return EXIT_USAGE
+        if fig_path is not None:
+            error(NAME, "--figure is not supported with --scheduler; run without it for figures")
+            return EXIT_USAGE
+        try:
+            from ..dask import evaluate_distributed
+        except ImportError as exc:
+            error(NAME, f"--scheduler needs the dask extra: {exc}")
+            return EXIT_USAGE
+
+        def evaluate(methods, hr_dirs, scales, *, figure, figure_image, figure_scale, progress, **kw):
+            return evaluate_distributed(
+                methods, hr_dirs, scales, workers=args.workers,
+                scheduler=None if args.scheduler == "distributed" else args.scheduler, **kw)
     try:
         result = evaluate(
             methods, args.hr_dirs, args.scale, lr_dir=lr_dir, kernel=args.kernel, boundary=args.boundary,
