@@ -39,6 +39,8 @@ _SUBMODULES = {
     "example_based": "example_based",
     "pixel_shuffle": "pixel_shuffle",
     "opencv": "opencv",
+    "nn": "nn",
+    "dask": "dask",
 }
 
 # Public functions re-exported from submodules, resolved lazily.

@@ -535,7 +535,7 @@ def test_cli_train(tmp_path, capsys):
     assert main(args) == 2  # exists, no --overwrite
     assert "--overwrite" in capsys.readouterr().err
     assert main(args + ["--overwrite"]) == 0
-    assert main(["train", "--method", "espcn", "--data", str(data), "--output", str(out)]) == 2
+    assert main(["train", "--method", "edsr", "--data", str(data), "--output", str(out)]) == 2
     assert "not available yet" in capsys.readouterr().err
     assert main(["train", "--method", "magic", "--data", str(data), "--output", str(out)]) == 2
     assert main(["train", "--method", "aplus", "--data", str(tmp_path / "nope"), "--output", str(out)]) == 2

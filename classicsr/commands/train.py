@@ -1,7 +1,8 @@
 """``classicsr train``: learn SR models offline from a folder of HR images.
 
 Trainers are registered in :data:`TRAINERS` (method name -> function ``(args) -> int``); the
-example-based methods (Zeyde, ANR, A+) are here.  Methods listed in :data:`PLANNED` are
+example-based methods (Zeyde, ANR, A+) are here, the neural ones (ESPCN, FSRCNN, SRCNN) in
+:mod:`classicsr.nn.train`.  Methods listed in :data:`PLANNED` are
 recognised and refused with a clear message until their trainer is registered.
 """
 
@@ -29,8 +30,19 @@ Each scale is written to OUTPUT/x<s>.npz.  Runs are seeded (--seed) and reproduc
 
 #: Example-based methods (one shared trainer).
 EXAMPLE_BASED = ("aplus", "anr", "zeyde")
-#: Methods known to the command but without a trainer yet (neural training lands elsewhere).
-PLANNED = ("espcn", "fsrcnn", "srcnn", "vdsr", "edsr")
+#: Neural methods, trained by :func:`classicsr.nn.train.cli_train` (needs the torch extra).
+NEURAL = ("espcn", "fsrcnn", "srcnn")
+#: Methods known to the command but without a trainer yet.
+PLANNED = ("vdsr", "edsr")
+
+
+def _train_neural(args) -> int:
+    try:
+        from ..nn.train import cli_train  # imported lazily: the CLI never loads torch otherwise
+    except ImportError as exc:
+        error(NAME, f"--method {args.method} needs torch: {exc}")
+        return EXIT_USAGE
+    return cli_train(args)
 
 
 def _train_example_based(args) -> int:
@@ -75,6 +87,7 @@ def _train_example_based(args) -> int:
 
 #: method name -> trainer(args) -> exit code.  Register new methods here.
 TRAINERS = {name: _train_example_based for name in EXAMPLE_BASED}
+TRAINERS.update({name: _train_neural for name in NEURAL})
 
 
 def add_arguments(parser):
@@ -100,6 +113,15 @@ def add_arguments(parser):
     eb.add_argument("--aplus-dtype", default="int8", choices=("int8", "float16", "float32"),
                     help="storage of the A+ regressors (default int8 with a float32 scale per output row: "
                          "Set5 PSNR identical to float32 to 0.001 dB at a third of the size)")
+    nn = parser.add_argument_group("neural options (espcn, fsrcnn, srcnn; the torch extra)")
+    nn.add_argument("--steps", type=int, default=100_000, help="training steps (default 100000; resumes OUTPUT/<method>_x<s>.ckpt)")
+    nn.add_argument("--batch-size", type=int, default=32, help="patches per step (default 32)")
+    nn.add_argument("--patch-size", type=int, default=24, help="LR patch size (default 24)")
+    nn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    nn.add_argument("--loss", default="mse", choices=("mse", "l1"), help="loss (default mse)")
+    nn.add_argument("--val-dir", default=None, metavar="DIR", help="HR folder scored during training (e.g. Set5/HR)")
+    nn.add_argument("--time-limit", type=float, default=None, metavar="SECONDS", help="stop (and checkpoint) after this long")
+    nn.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     add_common_options(parser, overwrite=True)
 
 
