@@ -56,6 +56,20 @@ def expand_inputs(items):
     return paths
 
 
+def output_targets(inputs, output: Path, many: bool):
+    """(input, output) path pairs: one input to a file (or into a folder), several into a folder.
+
+    Raises :class:`UsageError` when several inputs would go to one existing file.
+    """
+    if not many:
+        if output.is_dir():
+            return [(inputs[0], output / inputs[0].name)]
+        return [(inputs[0], output)]
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output} is a file, but several inputs need an output folder")
+    return [(p, output / p.name) for p in inputs]
+
+
 def error(command: str, message: str) -> None:
     print(f"classicsr {command}: error: {message}", file=sys.stderr)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._common import (EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, add_common_options, error,
-                      expand_inputs, info, parse_scale, progress)
+                      expand_inputs, info, output_targets, parse_scale, progress)
 
 NAME = "resize"
 HELP = "Resize images (MATLAB imresize semantics; nearest/bilinear/bicubic/lanczos/box)."
@@ -35,16 +35,6 @@ def add_arguments(parser):
     add_common_options(parser)
 
 
-def _targets(inputs, output: Path, many: bool):
-    if not many:
-        if output.is_dir():
-            return [(inputs[0], output / inputs[0].name)]
-        return [(inputs[0], output)]
-    if output.exists() and not output.is_dir():
-        raise UsageError(f"{output} is a file, but several inputs need an output folder")
-    return [(p, output / p.name) for p in inputs]
-
-
 def run(args) -> int:
     from ..io import read_image, write_image
     from ..resize import resize
@@ -59,7 +49,7 @@ def run(args) -> int:
         inputs = expand_inputs(args.paths[:-1])
         output = Path(args.paths[-1])
         many = len(inputs) > 1 or Path(args.paths[0]).is_dir()
-        jobs = _targets(inputs, output, many)
+        jobs = output_targets(inputs, output, many)
     except UsageError as exc:
         error(NAME, str(exc))
         return EXIT_USAGE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._common import (EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, add_common_options, error,
-                      expand_inputs, info, progress)
+                      expand_inputs, info, output_targets, progress)
 
 NAME = "upscale"
 HELP = "Super-resolve images with a neural model (shipped ESPCN/FSRCNN, your weights, OpenCV .pb) or a kernel."
@@ -88,16 +88,6 @@ def _build(args):
     return up, repr(up)
 
 
-def _targets(inputs, output: Path, many: bool):
-    if not many:
-        if output.is_dir():
-            return [(inputs[0], output / inputs[0].name)]
-        return [(inputs[0], output)]
-    if output.exists() and not output.is_dir():
-        raise UsageError(f"{output} is a file, but several inputs need an output folder")
-    return [(p, output / p.name) for p in inputs]
-
-
 def run(args) -> int:
     from ..io import read_image, write_image
 
@@ -110,7 +100,7 @@ def run(args) -> int:
         inputs = expand_inputs(args.paths[:-1])
         output = Path(args.paths[-1])
         many = len(inputs) > 1 or Path(args.paths[0]).is_dir()
-        jobs = _targets(inputs, output, many)
+        jobs = output_targets(inputs, output, many)
         upscale, description = _build(args)
     except UsageError as exc:
         error(NAME, str(exc))
