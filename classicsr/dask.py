@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from . import _validate as V
-from .resize import BOUNDARIES, METHODS, _check_scale_and_shape, _execute, _plan
+from .resize import _check_options, _check_scale_and_shape, _execute, _plan
 
 _DECONV_METHODS = ("wiener", "tikhonov", "richardson_lucy")
 
@@ -95,13 +95,8 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
         raise ValueError(f"image must be 2-D or 3-D, got a {image.ndim}-D array of shape {image.shape}")
     V.as_image(np.empty((1,) * image.ndim, dtype=image.dtype), "image")  # dtype check only
     axis = V.check_channel_axis(channel_axis, image.ndim)
-    method = V.check_choice("method", method, METHODS)
-    boundary = V.check_choice("boundary", boundary, BOUNDARIES)
-    antialias = V.check_bool("antialias", antialias)
-    round_each_pass = V.check_bool("round_each_pass", round_each_pass)
-    if not V._is_real(cubic_a) or not math.isfinite(float(cubic_a)):
-        raise (TypeError if not V._is_real(cubic_a) else ValueError)(
-            f"cubic_a must be a finite real number, got {cubic_a!r}")
+    method, boundary, antialias, round_each_pass, cubic_a = _check_options(
+        method, boundary, antialias, round_each_pass, cubic_a)
 
     src = image if axis is None else da.moveaxis(image, axis, -1)
     in_shape = tuple(int(s) for s in src.shape[:2])

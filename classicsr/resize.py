@@ -190,6 +190,18 @@ def _tables(in_length, out_length, scale, method, antialias, boundary, cubic_a, 
     return idx, w
 
 
+def _check_options(method, boundary, antialias, round_each_pass, cubic_a):
+    """Validate the keyword options shared by :func:`resize` and :func:`classicsr.dask.resize`."""
+    method = V.check_choice("method", method, METHODS)
+    boundary = V.check_choice("boundary", boundary, BOUNDARIES)
+    antialias = V.check_bool("antialias", antialias)
+    round_each_pass = V.check_bool("round_each_pass", round_each_pass)
+    if not V._is_real(cubic_a) or not math.isfinite(float(cubic_a)):
+        raise (TypeError if not V._is_real(cubic_a) else ValueError)(
+            f"cubic_a must be a finite real number, got {cubic_a!r}")
+    return method, boundary, antialias, round_each_pass, float(cubic_a)
+
+
 def _check_scale_and_shape(scale, output_shape, in_shape):
     if (scale is None) == (output_shape is None):
         raise ValueError(
@@ -288,14 +300,8 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     """
     array = V.as_image(image, "image", ndims=(2, 3))
     axis = V.check_channel_axis(channel_axis, array.ndim)
-    method = V.check_choice("method", method, METHODS)
-    boundary = V.check_choice("boundary", boundary, BOUNDARIES)
-    antialias = V.check_bool("antialias", antialias)
-    round_each_pass = V.check_bool("round_each_pass", round_each_pass)
-    if not V._is_real(cubic_a) or not math.isfinite(float(cubic_a)):
-        raise (TypeError if not V._is_real(cubic_a) else ValueError)(
-            f"cubic_a must be a finite real number, got {cubic_a!r}")
-    cubic_a = float(cubic_a)
+    method, boundary, antialias, round_each_pass, cubic_a = _check_options(
+        method, boundary, antialias, round_each_pass, cubic_a)
 
     src = array if axis is None else np.moveaxis(array, axis, -1)
     in_shape = src.shape[:2]
