@@ -8,6 +8,7 @@ and refuses to replace an existing file unless ``overwrite=True``.
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
 import tempfile
@@ -16,23 +17,38 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ImageReadError", "read_image", "write_image", "IMAGE_SUFFIXES"]
+__all__ = ["ImageReadError", "read_image", "write_image", "write_bytes", "IMAGE_SUFFIXES",
+           "MAX_IMAGE_PIXELS"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic and BigTIFF
+
+#: Largest image (height x width) :func:`read_image` decodes; larger headers are refused as
+#: possible decompression bombs before any pixel is decoded.  Pillow's own hard limit
+#: (2 x ``PIL.Image.MAX_IMAGE_PIXELS``) by default; set it to ``None`` to trust every file.
+MAX_IMAGE_PIXELS: int | None = 2 * 89_478_485
 
 
 class ImageReadError(ValueError):
     """An image file could not be read; the message names the file and the reason."""
 
 
-def _png_header(path: Path):
-    """(bit_depth, color_type) of a PNG file, or None if it is not a PNG."""
-    with open(path, "rb") as f:
-        head = f.read(33)
+def _png_header(head: bytes):
+    """(width, height, bit_depth, color_type) from a PNG file's first 29 bytes, or None."""
     if len(head) < 29 or not head.startswith(_PNG_SIGNATURE) or head[12:16] != b"IHDR":
         return None
-    return head[24], head[25]
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height, head[24], head[25]
+
+
+def _check_pixels(path: Path, height: int, width: int) -> None:
+    """Refuse a header that announces more than MAX_IMAGE_PIXELS pixels (decompression bomb)."""
+    if MAX_IMAGE_PIXELS is not None and int(height) * int(width) > MAX_IMAGE_PIXELS:
+        raise ImageReadError(
+            f"cannot read {path}: its header announces {height} x {width} = {int(height) * int(width):,} pixels, "
+            f"more than classicsr.io.MAX_IMAGE_PIXELS = {MAX_IMAGE_PIXELS:,} (a decompression bomb?); "
+            f"raise that limit (or set it to None) only for files you trust")
 
 
 def read_image(path) -> np.ndarray:
@@ -52,7 +68,13 @@ def read_image(path) -> np.ndarray:
     ------
     ImageReadError
         (a ``ValueError``) naming the file when it is missing, unreadable, truncated, not an
-        image, or larger than Pillow's decompression-bomb limit.
+        image, or larger than :data:`MAX_IMAGE_PIXELS` (checked from the header, before
+        decoding).
+
+    Notes
+    -----
+    The format is recognised from the file's first bytes, not its suffix: a PNG named
+    ``.jpg`` or a TIFF named ``.png`` is read as what it is.
     """
     path = Path(path)
     if not path.exists():
@@ -64,20 +86,25 @@ def read_image(path) -> np.ndarray:
     if path.stat().st_size == 0:
         raise ImageReadError(f"cannot read {path}: the file is empty (0 bytes)")
     try:
-        if path.suffix.lower() in (".tif", ".tiff"):
-            import tifffile
-
-            image = tifffile.imread(path)
+        with open(path, "rb") as f:
+            head = f.read(33)
+    except OSError as exc:  # e.g. permission denied for root-squashed mounts, EIO
+        raise ImageReadError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        if head.startswith(_TIFF_SIGNATURES):
+            image = _read_tiff(path)
         else:
-            header = _png_header(path)
-            if header is not None and header[0] == 16 and header[1] in (2, 6):
+            header = _png_header(head)
+            if header is not None:
+                _check_pixels(path, header[1], header[0])
+            if header is not None and header[2] == 16 and header[3] in (2, 6):
                 image = _read_png16_color(path)
             else:
-                import imageio.v3 as iio
-
-                image = iio.imread(path, plugin="pillow", rotate=True)
+                image = _read_pillow(path)
     except ImageReadError:
         raise
+    except MemoryError as exc:
+        raise ImageReadError(f"cannot read {path}: not enough memory to decode it") from exc
     except Exception as exc:  # imageio/Pillow/tifffile raise many types; report them uniformly
         raise ImageReadError(f"cannot read {path}: {type(exc).__name__}: {exc}") from exc
     image = np.asarray(image)
@@ -91,6 +118,30 @@ def read_image(path) -> np.ndarray:
     if image.ndim not in (2, 3):
         raise ImageReadError(f"cannot read {path}: expected a single 2-D image, got shape {image.shape}")
     return image
+
+
+def _read_tiff(path: Path) -> np.ndarray:
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        shape = tif.series[0].shape
+        pixels = shape[-3:-1] if len(shape) >= 3 and shape[-1] <= 4 else shape[-2:]
+        if len(pixels) == 2:
+            _check_pixels(path, *pixels)
+        return tif.asarray()
+
+
+def _read_pillow(path: Path) -> np.ndarray:
+    import imageio.v3 as iio
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:  # lazy: reads the header only
+            width, height = im.size
+    except Image.DecompressionBombError as exc:  # over Pillow's own (global) limit
+        raise ImageReadError(f"cannot read {path}: {exc}") from exc
+    _check_pixels(path, height, width)
+    return iio.imread(path, plugin="pillow", rotate=True)
 
 
 def _read_png16_color(path: Path) -> np.ndarray:
@@ -165,26 +216,72 @@ def write_image(path, image, *, overwrite: bool = False) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write {path}: folder {folder} does not exist")
+    if suffix in (".tif", ".tiff"):
+        import io as _io
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=folder)
-    tmp = Path(tmp_name)
+        import tifffile
+
+        buffer = _io.BytesIO()
+        tifffile.imwrite(buffer, image)
+        data = buffer.getvalue()
+    elif suffix == ".png" and image.dtype == np.uint16:
+        data = _png16_bytes(image)
+    else:
+        import imageio.v3 as iio
+
+        pixels = image[:, :, 0] if image.ndim == 3 and image.shape[2] == 1 else image
+        data = iio.imwrite("<bytes>", pixels, extension=suffix, plugin="pillow")
+    return write_bytes(path, data, overwrite=overwrite)
+
+
+def write_bytes(path, data: bytes, *, overwrite: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically (the writer behind :func:`write_image`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file; its folder must exist.
+    data : bytes
+        The complete file contents.
+    overwrite : bool
+        Replace an existing file.  Without it an existing ``path`` raises ``FileExistsError``.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` exists and ``overwrite`` is false (also when it appears during the write).
+    OSError
+        The folder is missing or not writable, the disk is full, ...: the message starts with
+        ``cannot write <path>``, and neither ``path`` nor a temporary file is left behind.
+
+    Notes
+    -----
+    The data go to a hidden temporary file in the same folder, which is flushed, fsynced
+    and then renamed onto ``path`` (``os.replace``, or ``os.link`` when not overwriting,
+    which fails rather than replacing a file that appeared meanwhile).  Any exception,
+    ``KeyboardInterrupt`` included, removes the temporary file: an interrupted or failed
+    call leaves either no file or the complete one, and never touches an existing file
+    it was not allowed to replace.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, f"cannot write {path}: it is a directory")
+    tmp = None
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=folder)
+        tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as f:
-            if suffix in (".tif", ".tiff"):
-                import io as _io
-
-                import tifffile
-
-                buffer = _io.BytesIO()
-                tifffile.imwrite(buffer, image)
-                f.write(buffer.getvalue())
-            elif suffix == ".png" and image.dtype == np.uint16:
-                f.write(_png16_bytes(image))
-            else:
-                import imageio.v3 as iio
-
-                data = image[:, :, 0] if image.ndim == 3 and image.shape[2] == 1 else image
-                f.write(iio.imwrite("<bytes>", data, extension=suffix, plugin="pillow"))
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
@@ -195,9 +292,21 @@ def write_image(path, image, *, overwrite: bool = False) -> Path:
                 os.link(tmp, path)
             except FileExistsError:
                 raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
-            finally:
-                tmp.unlink(missing_ok=True)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                    raise
+                # no hard links on this file system (FAT, some network shares): rename, after a last check
+                if path.exists():
+                    raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
+                os.replace(tmp, path)
+    except FileExistsError:
         raise
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            reason += f" (is the folder {folder} writable?)"
+        raise OSError(exc.errno, f"cannot write {path}: {reason}") from exc
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
     return path

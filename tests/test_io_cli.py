@@ -164,7 +164,8 @@ def test_demo_writes_results_and_refuses_overwrite(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     names = sorted(p.name for p in out.iterdir())
     assert names == ["demo_comparison.png", "demo_misr_deblur.png", "demo_results.csv", "demo_results.json"]
-    rows = {(r["image"], r["method"]): r for r in report["rows"]}
+    assert report["command"] == "demo" and report["exit_code"] == 0 and report["failures"] == []
+    rows = {(r["image"], r["method"]): r for r in report["results"]}
     # Sanity against independent expectations: bicubic beats nearest on natural images at x4,
     # and the PSNR matches skimage's formula on the Y channel computed here.
     for image in ("astronaut", "camera", "coffee"):

@@ -16,13 +16,65 @@ class UsageError(Exception):
     """Bad command-line usage (exit code 2)."""
 
 
-def add_common_options(parser, *, overwrite=True, json_output=False):
-    """``--quiet`` always; ``--overwrite`` and ``--json`` where the command writes files / tables."""
+def add_common_options(parser, *, overwrite=True, json_output=True):
+    """``--quiet`` always; ``--overwrite`` where the command writes files; ``--json`` (see :class:`Report`)."""
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or informational output")
     if overwrite:
         parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     if json_output:
-        parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+        parser.add_argument("--json", action="store_true",
+                            help="print one JSON document on stdout (command, exit_code, results, failures) "
+                                 "instead of the table / log lines; errors still go to stderr")
+
+
+class Report:
+    """What one command did, item by item; printed as JSON at the end with ``--json``.
+
+    Every command prints the same document with ``--json``::
+
+        {"command": "resize", "exit_code": 1,
+         "results": [{"input": "a.png", "output": "out/a.png", ...}, ...],
+         "failures": [{"file": "b.png", "error": "cannot read b.png: ..."}, ...],
+         ...command-specific keys (e.g. evaluate's "summary")}
+
+    ``results`` holds one object per item done (a file, a scale, a table row) and
+    ``failures`` one per item that failed; the exit code is 0 without failures, else 1.
+    Failures are also reported on stderr as they happen, so a run with ``--json`` reads the
+    same to a person watching it.  Usage errors (exit code 2) print no JSON.
+    """
+
+    def __init__(self, command: str, args):
+        self.command = command
+        self.json = bool(getattr(args, "json", False))
+        self.quiet = bool(getattr(args, "quiet", False))
+        self.results: list[dict] = []
+        self.failures: list[dict] = []
+
+    def done(self, message: str | None = None, **record) -> None:
+        """Record a finished item; ``message`` goes to stderr unless --quiet or --json."""
+        self.results.append(record)
+        if message and not self.json:
+            info(message, self.quiet)
+
+    def fail(self, file, exc, **record) -> None:
+        """Record a failed item and print ``classicsr COMMAND: error: FILE: MESSAGE`` on stderr."""
+        message = str(exc)
+        if file is not None and str(file) not in message:
+            message = f"{file}: {message}"
+        error(self.command, message)
+        self.failures.append({"file": None if file is None else str(file), "error": str(exc), **record})
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if not self.failures else EXIT_FAILURE
+
+    def finish(self, **extra) -> int:
+        """Print the JSON document when --json was given; return the exit code."""
+        code = extra.pop("exit_code", self.exit_code)
+        if self.json:
+            print_json({"command": self.command, "exit_code": code, "results": self.results,
+                        "failures": self.failures, **extra})
+        return code
 
 
 def progress(iterable, *, total=None, desc=None, quiet=False):
@@ -59,15 +111,65 @@ def expand_inputs(items):
 def output_targets(inputs, output: Path, many: bool):
     """(input, output) path pairs: one input to a file (or into a folder), several into a folder.
 
-    Raises :class:`UsageError` when several inputs would go to one existing file.
+    Raises :class:`UsageError` when several inputs would go to one existing file, when two
+    inputs of a batch share a name (``a/x.png`` and ``b/x.png`` would both become
+    ``OUT/x.png``: the second would replace the first with ``--overwrite``), or when an
+    output would be its own input.
     """
     if not many:
-        if output.is_dir():
-            return [(inputs[0], output / inputs[0].name)]
-        return [(inputs[0], output)]
-    if output.exists() and not output.is_dir():
-        raise UsageError(f"{output} is a file, but several inputs need an output folder")
-    return [(p, output / p.name) for p in inputs]
+        pairs = [(inputs[0], output / inputs[0].name if output.is_dir() else output)]
+    else:
+        if output.exists() and not output.is_dir():
+            raise UsageError(f"{output} is a file, but several inputs need an output folder")
+        pairs = [(p, output / p.name) for p in inputs]
+        seen = {}
+        for src, dst in pairs:
+            if dst.name in seen:
+                raise UsageError(f"{seen[dst.name]} and {src} would both be written to {dst}; "
+                                 f"process them in separate runs or rename one")
+            seen[dst.name] = src
+    for src, dst in pairs:
+        if src.exists() and dst.exists() and src.resolve() == dst.resolve():
+            raise UsageError(f"the output {dst} is the input file itself; choose another output")
+    return pairs
+
+
+def prepare_output_folder(output: Path) -> None:
+    """Create the output folder of a batch; a clear ``OSError`` naming it when that fails."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot create the output folder {output}: {exc.strerror or exc}") from exc
+
+
+def run_batch(report: Report, jobs, process, *, overwrite: bool, desc: str) -> None:
+    """Read each input, ``process`` it, write the output; one bad file never stops the batch.
+
+    ``process(image) -> (out, details, note)``: the output image, a dict merged into the
+    file's JSON record and a short text for the log line (or ``""``).  Unreadable inputs,
+    failed writes (read-only folder, full disk), existing outputs without ``--overwrite``,
+    bad values and out-of-memory are reported per file (``report.fail``); the rest of the
+    batch goes on.  ``KeyboardInterrupt`` stops it: the file being written is not left
+    behind (:func:`classicsr.io.write_bytes`), the files already written stay complete.
+    """
+    from ..io import read_image, write_image
+
+    for src, dst in progress(jobs, desc=desc, quiet=report.quiet):
+        try:
+            if dst.exists() and not overwrite:
+                raise FileExistsError(f"{dst} exists; pass --overwrite to replace it")
+            image = read_image(src)
+            out, details, note = process(image)
+            write_image(dst, out, overwrite=overwrite)
+        except MemoryError:
+            report.fail(src, "not enough memory to process it", output=str(dst))
+            continue
+        except (ValueError, TypeError, OSError) as exc:
+            report.fail(src, exc, output=str(dst))
+            continue
+        report.done(f"{src} {image.shape} -> {dst} {out.shape}{f' ({note})' if note else ''}",
+                    input=str(src), output=str(dst), input_shape=list(image.shape),
+                    output_shape=list(out.shape), dtype=str(out.dtype), **details)
 
 
 def error(command: str, message: str) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import (EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, add_common_options, error,
-                      expand_inputs, info, output_targets, progress)
+from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs,
+                      output_targets, prepare_output_folder, run_batch)
 
 NAME = "deblur"
 HELP = "Deblur images with a known PSF (Wiener, Tikhonov, Richardson-Lucy, inverse filter)."
@@ -16,6 +16,7 @@ EXAMPLES = """examples:
   classicsr deblur in.png out.png --psf disk:3 --method richardson_lucy --iterations 50
   classicsr deblur in.png out.png --psf kernel.npy --method wiener --boundary wrap
   classicsr deblur blurred/ sharp/ --psf gaussian:1.5,3,45 --overwrite          (every image of a folder)
+  classicsr deblur blurred/ sharp/ --psf disk:3 --json        (JSON on stdout, with the chosen nsr/lam)
 
 PSF specs: gaussian:SIGMA[,SIGMA_Y[,ANGLE]]  disk:RADIUS  motion:LENGTH[,ANGLE]  box:N[,M]
 or a file: .npy array, or an image (normalised to sum 1).  Angles in degrees, counter-clockwise.
@@ -118,7 +119,6 @@ def run(args) -> int:
     import numpy as np
 
     from ..deconvolution import Deconvolver
-    from ..io import read_image, write_image
 
     if len(args.paths) < 2:
         error(NAME, "give at least one input and an output (classicsr deblur IN OUT --psf gaussian:2)")
@@ -142,29 +142,36 @@ def run(args) -> int:
     except UsageError as exc:
         error(NAME, str(exc))
         return EXIT_USAGE
+    report = Report(NAME, args)
     if many:
-        output.mkdir(parents=True, exist_ok=True)
-
-    failures = 0
-    for src, dst in progress(jobs, desc="deblur", quiet=args.quiet):
         try:
-            if dst.exists() and not args.overwrite:
-                raise FileExistsError(f"{dst} exists; pass --overwrite to replace it")
-            image = read_image(src)
-            unit, scale = _to_unit(image)
-            if unit.ndim == 3 and unit.shape[-1] in (2, 4):  # grey/colour + alpha: alpha passes through
-                restored = np.concatenate([engine(unit[..., :-1]), unit[..., -1:]], axis=-1)
-            else:
-                restored = engine(unit)
-            out = _from_unit(restored, image.dtype, scale)
-            write_image(dst, out, overwrite=args.overwrite)
-            details = {k: v for k, v in engine.info.items() if k in ("nsr", "lam", "noise_sigma")}
-            info(f"{src} -> {dst} ({args.method}{', ' if details else ''}"
-                 f"{', '.join(f'{k}={_fmt(v)}' for k, v in details.items())})", args.quiet)
-        except (ValueError, TypeError, OSError) as exc:
-            failures += 1
-            error(NAME, f"{src}: {exc}")
-    return EXIT_OK if failures == 0 else EXIT_FAILURE
+            prepare_output_folder(output)
+        except OSError as exc:
+            report.fail(None, exc)
+            return report.finish()
+
+    def process(image):
+        unit, scale = _to_unit(image)
+        if unit.ndim == 3 and unit.shape[-1] in (2, 4):  # grey/colour + alpha: alpha passes through
+            restored = np.concatenate([engine(unit[..., :-1]), unit[..., -1:]], axis=-1)
+        else:
+            restored = engine(unit)
+        details = {k: v for k, v in engine.info.items() if k in ("nsr", "lam", "noise_sigma")}
+        note = ", ".join([args.method] + [f"{k}={_fmt(v)}" for k, v in details.items()])
+        return _from_unit(restored, image.dtype, scale), {"method": args.method, **_jsonable(details)}, note
+
+    run_batch(report, jobs, process, overwrite=args.overwrite, desc=NAME)
+    return report.finish()
+
+
+def _jsonable(details):
+    """Numbers and per-channel lists as floats, labels as strings."""
+    def one(v):
+        if isinstance(v, (list, tuple)):
+            return [one(x) for x in v]
+        return v if isinstance(v, str) else float(v)
+
+    return {k: one(v) for k, v in details.items()}
 
 
 def _fmt(value):

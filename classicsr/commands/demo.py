@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import EXIT_FAILURE, EXIT_OK, add_common_options, error, info, print_json
+from ._common import EXIT_FAILURE, Report, add_common_options, error, info, prepare_output_folder
 
 NAME = "demo"
 HELP = ("Run the main job on scikit-image's bundled images: downscale, upscale with every method, "
@@ -168,23 +168,9 @@ def _figure(outputs, scale, path: Path, overwrite: bool):
 
 
 def _atomic_bytes(path: Path, data: bytes, overwrite: bool):
-    import os
-    import tempfile
+    from ..io import write_bytes
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_bytes(path, data, overwrite=overwrite)
 
 
 def _table(rows):
@@ -197,35 +183,45 @@ def _table(rows):
 def run(args) -> int:
     out_dir = Path(args.output)
     targets = [out_dir / f for f in OUTPUT_FILES]
+    report = Report(NAME, args)
     if not args.overwrite:
         existing = [str(t) for t in targets if t.exists()]
         if existing:
             error(NAME, f"{', '.join(existing)} exist; pass --overwrite or choose another --output")
             return EXIT_FAILURE
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        prepare_output_folder(out_dir)
+    except OSError as exc:
+        report.fail(None, exc)
+        return report.finish()
 
     t_start = time.perf_counter()
     info(f"classicsr demo: x{args.scale} on scikit-image's astronaut, camera and coffee", args.quiet)
     rows, outputs = _upscaling_rows(_images(), args.scale)
-    _figure(outputs, args.scale, targets[0], args.overwrite)
     info("classicsr demo: multi-frame SR x2 from 8 simulated frames, and Wiener deblurring", args.quiet)
     more, shown = _misr_deblur_rows()
     rows += more
-    _figure_misr_deblur(shown, targets[1], args.overwrite)
-
     buffer = _io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_bytes(targets[2], buffer.getvalue().encode(), args.overwrite)
-    _atomic_bytes(targets[3], json.dumps(rows, indent=2).encode(), args.overwrite)
+    writes = [(targets[0], lambda path: _figure(outputs, args.scale, path, args.overwrite)),
+              (targets[1], lambda path: _figure_misr_deblur(shown, path, args.overwrite)),
+              (targets[2], lambda path: _atomic_bytes(path, buffer.getvalue().encode(), args.overwrite)),
+              (targets[3], lambda path: _atomic_bytes(path, json.dumps(rows, indent=2).encode(), args.overwrite))]
+    for path, write in writes:  # a failed write (read-only folder, full disk) spares the others
+        try:
+            write(path)
+        except OSError as exc:
+            report.fail(path, exc)
     elapsed = time.perf_counter() - t_start
 
-    if args.json:
-        print_json({"rows": rows, "files": [str(t) for t in targets], "seconds": elapsed})
-    else:
+    report.results.extend(rows)
+    if not args.json:
         print(_table(rows))
-        print(f"\nwrote {', '.join(str(t) for t in targets)} in {elapsed:.1f} s")
+        written = [str(t) for t in targets if str(t) not in {f["file"] for f in report.failures}]
+        print(f"\nwrote {', '.join(written) or 'nothing'} in {elapsed:.1f} s")
     best = max(rows, key=lambda r: r["psnr"] if r["image"] == "astronaut" else -np.inf)
     info(f"best on astronaut: {best['method']} ({best['psnr']:.2f} dB)", args.quiet)
-    return EXIT_OK
+    failed = {f["file"] for f in report.failures}
+    return report.finish(files=[str(t) for t in targets if str(t) not in failed], seconds=elapsed)

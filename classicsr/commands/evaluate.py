@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, add_common_options, error, info, print_json
+from ._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Report, add_common_options, error, info
 
 NAME = "evaluate"
 HELP = "Score SR methods on HR image folders: Y-channel PSNR/SSIM per image and per set (CSV, Markdown, figure)."
@@ -16,6 +16,7 @@ EXAMPLES = """examples:
   classicsr evaluate data/Set5/HR data/Set14/HR --scale 2 --lr-dir auto     (LR_bicubic next to each HR)
   classicsr evaluate data/Set5/HR --scale 4 --method bicubic mypkg.sr:upscale --csv scores.csv \\
       --markdown summary.md --save-images out/ --figure crops.png
+  classicsr evaluate data/Set5/HR --scale 2 --json     (JSON: per-image results, per-set summary, failures)
 
 Methods: nearest, bilinear, bicubic, lanczos2, lanczos3, box (classicsr.resize upscaling), or
 MODULE:FUNCTION naming a callable fn(lr) -> sr or fn(lr, scale) -> sr.
@@ -76,14 +77,10 @@ def _check_output(path, overwrite: bool):
     return p
 
 
-def _write_text(path: Path, text: str) -> None:
-    import os
-    import tempfile
+def _write_text(path: Path, text: str, overwrite: bool) -> None:
+    from ..io import write_bytes
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
 
 
 def run(args) -> int:
@@ -114,8 +111,9 @@ def run(args) -> int:
         error(NAME, str(exc))
         return EXIT_USAGE
     except (FileExistsError, FileNotFoundError) as exc:
-        error(NAME, str(exc))
-        return EXIT_FAILURE
+        report = Report(NAME, args)
+        report.fail(None, exc)
+        return report.finish()
     if args.scheduler != "local":  # -- dask.distributed ---------------------------------
         if args.workers < 1:
             error(NAME, f"--workers must be >= 1, got {args.workers}")
@@ -144,30 +142,31 @@ def run(args) -> int:
     except (ValueError, TypeError) as exc:  # bad folders, bad options: nothing was scored
         error(NAME, str(exc))
         return EXIT_USAGE
-    except OSError as exc:
-        error(NAME, str(exc))
-        return EXIT_FAILURE
+    except OSError as exc:  # e.g. --figure in a read-only folder or on a full disk
+        report = Report(NAME, args)
+        report.fail(fig_path if fig_path is not None and str(fig_path) not in str(exc) else None, exc)
+        return report.finish()
 
+    report = Report(NAME, args)
     for failure in result.failures:
         where = failure["file"]
         what = " ".join(x for x in (f"x{failure['scale']}" if failure["scale"] != "" else "",
                                     failure["method"]) if x)
         error(NAME, f"{where}{' [' + what + ']' if what else ''}: {failure['error']}")
+    report.failures.extend(result.failures)
+    report.results.extend(result.records)
     try:
         if csv_path is not None:
-            _write_text(csv_path, result.to_csv())
+            _write_text(csv_path, result.to_csv(), args.overwrite)
         if md_path is not None:
-            _write_text(md_path, result.to_markdown())
+            _write_text(md_path, result.to_markdown(), args.overwrite)
     except OSError as exc:
-        error(NAME, str(exc))
-        return EXIT_FAILURE
-    if args.json:
-        print_json({"summary": result.summary(), "failures": result.failures})
-    else:
+        report.fail(None, exc)
+        return report.finish(summary=result.summary())
+    if not args.json:
         sys.stdout.write(result.to_markdown())
     n_images = len({(r["dataset"], r["image"]) for r in result.records})
     info(f"scored {n_images} image(s), {len(result.records)} result(s); {len(result.failures)} failure(s)",
          args.quiet)
-    if not result.records and result.failures:
-        return EXIT_FAILURE
-    return EXIT_OK if result.ok else EXIT_FAILURE
+    code = EXIT_OK if result.ok and not report.failures else EXIT_FAILURE
+    return report.finish(summary=result.summary(), exit_code=code)

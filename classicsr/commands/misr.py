@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, add_common_options, error, expand_inputs, info
+from ._common import EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs, info
 
 NAME = "misr"
 HELP = "Multi-frame super-resolution: register several LR frames of one scene and reconstruct one HR image."
@@ -13,6 +13,7 @@ EXAMPLES = """examples:
   classicsr misr f0.png f1.png f2.png f3.png out.png --scale 2 --method tikhonov
   classicsr misr 'seq/frame_*.png' out.png --scale 3 --method l1btv --motion euclidean --psf-sigma 1.5
   classicsr misr frames/ out.png --scale 2 --method median --reference 5 --overwrite
+  classicsr misr frames/ out.png --scale 2 --json           (JSON on stdout: frames, motions, output)
 methods: median / mean (shift-and-add), ibp (iterative back-projection), tikhonov (L2 + Laplacian,
 CG), btv (L2 + bilateral TV), l1btv (robust L1 + bilateral TV; tolerates outlier frames).
 """
@@ -74,11 +75,15 @@ def run(args) -> int:
         error(NAME, str(exc))
         return EXIT_USAGE
 
-    try:
-        frames = [read_image(p) for p in inputs]
-    except (ValueError, OSError) as exc:
-        error(NAME, str(exc))
-        return EXIT_FAILURE
+    report = Report(NAME, args)
+    frames = []
+    for p in inputs:  # every unreadable frame is reported, not only the first
+        try:
+            frames.append(read_image(p))
+        except (ValueError, OSError) as exc:
+            report.fail(p, exc, output=str(output))
+    if report.failures:
+        return report.finish()
     for k, f in enumerate(frames[1:], start=1):
         if f.shape != frames[0].shape:
             error(NAME, f"frames must share one shape: {inputs[0]} is {frames[0].shape}, {inputs[k]} is {f.shape}")
@@ -89,7 +94,7 @@ def run(args) -> int:
     dtype = frames[0].dtype
     psf = args.psf_sigma if args.psf_sigma > 0 else None
     try:
-        info(f"registering {len(frames)} frames ({args.motion})", args.quiet)
+        info(f"registering {len(frames)} frames ({args.motion})", args.quiet or report.json)
         motions = register(frames, args.reference, model=args.motion)
     except RegistrationError as exc:
         import re
@@ -98,8 +103,8 @@ def run(args) -> int:
         found = re.search(r"frame (\d+)", msg)
         if found and int(found.group(1)) < len(inputs):
             msg += f" [frame {found.group(1)} is {inputs[int(found.group(1))]}]"
-        error(NAME, f"registration failed: {msg}")
-        return EXIT_FAILURE
+        report.fail(None, f"registration failed: {msg}", output=str(output))
+        return report.finish()
     common = dict(motions=motions, reference=args.reference, channel_axis=-1)
     try:
         if args.method in ("median", "mean"):
@@ -119,8 +124,14 @@ def run(args) -> int:
                                  **kw, **common)
         out = _to_output_dtype(np.clip(out, 0.0, 1.0) if np.dtype(dtype).kind in "ui" else out, dtype)
         write_image(output, out, overwrite=args.overwrite)
+    except MemoryError:
+        report.fail(output, "not enough memory for the reconstruction", output=str(output))
+        return report.finish()
     except (ValueError, TypeError, OSError) as exc:
-        error(NAME, str(exc))
-        return EXIT_FAILURE
-    info(f"{len(frames)} frames {frames[0].shape} -> {output} {out.shape} ({args.method}, x{args.scale})", args.quiet)
-    return EXIT_OK
+        report.fail(output, exc, output=str(output))
+        return report.finish()
+    report.done(f"{len(frames)} frames {frames[0].shape} -> {output} {out.shape} ({args.method}, x{args.scale})",
+                inputs=[str(p) for p in inputs], output=str(output), input_shape=list(frames[0].shape),
+                output_shape=list(out.shape), dtype=str(out.dtype), method=args.method, scale=args.scale,
+                reference=args.reference, motions=[np.asarray(m).tolist() for m in motions])
+    return report.finish()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import (EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, add_common_options, error,
-                      expand_inputs, info, output_targets, parse_scale, progress)
+from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs,
+                      output_targets, parse_scale, prepare_output_folder, run_batch)
 
 NAME = "resize"
 HELP = "Resize images (MATLAB imresize semantics; nearest/bilinear/bicubic/lanczos/box)."
@@ -15,6 +15,7 @@ EXAMPLES = """examples:
   classicsr resize in.png out.png --size 480 640 --method lanczos3
   classicsr resize photos/ small/ --scale 0.5 --overwrite      (every image of a folder)
   classicsr resize 'shots/*.png' big/ --scale 4                  (a glob; OUT is a folder)
+  classicsr resize photos/ small/ --scale 0.5 --json             (one JSON document on stdout)
 """
 
 
@@ -36,7 +37,6 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from ..io import read_image, write_image
     from ..resize import resize
 
     if len(args.paths) < 2:
@@ -53,22 +53,19 @@ def run(args) -> int:
     except UsageError as exc:
         error(NAME, str(exc))
         return EXIT_USAGE
+    report = Report(NAME, args)
     if many:
-        output.mkdir(parents=True, exist_ok=True)
+        try:
+            prepare_output_folder(output)
+        except OSError as exc:
+            report.fail(None, exc)
+            return report.finish()
     shape = tuple(args.size) if args.size is not None else None
 
-    failures = 0
-    for src, dst in progress(jobs, desc="resize", quiet=args.quiet):
-        try:
-            if dst.exists() and not args.overwrite:
-                raise FileExistsError(f"{dst} exists; pass --overwrite to replace it")
-            image = read_image(src)
-            out = resize(image, scale, output_shape=shape, method=args.method, boundary=args.boundary,
-                         antialias=not args.no_antialias, round_each_pass=not args.round_once,
-                         channel_axis=-1)
-            write_image(dst, out, overwrite=args.overwrite)
-            info(f"{src} {image.shape} -> {dst} {out.shape}", args.quiet)
-        except (ValueError, TypeError, OSError) as exc:
-            failures += 1
-            error(NAME, f"{src}: {exc}")
-    return EXIT_OK if failures == 0 else EXIT_FAILURE
+    def process(image):
+        out = resize(image, scale, output_shape=shape, method=args.method, boundary=args.boundary,
+                     antialias=not args.no_antialias, round_each_pass=not args.round_once, channel_axis=-1)
+        return out, {}, ""
+
+    run_batch(report, jobs, process, overwrite=args.overwrite, desc=NAME)
+    return report.finish()

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, add_common_options, error, info
+from ._common import EXIT_USAGE, Report, add_common_options, error, info
 
 NAME = "train"
 HELP = "Train SR models offline on an image folder (example-based: aplus, anr, zeyde)."
@@ -20,6 +20,7 @@ EXAMPLES = """examples:
   classicsr train --method aplus --data ../shared/data/T91 --scale 2 --output models/
   classicsr train --method aplus --data ../shared/data/T91 --scale 2 3 4 --output models/ --overwrite
   classicsr train --method anr --data photos/ --scale 3 --atoms 512 --iterations 10 --output m/
+  classicsr train --method anr --data photos/ --scale 2 --output m/ --json    (JSON on stdout)
   (then: classicsr.example_based.ExampleBasedModel.load('models/x2.npz'))
 
 Methods: aplus (fits the dictionary, Zeyde's HR dictionary, ANR and A+ regressors; the file
@@ -42,7 +43,21 @@ def _train_neural(args) -> int:
     except ImportError as exc:
         error(NAME, f"--method {args.method} needs torch: {exc}")
         return EXIT_USAGE
-    return cli_train(args)
+    report = Report(NAME, args)
+    targets = [(s, Path(args.output) / f"{args.method}_x{s}.pt") for s in args.scale]
+    before = {p: p.stat().st_mtime_ns if p.exists() else None for _, p in targets}
+    t0 = time.perf_counter()
+    code = cli_train(args)  # logs and errors go to stderr
+    if code == EXIT_USAGE:
+        return code
+    for s, path in targets:  # the JSON record of each scale: written now, or failed (see stderr)
+        if path.exists() and path.stat().st_mtime_ns != before[path]:
+            report.results.append({"method": args.method, "scale": s, "output": str(path),
+                                   "bytes": path.stat().st_size})
+        else:
+            report.failures.append({"file": None, "error": f"x{s}: no weights written (see the error above)",
+                                    "scale": s})
+    return report.finish(exit_code=code, seconds=time.perf_counter() - t0)
 
 
 def _train_example_based(args) -> int:
@@ -64,7 +79,7 @@ def _train_example_based(args) -> int:
         return EXIT_USAGE
     out_dir.mkdir(parents=True, exist_ok=True)
     methods = TRAINABLE if args.method == "aplus" else ("zeyde", "anr")
-    failures = 0
+    report = Report(NAME, args)
     for s, path in targets:
         t0 = time.perf_counter()
         try:
@@ -74,15 +89,16 @@ def _train_example_based(args) -> int:
                           aplus_lambda=args.aplus_lambda, pyramid_levels=args.levels,
                           pca_energy=args.pca_energy, seed=args.seed,
                           progress=not args.quiet and sys.stderr.isatty(),
-                          log=lambda m: info(m, args.quiet))
+                          log=lambda m: info(m, args.quiet or report.json))
             model.save(path, overwrite=args.overwrite, aplus_dtype=args.aplus_dtype)
         except (ValueError, TypeError, OSError) as exc:
-            failures += 1
-            error(NAME, f"x{s}: {exc}")
+            report.fail(None, f"x{s}: {exc}", scale=s)
             continue
         size = path.stat().st_size
-        info(f"x{s}: wrote {path} ({size / 1024:.0f} KiB) in {time.perf_counter() - t0:.1f} s", args.quiet)
-    return EXIT_OK if failures == 0 else EXIT_FAILURE
+        seconds = time.perf_counter() - t0
+        report.done(f"x{s}: wrote {path} ({size / 1024:.0f} KiB) in {seconds:.1f} s",
+                    method=args.method, scale=s, output=str(path), bytes=size, seconds=seconds)
+    return report.finish()
 
 
 #: method name -> trainer(args) -> exit code.  Register new methods here.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import (EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, add_common_options, error,
-                      expand_inputs, info, output_targets, progress)
+from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs, info,
+                      output_targets, prepare_output_folder, run_batch)
 
 NAME = "upscale"
 HELP = "Super-resolve images with a neural model (shipped ESPCN/FSRCNN, your weights, OpenCV .pb) or a kernel."
@@ -16,6 +16,7 @@ EXAMPLES = """examples:
   classicsr upscale in.png out.png --model rrdbnet --scale 4 --weights RealESRGAN_x4plus.pth
   classicsr upscale in.png out.png --model ../shared/data/opencv_models/LapSRN_x4.pb
   classicsr upscale photos/ big/ --model bicubic --scale 2            (classicsr.resize kernels too)
+  classicsr upscale photos/ big/ --model espcn --scale 2 --json       (JSON on stdout)
 """
 
 _NETS = ("espcn", "fsrcnn", "srcnn", "edsr", "rrdbnet")
@@ -89,8 +90,6 @@ def _build(args):
 
 
 def run(args) -> int:
-    from ..io import read_image, write_image
-
     if len(args.paths) < 2:
         error(NAME, "give at least one input and an output (classicsr upscale IN OUT --model espcn --scale 3)")
         return EXIT_USAGE
@@ -108,22 +107,20 @@ def run(args) -> int:
     except (ValueError, TypeError, ImportError, FileNotFoundError) as exc:
         error(NAME, str(exc))
         return EXIT_USAGE
+    report = Report(NAME, args)
     if many:
-        output.mkdir(parents=True, exist_ok=True)
-    info(f"model: {description}", args.quiet)
-
-    failures = 0
-    for src, dst in progress(jobs, desc="upscale", quiet=args.quiet):
         try:
-            if dst.exists() and not args.overwrite:
-                raise FileExistsError(f"{dst} exists; pass --overwrite to replace it")
-            image = read_image(src)
-            if image.ndim == 3 and image.shape[-1] == 4:
-                raise ValueError("images with an alpha channel are not supported; drop the alpha channel first")
-            out = upscale(image)
-            write_image(dst, out, overwrite=args.overwrite)
-            info(f"{src} {image.shape} -> {dst} {out.shape}", args.quiet)
-        except (ValueError, TypeError, OSError) as exc:
-            failures += 1
-            error(NAME, f"{src}: {exc}")
-    return EXIT_OK if failures == 0 else EXIT_FAILURE
+            prepare_output_folder(output)
+        except OSError as exc:
+            report.fail(None, exc)
+            return report.finish()
+    if not report.json:
+        info(f"model: {description}", args.quiet)
+
+    def process(image):
+        if image.ndim == 3 and image.shape[-1] == 4:
+            raise ValueError("images with an alpha channel are not supported; drop the alpha channel first")
+        return upscale(image), {"model": description}, ""
+
+    run_batch(report, jobs, process, overwrite=args.overwrite, desc=NAME)
+    return report.finish()
