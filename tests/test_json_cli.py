@@ -57,7 +57,7 @@ def test_batch_commands_json(images, tmp_path, capsys, command, options):
                                    "error": report["failures"][0]["error"]}]
     assert "empty" in report["failures"][0]["error"] and "zz.png" in err
     if command == "deblur":
-        assert all(r["method"] == "wiener" and np.all(np.asarray(r["nsr"]) > 0) for r in report["results"])
+        assert all(r["method"] == "wiener" and r["nsr"] and np.all(np.asarray(r["noise_sigma"]) > 0) for r in report["results"])
     # without -q the log lines stay off stdout (JSON only) and off stderr too
     assert "->" not in err
 
