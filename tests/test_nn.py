@@ -425,6 +425,54 @@ def test_training_hooks_and_bad_input(tiny_folder, tmp_path):
         train("fsrcnn", 2, tiny_folder, steps=1, checkpoint=tmp_path / "x.ckpt")
 
 
+def test_holdout_is_left_out_of_training_and_validates(tmp_path, monkeypatch):
+    """A held-out split: its files make no training pair, and validation runs on exactly them."""
+    from classicsr.io import write_image
+
+    T = importlib.import_module("classicsr.nn.train")
+    rng = np.random.default_rng(1)
+    for i in range(3):
+        write_image(tmp_path / f"t{i}.png", (rng.random((48, 48)) * 255).astype(np.uint8))
+    assert len(T.prepare_pairs(tmp_path, 2, exclude=("t1.png",))) == 2
+    seen = []
+    real = T.validate_psnr
+    monkeypatch.setattr(T, "validate_psnr", lambda net, imgs, s: seen.append(sorted(p.name for p in imgs)) or real(net, imgs, s))
+    res = train("espcn", 2, tmp_path, steps=2, batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,),
+                holdout=["t1.png"], val_every=1, checkpoint=tmp_path / "h.ckpt")
+    assert seen == [["t1.png"], ["t1.png"]] and res.best_val_psnr is not None
+    assert torch.load(tmp_path / "h.ckpt", weights_only=True)["config"]["holdout"] == ["t1.png"]
+    with pytest.raises(ValueError, match="trained with holdout"):
+        train("espcn", 2, tmp_path, steps=3, batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,),
+              checkpoint=tmp_path / "h.ckpt")
+    with pytest.raises(ValueError, match="holdout names files that are not in"):
+        train("espcn", 2, tmp_path, steps=1, holdout=["t9.png"])
+    with pytest.raises(TypeError, match="holdout must be a sequence"):
+        train("espcn", 2, tmp_path, steps=1, holdout="t1.png")
+    assert T.T91_HOLDOUT == tuple(f"t{i}.png" for i in range(10, 100, 10))
+
+
+def test_schedule_start_restarts_the_cosine_schedule(tiny_folder, tmp_path):
+    lines = []
+    kw = dict(batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,), log_every=1, lr=1e-3, lr_min=1e-5,
+              checkpoint=tmp_path / "s.ckpt", log=lines.append)
+    train("espcn", 2, tiny_folder, steps=2, **kw)
+    train("espcn", 2, tiny_folder, steps=4, schedule_start=2, **kw)  # extends the finished run
+    rates = [float(line.split(" lr ")[1].split()[0]) for line in lines]
+    assert rates == pytest.approx([1e-3, 5.05e-4, 1e-3, 5.05e-4], rel=1e-3)
+    with pytest.raises(ValueError, match="schedule_start must be smaller than steps=4, got 4"):
+        train("espcn", 2, tiny_folder, steps=4, schedule_start=4)
+
+
+def test_export_defaults_to_the_last_step(tiny_folder, tmp_path):
+    from classicsr.nn.train import export_weights
+
+    res = train("espcn", 2, tiny_folder, steps=4, batch_size=2, patch_size=8, progress=False,
+                scale_augment=(1.0,), val_dir=tiny_folder, val_every=1, checkpoint=tmp_path / "e.ckpt")
+    state = torch.load(export_weights(tmp_path / "e.ckpt", tmp_path / "e.pt"), weights_only=True)
+    for k, v in res.model.state_dict().items():
+        assert torch.equal(state[k], v)
+
+
 def test_cli_train_hook(tiny_folder, tmp_path):
     import argparse
 

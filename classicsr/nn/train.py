@@ -22,7 +22,12 @@ import torch
 
 from .._validate import check_choice, check_int, check_positive_number
 
-__all__ = ["train", "TrainResult", "prepare_pairs", "export_weights", "validate_psnr", "cli_train"]
+__all__ = ["train", "TrainResult", "prepare_pairs", "export_weights", "validate_psnr", "cli_train", "T91_HOLDOUT"]
+
+#: The fixed validation split of T91: every tenth image (``t10``, ``t20``, ..., ``t90``), 9 of
+#: the 91.  With ``holdout=T91_HOLDOUT`` these files are left out of training and validation
+#: runs on them, so the benchmark test sets (Set5, Set14, BSD100) never select weights.
+T91_HOLDOUT = tuple(f"t{i}.png" for i in range(10, 100, 10))
 
 
 @dataclass
@@ -67,7 +72,7 @@ def _rgb_float(image: np.ndarray) -> np.ndarray:
 
 
 def prepare_pairs(folder, scale: int, *, color: str = "y", pre_upsample: bool = False,
-                  scale_augment=(1.0,), boundary: str = "replicate"):
+                  scale_augment=(1.0,), boundary: str = "replicate", exclude=()):
     """Load every image of ``folder`` and make (LR input, HR target) float32 planes.
 
     Parameters
@@ -82,6 +87,8 @@ def prepare_pairs(folder, scale: int, *, color: str = "y", pre_upsample: bool = 
         HR shrink factors; each makes one more pair per image (bicubic ``classicsr.resize``).
     boundary : str, keyword-only
         Boundary rule of the degradation (``"replicate"``: the benchmark LR files).
+    exclude : sequence of str, keyword-only
+        File names (e.g. :data:`T91_HOLDOUT`) to leave out: the held-out validation images.
 
     Returns
     -------
@@ -95,8 +102,13 @@ def prepare_pairs(folder, scale: int, *, color: str = "y", pre_upsample: bool = 
 
     s = check_int("scale", scale, minimum=1)
     color = check_choice("color", color, ("y", "rgb"))
+    if isinstance(exclude, str):
+        raise TypeError("exclude must be a sequence of file names, not a single string")
+    exclude = set(exclude)
     pairs = []
     for path in list_images(folder):
+        if Path(path).name in exclude:
+            continue
         image = load_image(path)
         if image.dtype != np.uint8:
             raise ValueError(f"{path}: training images must be 8-bit, got {image.dtype}")
@@ -152,6 +164,9 @@ class _PatchSampler:
 def validate_psnr(model, hr_folder, scale: int, *, max_images: int | None = None) -> float:
     """Mean Y PSNR (shave = scale) of ``model`` on the images of ``hr_folder``.
 
+    ``hr_folder`` is a folder of HR images or a sequence of HR image paths (e.g. the held-out
+    T91 images of :data:`T91_HOLDOUT`).
+
     LR images are made with the benchmark degradation; Y-only models are scored on their luma
     output rounded to 8 bits (the value the protocol computes from an 8-bit RGB result, up to
     the rounding of the RGB round trip); RGB models through :class:`TorchUpscaler`.
@@ -165,7 +180,10 @@ def validate_psnr(model, hr_folder, scale: int, *, max_images: int | None = None
     s = check_int("scale", scale, minimum=1)
     up = TorchUpscaler(model, s)
     scores = []
-    for path in list_images(hr_folder)[:max_images]:
+    paths = list_images(hr_folder) if isinstance(hr_folder, (str, Path)) else [Path(p) for p in hr_folder]
+    if not paths:
+        raise ValueError(f"hr_folder {hr_folder!r} holds no images to validate on")
+    for path in paths[:max_images]:
         hr, lr = make_lr(load_image(path), s)
         if getattr(model, "color", "y") == "y":
             y = up.upscale_y(_y_float(lr))
@@ -177,7 +195,7 @@ def validate_psnr(model, hr_folder, scale: int, *, max_images: int | None = None
     return float(np.mean(scores))
 
 
-def export_weights(checkpoint, path, *, which: str = "best") -> Path:
+def export_weights(checkpoint, path, *, which: str = "last") -> Path:
     """Write the model weights of a training checkpoint as a small plain state dict.
 
     Parameters
@@ -186,8 +204,10 @@ def export_weights(checkpoint, path, *, which: str = "best") -> Path:
         A file written by :func:`train`.
     path : str or Path
         Output ``.pt`` file (float32 tensors, loadable with ``torch.load(weights_only=True)``).
-    which : {"best", "last"}, keyword-only
-        The best validation weights (falls back to the last when no validation ran) or the last.
+    which : {"last", "best"}, keyword-only
+        The weights of the last step (default: no selection at all) or the best validation
+        weights (falls back to the last when no validation ran).  Shipped weights are always
+        the last step's.
     """
     which = check_choice("which", which, ("best", "last"))
     ckpt = torch.load(checkpoint, map_location="cpu", weights_only=True)
@@ -213,9 +233,9 @@ def _save(path: Path, payload: dict) -> None:
 
 def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: int = 100_000,
           batch_size: int = 32, patch_size: int = 24, lr: float = 1e-3, lr_min: float = 1e-5,
-          loss="mse", perceptual=None, perceptual_weight: float = 1.0, gan=None, gan_weight: float = 1e-3,
+          schedule_start: int = 0, loss="mse", perceptual=None, perceptual_weight: float = 1.0, gan=None, gan_weight: float = 1e-3,
           seed: int = 0, resume: bool = True, scale_augment=(1.0, 0.9, 0.8, 0.7, 0.6),
-          val_dir=None, val_every: int = 1000, checkpoint_every: int = 500, log_every: int = 100,
+          val_dir=None, holdout=None, val_every: int = 1000, checkpoint_every: int = 500, log_every: int = 100,
           time_limit: float | None = None, num_threads: int | None = None, progress: bool = True,
           log=None, model_kwargs=None) -> TrainResult:
     """Train an SR network on patches of an image folder.
@@ -236,6 +256,13 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
         Total number of steps (the cosine schedule runs from ``lr`` to ``lr_min`` over them).
     batch_size, patch_size : int, keyword-only
         Patches per step and LR patch side.
+    lr, lr_min : float, keyword-only
+        Peak and final learning rate of the cosine schedule.
+    schedule_start : int, keyword-only
+        Step at which the cosine schedule starts (default 0).  To extend a finished run with
+        a new schedule (a warm restart), resume its checkpoint with ``steps`` larger than its
+        step and ``schedule_start`` equal to it: the learning rate goes from ``lr`` at
+        ``schedule_start`` to ``lr_min`` at ``steps``.
     loss : {"mse", "l1"} or callable, keyword-only
         Pixel loss ``loss(sr, hr) -> scalar tensor``.  MSE (the default) is what PSNR
         measures; with these small networks it also converged much faster than L1 here
@@ -251,8 +278,12 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     scale_augment : sequence of float, keyword-only
         HR shrink factors for data augmentation (FSRCNN's 1, 0.9, 0.8, 0.7, 0.6).
     val_dir : str or Path, optional, keyword-only
-        HR folder for validation (e.g. ``Set5/HR``); the best validated weights are kept in
-        the checkpoint.
+        HR folder for validation.  Do not pass a benchmark test set: choosing weights on it
+        leaks the test set into the model.  The best validated weights are kept in the
+        checkpoint next to the last ones.
+    holdout : sequence of str, optional, keyword-only
+        File names of ``data`` (e.g. :data:`T91_HOLDOUT`) left out of training; without
+        ``val_dir``, validation runs on them (a held-out split of the training folder).
     val_every, checkpoint_every, log_every : int, keyword-only
     time_limit : float, optional, keyword-only
         Stop (and checkpoint) after this many seconds; resume later with the same call.
@@ -274,7 +305,9 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     Each step draws ``batch_size`` LR patches (images picked in proportion to their area, a
     random dihedral transform each), computes
     :math:`L = \\ell(f(x), y) + \\lambda_p P(f(x), y) + \\lambda_g G(f(x))` and takes one Adam
-    step with learning rate :math:`\\eta_t = \\eta_{min} + (\\eta - \\eta_{min})(1 + \\cos(\\pi t / T)) / 2`.
+    step with learning rate
+    :math:`\\eta_t = \\eta_{min} + (\\eta - \\eta_{min})(1 + \\cos(\\pi (t - t_0) / (T - t_0))) / 2`,
+    :math:`t_0` = ``schedule_start``.
 
     References
     ----------
@@ -301,11 +334,23 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     if not Path(data).is_dir():
         raise ValueError(f"data must be a folder of training images, got {str(data)!r} (not a folder)")
     s = check_int("scale", scale, minimum=1)
+    if isinstance(holdout, str):
+        raise TypeError("holdout must be a sequence of file names (e.g. T91_HOLDOUT), not a single string")
+    holdout = tuple(sorted(holdout or ()))
+    if holdout:
+        missing = [n for n in holdout if not (Path(data) / n).is_file()]
+        if missing:
+            raise ValueError(f"holdout names files that are not in {str(data)!r}: {missing}")
+        if val_dir is None:
+            val_dir = [Path(data) / n for n in holdout]
     steps = check_int("steps", steps, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     patch_size = check_int("patch_size", patch_size, minimum=2)
     lr = check_positive_number("lr", lr)
     lr_min = check_positive_number("lr_min", lr_min, allow_zero=True)
+    schedule_start = check_int("schedule_start", schedule_start, minimum=0)
+    if schedule_start >= steps:
+        raise ValueError(f"schedule_start must be smaller than steps={steps}, got {schedule_start}")
     seed = check_int("seed", seed, minimum=0)
     if num_threads is not None:
         torch.set_num_threads(check_int("num_threads", num_threads, minimum=1))
@@ -333,7 +378,8 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     rng = np.random.default_rng(seed)
 
     config = {"model": name, "scale": s, "seed": seed, "batch_size": batch_size, "patch_size": patch_size,
-              "loss": loss if isinstance(loss, str) else "custom", "model_kwargs": dict(model_kwargs or {})}
+              "loss": loss if isinstance(loss, str) else "custom", "model_kwargs": dict(model_kwargs or {}),
+              "holdout": list(holdout)}
     step, history, best, best_state, elapsed_before = 0, [], None, None, 0.0
     ckpt_path = Path(checkpoint) if checkpoint is not None else None
     if ckpt_path is not None and resume and ckpt_path.is_file():
@@ -343,6 +389,9 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
             raise ValueError(f"checkpoint {ckpt_path} is for {ckpt['config']['model']} x{ckpt['config']['scale']} "
                              f"{ckpt['config'].get('model_kwargs', {})}, not {name} x{s} {config['model_kwargs']}; "
                              f"pass another checkpoint path or resume=False")
+        if list(ckpt["config"].get("holdout", [])) != config["holdout"]:
+            raise ValueError(f"checkpoint {ckpt_path} was trained with holdout={ckpt['config'].get('holdout', [])}, "
+                             f"not {config['holdout']}; pass the same holdout or resume=False")
         net.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         step, history = int(ckpt["step"]), list(ckpt["history"])
@@ -351,7 +400,8 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
         rng.bit_generator.state = ckpt["numpy_rng"]
         torch.set_rng_state(ckpt["torch_rng"])
 
-    pairs = prepare_pairs(data, s, color=color, pre_upsample=pre, scale_augment=tuple(scale_augment))
+    pairs = prepare_pairs(data, s, color=color, pre_upsample=pre, scale_augment=tuple(scale_augment),
+                          exclude=holdout)
     sampler = _PatchSampler(pairs, s, patch_size, pre, rng)
 
     def save():
@@ -373,7 +423,8 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     while step < steps:
         if time_limit is not None and time.perf_counter() - start > time_limit:
             break
-        rate = lr_min + (lr - lr_min) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        rate = lr_min + (lr - lr_min) * 0.5 * (1 + math.cos(math.pi * max(step - schedule_start, 0)
+                                                             / (steps - schedule_start)))
         for group in opt.param_groups:
             group["lr"] = rate
         x, y = sampler.batch(batch_size)
@@ -429,9 +480,10 @@ def cli_train(args) -> int:
     Reads ``args.method``, ``args.data``, ``args.scale`` (list), ``args.output`` (folder),
     ``args.seed``, ``args.overwrite``, ``args.quiet`` and, when the command defines them,
     ``steps``, ``batch_size``, ``patch_size``, ``lr``, ``loss``, ``val_dir``, ``time_limit``,
-    ``threads`` (defaults: 100000, 32, 24, 1e-3, "mse", none, none, 1).  For each scale it
-    trains (resuming ``OUTPUT/<method>_x<s>.ckpt`` when present, unless ``--overwrite``) and
-    writes the best weights to ``OUTPUT/<method>_x<s>.pt``.
+    ``threads``, ``holdout`` (defaults: 100000, 32, 24, 1e-3, "mse", none, none, 1, none).  For
+    each scale it trains (resuming ``OUTPUT/<method>_x<s>.ckpt`` when present, unless
+    ``--overwrite``) and writes the last-step weights to ``OUTPUT/<method>_x<s>.pt`` (no
+    selection on a validation set).
     """
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
@@ -455,19 +507,26 @@ def cli_train(args) -> int:
                            patch_size=getattr(args, "patch_size", None) or 24,
                            lr=getattr(args, "lr", None) or 1e-3, loss=getattr(args, "loss", None) or "mse",
                            seed=getattr(args, "seed", 0), val_dir=getattr(args, "val_dir", None),
+                           holdout=getattr(args, "holdout", None),
                            time_limit=getattr(args, "time_limit", None),
                            num_threads=getattr(args, "threads", None) or 1, progress=not quiet,
                            log=None if quiet else (lambda line: print(line, file=sys.stderr)))
-            export_weights(ckpt, weights, which="best")
+            export_weights(ckpt, weights, which="last")
         except (ValueError, TypeError, OSError) as exc:
             print(f"classicsr train: error: x{s}: {exc}", file=sys.stderr)
             failures += 1
             continue
         if not quiet:
             best = f", best validation {result.best_val_psnr:.2f} dB" if result.best_val_psnr else ""
+            best += ", last-step weights"
             print(f"x{s}: {result.step} steps{best}; wrote {weights} (checkpoint {ckpt}) "
                   f"in {result.seconds:.0f} s", file=sys.stderr)
     return 0 if failures == 0 else 1
+
+
+def _last_val(history):
+    vals = [h["val_psnr"] for h in history if h.get("val_psnr") is not None]
+    return vals[-1] if vals else None
 
 
 def main(argv=None) -> int:
@@ -484,21 +543,31 @@ def main(argv=None) -> int:
     p.add_argument("--patch-size", type=int, default=24)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--lr-min", type=float, default=1e-5)
+    p.add_argument("--schedule-start", type=int, default=0,
+                   help="step where the cosine schedule starts (a warm restart when extending a finished run)")
     p.add_argument("--loss", default="mse")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-dir")
+    p.add_argument("--val-dir", help="HR folder for validation (not a benchmark test set)")
+    p.add_argument("--holdout", nargs="?", const="t91", default=None, metavar="NAMES",
+                   help="leave files of DATA out of training and validate on them: 't91' (the default "
+                        "when the flag is given) is T91_HOLDOUT (t10, t20, ..., t90), else comma-separated names")
     p.add_argument("--val-every", type=int, default=1000)
     p.add_argument("--time-limit", type=float)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--residual", action="store_true", help="ESPCN/FSRCNN with a global bicubic skip")
     args = p.parse_args(argv)
+    holdout = None
+    if args.holdout is not None:
+        holdout = T91_HOLDOUT if args.holdout == "t91" else tuple(n for n in args.holdout.split(",") if n)
     result = train(args.model, args.scale, args.data, checkpoint=args.checkpoint, steps=args.steps,
                    batch_size=args.batch_size, patch_size=args.patch_size, lr=args.lr, lr_min=args.lr_min,
-                   loss=args.loss, seed=args.seed, val_dir=args.val_dir, val_every=args.val_every,
+                   schedule_start=args.schedule_start,
+                   loss=args.loss, seed=args.seed, val_dir=args.val_dir, holdout=holdout, val_every=args.val_every,
                    time_limit=args.time_limit, num_threads=args.threads, progress=False,
                    log=lambda line: print(line, flush=True),
                    model_kwargs={"residual": True} if args.residual else None)
-    print(f"done: step {result.step}, best val {result.best_val_psnr}, {result.seconds:.0f} s", flush=True)
+    print(f"done: step {result.step}, last val {_last_val(result.history)}, best val {result.best_val_psnr}, "
+          f"{result.seconds:.0f} s", flush=True)
     return 0
 
 
