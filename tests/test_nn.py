@@ -436,14 +436,18 @@ def test_holdout_is_left_out_of_training_and_validates(tmp_path, monkeypatch):
     assert len(T.prepare_pairs(tmp_path, 2, exclude=("t1.png",))) == 2
     seen = []
     real = T.validate_psnr
-    monkeypatch.setattr(T, "validate_psnr", lambda net, imgs, s: seen.append(sorted(p.name for p in imgs)) or real(net, imgs, s))
-    res = train("espcn", 2, tmp_path, steps=2, batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,),
-                holdout=["t1.png"], val_every=1, checkpoint=tmp_path / "h.ckpt")
+    def spy(net, imgs, s):
+        seen.append(sorted(p.name for p in imgs))
+        return real(net, imgs, s)
+
+    monkeypatch.setattr(T, "validate_psnr", spy)
+    kw = dict(batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,))
+    res = train("espcn", 2, tmp_path, steps=2, holdout=["t1.png"], val_every=1,
+                checkpoint=tmp_path / "h.ckpt", **kw)
     assert seen == [["t1.png"], ["t1.png"]] and res.best_val_psnr is not None
     assert torch.load(tmp_path / "h.ckpt", weights_only=True)["config"]["holdout"] == ["t1.png"]
     with pytest.raises(ValueError, match="trained with holdout"):
-        train("espcn", 2, tmp_path, steps=3, batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,),
-              checkpoint=tmp_path / "h.ckpt")
+        train("espcn", 2, tmp_path, steps=3, checkpoint=tmp_path / "h.ckpt", **kw)
     with pytest.raises(ValueError, match="holdout names files that are not in"):
         train("espcn", 2, tmp_path, steps=1, holdout=["t9.png"])
     with pytest.raises(TypeError, match="holdout must be a sequence"):
@@ -453,8 +457,8 @@ def test_holdout_is_left_out_of_training_and_validates(tmp_path, monkeypatch):
 
 def test_schedule_start_restarts_the_cosine_schedule(tiny_folder, tmp_path):
     lines = []
-    kw = dict(batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,), log_every=1, lr=1e-3, lr_min=1e-5,
-              checkpoint=tmp_path / "s.ckpt", log=lines.append)
+    kw = dict(batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,), log_every=1,
+              lr=1e-3, lr_min=1e-5, checkpoint=tmp_path / "s.ckpt", log=lines.append)
     train("espcn", 2, tiny_folder, steps=2, **kw)
     train("espcn", 2, tiny_folder, steps=4, schedule_start=2, **kw)  # extends the finished run
     rates = [float(line.split(" lr ")[1].split()[0]) for line in lines]
@@ -467,7 +471,8 @@ def test_export_defaults_to_the_last_step(tiny_folder, tmp_path):
     from classicsr.nn.train import export_weights
 
     res = train("espcn", 2, tiny_folder, steps=4, batch_size=2, patch_size=8, progress=False,
-                scale_augment=(1.0,), val_dir=tiny_folder, val_every=1, checkpoint=tmp_path / "e.ckpt")
+                scale_augment=(1.0,), val_dir=tiny_folder, val_every=1,
+                checkpoint=tmp_path / "e.ckpt")
     state = torch.load(export_weights(tmp_path / "e.ckpt", tmp_path / "e.pt"), weights_only=True)
     for k, v in res.model.state_dict().items():
         assert torch.equal(state[k], v)

@@ -59,4 +59,5 @@ def test_shipped_model_meets_the_bar_on_set5(key, shared_data):
 
 def test_shipped_weights_are_last_step_weights():
     for key, entry in available_pretrained().items():
-        assert entry.get("weights") == "last step", f"{key}: shipped weights must not be selected on a test set"
+        assert entry.get("weights") == "last step", \
+            f"{key}: shipped weights must not be selected on a test set"

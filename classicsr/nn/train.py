@@ -22,7 +22,8 @@ import torch
 
 from .._validate import check_choice, check_int, check_positive_number
 
-__all__ = ["train", "TrainResult", "prepare_pairs", "export_weights", "validate_psnr", "cli_train", "T91_HOLDOUT"]
+__all__ = ["train", "TrainResult", "prepare_pairs", "export_weights", "validate_psnr", "cli_train",
+           "T91_HOLDOUT"]
 
 #: The fixed validation split of T91: every tenth image (``t10``, ``t20``, ..., ``t90``), 9 of
 #: the 91.  With ``holdout=T91_HOLDOUT`` these files are left out of training and validation
@@ -180,7 +181,10 @@ def validate_psnr(model, hr_folder, scale: int, *, max_images: int | None = None
     s = check_int("scale", scale, minimum=1)
     up = TorchUpscaler(model, s)
     scores = []
-    paths = list_images(hr_folder) if isinstance(hr_folder, (str, Path)) else [Path(p) for p in hr_folder]
+    if isinstance(hr_folder, (str, Path)):
+        paths = list_images(hr_folder)
+    else:
+        paths = [Path(p) for p in hr_folder]
     if not paths:
         raise ValueError(f"hr_folder {hr_folder!r} holds no images to validate on")
     for path in paths[:max_images]:
@@ -233,9 +237,11 @@ def _save(path: Path, payload: dict) -> None:
 
 def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: int = 100_000,
           batch_size: int = 32, patch_size: int = 24, lr: float = 1e-3, lr_min: float = 1e-5,
-          schedule_start: int = 0, loss="mse", perceptual=None, perceptual_weight: float = 1.0, gan=None, gan_weight: float = 1e-3,
+          schedule_start: int = 0, loss="mse", perceptual=None, perceptual_weight: float = 1.0,
+          gan=None, gan_weight: float = 1e-3,
           seed: int = 0, resume: bool = True, scale_augment=(1.0, 0.9, 0.8, 0.7, 0.6),
-          val_dir=None, holdout=None, val_every: int = 1000, checkpoint_every: int = 500, log_every: int = 100,
+          val_dir=None, holdout=None, val_every: int = 1000, checkpoint_every: int = 500,
+          log_every: int = 100,
           time_limit: float | None = None, num_threads: int | None = None, progress: bool = True,
           log=None, model_kwargs=None) -> TrainResult:
     """Train an SR network on patches of an image folder.
@@ -335,7 +341,8 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
         raise ValueError(f"data must be a folder of training images, got {str(data)!r} (not a folder)")
     s = check_int("scale", scale, minimum=1)
     if isinstance(holdout, str):
-        raise TypeError("holdout must be a sequence of file names (e.g. T91_HOLDOUT), not a single string")
+        raise TypeError("holdout must be a sequence of file names (e.g. T91_HOLDOUT), "
+                        "not a single string")
     holdout = tuple(sorted(holdout or ()))
     if holdout:
         missing = [n for n in holdout if not (Path(data) / n).is_file()]
@@ -378,8 +385,8 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     rng = np.random.default_rng(seed)
 
     config = {"model": name, "scale": s, "seed": seed, "batch_size": batch_size, "patch_size": patch_size,
-              "loss": loss if isinstance(loss, str) else "custom", "model_kwargs": dict(model_kwargs or {}),
-              "holdout": list(holdout)}
+              "loss": loss if isinstance(loss, str) else "custom",
+              "model_kwargs": dict(model_kwargs or {}), "holdout": list(holdout)}
     step, history, best, best_state, elapsed_before = 0, [], None, None, 0.0
     ckpt_path = Path(checkpoint) if checkpoint is not None else None
     if ckpt_path is not None and resume and ckpt_path.is_file():
@@ -390,8 +397,9 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
                              f"{ckpt['config'].get('model_kwargs', {})}, not {name} x{s} {config['model_kwargs']}; "
                              f"pass another checkpoint path or resume=False")
         if list(ckpt["config"].get("holdout", [])) != config["holdout"]:
-            raise ValueError(f"checkpoint {ckpt_path} was trained with holdout={ckpt['config'].get('holdout', [])}, "
-                             f"not {config['holdout']}; pass the same holdout or resume=False")
+            raise ValueError(f"checkpoint {ckpt_path} was trained with "
+                             f"holdout={ckpt['config'].get('holdout', [])}, not {config['holdout']}; "
+                             f"pass the same holdout or resume=False")
         net.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         step, history = int(ckpt["step"]), list(ckpt["history"])
@@ -400,8 +408,8 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
         rng.bit_generator.state = ckpt["numpy_rng"]
         torch.set_rng_state(ckpt["torch_rng"])
 
-    pairs = prepare_pairs(data, s, color=color, pre_upsample=pre, scale_augment=tuple(scale_augment),
-                          exclude=holdout)
+    pairs = prepare_pairs(data, s, color=color, pre_upsample=pre,
+                          scale_augment=tuple(scale_augment), exclude=holdout)
     sampler = _PatchSampler(pairs, s, patch_size, pre, rng)
 
     def save():
@@ -544,13 +552,15 @@ def main(argv=None) -> int:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--lr-min", type=float, default=1e-5)
     p.add_argument("--schedule-start", type=int, default=0,
-                   help="step where the cosine schedule starts (a warm restart when extending a finished run)")
+                   help="step where the cosine schedule starts "
+                        "(a warm restart when extending a finished run)")
     p.add_argument("--loss", default="mse")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-dir", help="HR folder for validation (not a benchmark test set)")
     p.add_argument("--holdout", nargs="?", const="t91", default=None, metavar="NAMES",
-                   help="leave files of DATA out of training and validate on them: 't91' (the default "
-                        "when the flag is given) is T91_HOLDOUT (t10, t20, ..., t90), else comma-separated names")
+                   help="leave files of DATA out of training and validate on them: 't91' "
+                        "(the default when the flag is given) is T91_HOLDOUT (t10, t20, ..., t90), "
+                        "else comma-separated names")
     p.add_argument("--val-every", type=int, default=1000)
     p.add_argument("--time-limit", type=float)
     p.add_argument("--threads", type=int, default=1)
@@ -558,16 +568,18 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     holdout = None
     if args.holdout is not None:
-        holdout = T91_HOLDOUT if args.holdout == "t91" else tuple(n for n in args.holdout.split(",") if n)
+        names = tuple(n for n in args.holdout.split(",") if n)
+        holdout = T91_HOLDOUT if args.holdout == "t91" else names
     result = train(args.model, args.scale, args.data, checkpoint=args.checkpoint, steps=args.steps,
                    batch_size=args.batch_size, patch_size=args.patch_size, lr=args.lr, lr_min=args.lr_min,
                    schedule_start=args.schedule_start,
-                   loss=args.loss, seed=args.seed, val_dir=args.val_dir, holdout=holdout, val_every=args.val_every,
+                   loss=args.loss, seed=args.seed, val_dir=args.val_dir, holdout=holdout,
+                   val_every=args.val_every,
                    time_limit=args.time_limit, num_threads=args.threads, progress=False,
                    log=lambda line: print(line, flush=True),
                    model_kwargs={"residual": True} if args.residual else None)
-    print(f"done: step {result.step}, last val {_last_val(result.history)}, best val {result.best_val_psnr}, "
-          f"{result.seconds:.0f} s", flush=True)
+    print(f"done: step {result.step}, last val {_last_val(result.history)}, "
+          f"best val {result.best_val_psnr}, {result.seconds:.0f} s", flush=True)
     return 0
 
 

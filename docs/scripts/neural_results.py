@@ -5,7 +5,8 @@ Usage::
     # 1) check training checkpoints against the bar on Set5 and ship those that pass
     python docs/scripts/neural_results.py ship --checkpoints /work/nn_runs
     # 2) the results table (replaces the text between the neural markers of docs/results.md)
-    python docs/scripts/neural_results.py table --checkpoints /work/nn_runs [--sets Set5 Set14 BSD100]
+    python docs/scripts/neural_results.py table --checkpoints /work/nn_runs \\
+        [--sets Set5 Set14 BSD100] [--reuse-fixed]
 
 Every number comes from :func:`classicsr.evaluate` on the benchmark LR files (Y channel,
 shave = scale); nothing is typed in.  Models are the shipped weights when present, otherwise
@@ -48,7 +49,7 @@ def _threads_one():
 
 
 def _our_model(name: str, scale: int, checkpoints: Path | None):
-    """(model, label) from the shipped weights, else from a checkpoint's last-step weights, else None."""
+    """(model, label): shipped weights, else a checkpoint's last-step weights, else None."""
     import torch
 
     from classicsr.nn import available_pretrained, build_model, load_weights, pretrained
@@ -61,7 +62,8 @@ def _our_model(name: str, scale: int, checkpoints: Path | None):
     if not path.is_file():
         return None
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    net = load_weights(build_model(name, scale, **ckpt["config"].get("model_kwargs", {})), ckpt["model"]).eval()
+    kwargs = ckpt["config"].get("model_kwargs", {})
+    net = load_weights(build_model(name, scale, **kwargs), ckpt["model"]).eval()
     return net, f"{name} (ours, checkpoint step {ckpt['step']}, not shipped)"
 
 
@@ -94,7 +96,8 @@ def ship(args) -> int:
         from classicsr.nn import build_model, load_weights
 
         kwargs = ckpt["config"].get("model_kwargs", {})
-        net = load_weights(build_model(name, scale, **kwargs), ckpt["model"]).eval()  # last step, no selection
+        # the last step's weights: no selection
+        net = load_weights(build_model(name, scale, **kwargs), ckpt["model"]).eval()
         ours = _set5_psnr(TorchUpscaler(net), args.data, scale)
         bicubic = _set5_psnr("bicubic", args.data, scale)
         need = bicubic + MARGIN[scale]
@@ -111,7 +114,8 @@ def ship(args) -> int:
             holdout = ckpt["config"].get("holdout", [])
             index[f"{name}_x{scale}"] = {"file": fname, "set5_psnr_y": round(ours, 2), "steps": int(ckpt["step"]),
                                          "train_seconds": round(float(seconds)), "kwargs": kwargs,
-                                         "data": "T91" + (f" minus {len(holdout)} held-out images" if holdout else ""),
+                                         "data": "T91" + (f" minus {len(holdout)} held-out images"
+                                                          if holdout else ""),
                                          "weights": "last step", "config": ckpt["config"]}
     if not args.dry_run:
         index_path.write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
@@ -139,6 +143,27 @@ def _lpips_status() -> str:
     return "available"
 
 
+def _previous_rows(out: Path, sets) -> dict:
+    """``{(scale, label): cells}`` of the fixed rows (kernels, OpenCV) of the table in ``out``."""
+    if not out.is_file() or BEGIN not in out.read_text():
+        return {}
+    block = out.read_text().split(BEGIN, 1)[1].split(END, 1)[0]
+    rows, scale, header = {}, None, None
+    for line in block.splitlines():
+        if line.startswith("### x"):
+            scale = int(line[5:])
+        elif line.startswith("| method |"):
+            header = [c.strip() for c in line.strip("|").split("|")]
+        elif line.startswith("| ") and scale is not None and header:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            label = cells[0]
+            if label in ("bicubic", "lanczos3") or label.startswith("OpenCV "):
+                named = dict(zip(header, cells))
+                if all(f"{d} PSNR" in named for d in sets):
+                    rows[(scale, label)] = named
+    return rows
+
+
 def table(args) -> int:
     from classicsr.evaluate import evaluate
     from classicsr.io import read_image
@@ -148,6 +173,7 @@ def table(args) -> int:
 
     _threads_one()
     hr_dirs = [args.data / s / "HR" for s in args.sets]
+    previous = _previous_rows(args.out, args.sets) if args.reuse_fixed else {}
     sections, timing_rows, notes = [], [], []
     for s in args.scales:
         methods = {"bicubic": "bicubic", "lanczos3": "lanczos3"}
@@ -164,22 +190,36 @@ def table(args) -> int:
             pb = args.data / "opencv_models" / f"{name}_x{s}.pb"
             if pb.is_file():
                 methods[f"OpenCV {name}"] = OpenCVUpscaler(pb)
+        reused = {label: previous[(s, label)] for label in methods if (s, label) in previous}
+        run = {label: m for label, m in methods.items() if label not in reused}
         t0 = time.perf_counter()
-        res = evaluate(methods, hr_dirs, [s], lr_dir="auto")
+        res = evaluate(run, hr_dirs, [s], lr_dir="auto")
         se_dirs = [args.data / d / "HR" for d in args.sets if d in args.ensemble_sets]
         if ensembles and se_dirs:
             res = res + evaluate(ensembles, se_dirs, [s], lr_dir="auto")
-        print(f"x{s}: {len(methods) + len(ensembles)} methods in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        print(f"x{s}: {len(run) + len(ensembles)} methods in {time.perf_counter() - t0:.0f} s "
+              f"({len(reused)} rows reused)", file=sys.stderr)
         if not res.ok:
             raise SystemExit(f"evaluation failures: {res.failures}")
+        values = {}
+        for label in list(run) + list(ensembles):
+            values[label] = {d: (f"{res.mean(d, label, s, 'psnr'):.2f}",
+                                 f"{res.mean(d, label, s, 'ssim'):.4f}")
+                             for d in args.sets
+                             if not label.endswith("+SE") or d in args.ensemble_sets}
+        for label, named in reused.items():
+            values[label] = {d: (named[f"{d} PSNR"], named[f"{d} SSIM"]) for d in args.sets}
         names = list(methods)
         for label in ensembles:  # each ensemble row right after its plain model
             names.insert(names.index(label[:-4]) + 1, label)
         methods.update(ensembles)
-        sections.append((s, res, names))
+        sections.append((s, values, names))
         lr = read_image(args.data / "Set14" / "LR_bicubic" / f"X{s}" / "monarch.png")
         for label, m in methods.items():
             if label.endswith("+SE"):
+                continue
+            if label in reused:
+                timing_rows.append((s, label, float(reused[label]["ms/MP"].rstrip("*"))))
                 continue
             fn = (lambda x, k=m: resize(x, s, method=k)) if isinstance(m, str) else m
             timing_rows.append((s, label, _time_ms_per_mp(fn, lr)))
@@ -188,19 +228,22 @@ def table(args) -> int:
              "## Neural baselines (generated by `docs/scripts/neural_results.py table`)", "",
              "Y-channel PSNR (dB) / SSIM, shave = scale, benchmark LR files (`LR_bicubic`), "
              "`classicsr.evaluate`.  \"+SE\" is the geometric self-ensemble (8 dihedral transforms). "
-             "Models marked \"not shipped\" are training checkpoints that have not met the bar yet "
+             "Our models are last-step weights (no selection on any test set).  Models marked "
+             "\"not shipped\" are training checkpoints that have not met the bar "
              "(see docs/neural.md).", ""]
-    for s, res, names in sections:
+    if previous:
+        lines += ["The bicubic, lanczos3 and OpenCV rows (scores and times) were carried over "
+                  "from the "
+                  "previous run of this script (`--reuse-fixed`: those methods did not change); "
+                  "our rows were measured in this run.", ""]
+    for s, values, names in sections:
         header = "| method | " + " | ".join(f"{d} PSNR | {d} SSIM" for d in args.sets) + " | ms/MP |"
         lines += [f"### x{s}", "", header, "|---|" + "---|---|" * len(args.sets) + "---|"]
         times = {label: ms for sc, label, ms in timing_rows if sc == s}
         for label in names:
             cells = []
             for d in args.sets:
-                if label.endswith("+SE") and d not in args.ensemble_sets:
-                    cells += ["–", "–"]
-                    continue
-                cells += [f"{res.mean(d, label, s, 'psnr'):.2f}", f"{res.mean(d, label, s, 'ssim'):.4f}"]
+                cells += list(values[label].get(d, ("–", "–")))
             ms = times.get(label, times.get(label[:-4], 0.0) * 8)
             lines.append(f"| {label} | " + " | ".join(cells) + f" | {ms:.0f}{'*' if label not in times else ''} |")
         lines.append("")
@@ -237,8 +280,12 @@ def main(argv=None) -> int:
     parser.add_argument("--ensemble-sets", nargs="*", default=["Set5", "Set14"],
                         help="sets on which the (8x slower) self-ensemble rows are computed")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results.md")
+    parser.add_argument("--reuse-fixed", action="store_true",
+                        help="table: carry the bicubic, lanczos3 and OpenCV rows over "
+                             "from the previous table in --out")
     parser.add_argument("--dry-run", action="store_true", help="ship: report only, write nothing")
-    parser.add_argument("--only", nargs="*", default=None, help="ship: only these checkpoints (e.g. fsrcnn_x3)")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="ship: only these checkpoints (e.g. fsrcnn_x3)")
     args = parser.parse_args(argv)
     return ship(args) if args.command == "ship" else table(args)
 
