@@ -133,6 +133,22 @@ def test_read_image_bad_file_names_it(tmp_path, rgb, monkeypatch, kind):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize("suffix,dtype", [(".png", np.uint8), (".png", np.uint16), (".jpg", np.uint8),
+                                          (".tif", np.uint8), (".tif", np.uint16), (".bmp", np.uint8)])
+@pytest.mark.parametrize("keep", [0.3, 0.95])
+def test_truncated_file_of_every_format_is_refused(tmp_path, suffix, dtype, keep):
+    if dtype == np.uint16 and suffix == ".png":
+        pytest.importorskip("cv2", reason="16-bit colour PNG is read by OpenCV")
+    rng = np.random.default_rng(2)
+    img = rng.integers(0, np.iinfo(dtype).max, size=(64, 64, 3), endpoint=True).astype(dtype)
+    data = write_image(tmp_path / f"full{suffix}", img).read_bytes()
+    path = tmp_path / f"cut{suffix}"
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(ImageReadError) as info:  # never a silently half-black image
+        read_image(path)
+    assert str(path) in str(info.value)
+
+
 def test_bomb_refused_from_the_header_before_decoding(tmp_path):
     png = tmp_path / "bomb.png"
     png.write_bytes(bomb_png())
