@@ -112,3 +112,42 @@ def test_usage_error_prints_no_json(tmp_path, capsys, monkeypatch):
     assert main(["resize", "nomatch*.png", "out", "--scale", "2", "--json"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "matches no file" in captured.err
+
+
+def test_json_is_strict_with_numpy_and_infinite_values(capsys):
+    from pathlib import Path
+
+    from classicsr.commands._common import print_json
+
+    print_json({"psnr": np.float64(np.inf), "ssim": np.float32(0.5), "shape": np.array([2, 3]),
+                "n": np.int64(3), "path": Path("a/b.png"), "nan": float("nan")})
+    text = capsys.readouterr().out
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}")) == {
+        "psnr": None, "ssim": 0.5, "shape": [2, 3], "n": 3, "path": str(Path("a/b.png")), "nan": None}
+
+
+def test_evaluate_identical_images_gives_strict_json(images, tmp_path, capsys, monkeypatch):
+    """An SR method that returns the HR image exactly: PSNR is infinite, the JSON still strict."""
+    import sys
+    import types
+
+    from classicsr import degrade
+
+    module = types.ModuleType("oracle_sr")
+    hr = {p.stem: read_image(p) for p in images.glob("*.png")}
+
+    def cheat(lr, scale):  # look the HR image up by its LR (the protocol's own downscale)
+        from classicsr import resize
+
+        for img in hr.values():
+            crop = degrade.modcrop(img, scale)
+            if np.array_equal(resize(crop, 1 / scale, boundary="replicate"), lr):
+                return crop
+        raise AssertionError("unknown LR")
+
+    module.cheat = cheat
+    monkeypatch.setitem(sys.modules, "oracle_sr", module)
+    code = main(["evaluate", str(images), "--scale", "2", "--method", "oracle_sr:cheat", "--json"])
+    text = capsys.readouterr().out
+    report = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+    assert code == 0 and all(r["psnr"] is None for r in report["results"])

@@ -39,6 +39,8 @@ class Report:
 
     ``results`` holds one object per item done (a file, a scale, a table row) and
     ``failures`` one per item that failed; the exit code is 0 without failures, else 1.
+    The output is strict JSON: numpy numbers become plain numbers and non-finite ones
+    (the infinite PSNR of identical images) become ``null``.
     Failures are also reported on stderr as they happen, so a run with ``--json`` reads the
     same to a person watching it.  Usage errors (exit code 2) print no JSON.
     """
@@ -181,8 +183,26 @@ def info(message: str, quiet: bool = False) -> None:
         print(message, file=sys.stderr)
 
 
+def _plain(obj):
+    """``obj`` with numpy scalars/arrays as Python numbers/lists and non-finite floats as None."""
+    import math
+
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):  # numpy scalar or array
+        return _plain(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    return str(obj)  # paths, dtypes, ...
+
+
 def print_json(obj) -> None:
-    json.dump(obj, sys.stdout, indent=2, default=str)
+    """Strict JSON on stdout: numpy values as numbers, paths as strings, inf/nan as null."""
+    json.dump(_plain(obj), sys.stdout, indent=2, allow_nan=False)
     sys.stdout.write("\n")
 
 
