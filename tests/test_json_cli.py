@@ -151,3 +151,24 @@ def test_evaluate_identical_images_gives_strict_json(images, tmp_path, capsys, m
     text = capsys.readouterr().out
     report = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
     assert code == 0 and all(r["psnr"] is None for r in report["results"])
+
+
+def test_train_neural_json(tmp_path, capsys):
+    pytest.importorskip("torch", reason="the torch extra is not installed")
+    rng = np.random.default_rng(0)
+    data = tmp_path / "hr"
+    data.mkdir()
+    for i in range(2):
+        write_image(data / f"im{i}.png", rng.integers(0, 255, size=(48, 48, 3), endpoint=True).astype(np.uint8))
+    out = tmp_path / "out"
+    argv = ["train", "--method", "espcn", "--data", str(data), "--scale", "2", "--output", str(out),
+            "--steps", "2", "--batch-size", "2", "--patch-size", "8"]
+    report, _ = _run_json(argv, capsys)
+    assert report["exit_code"] == 0 and report["failures"] == []
+    (result,) = report["results"]
+    assert result["output"] == str(out / "espcn_x2.pt") and result["bytes"] == (out / "espcn_x2.pt").stat().st_size
+    # a second run without --overwrite writes nothing: reported as a failure of that scale
+    (out / "espcn_x2.ckpt").unlink()
+    report, err = _run_json(argv, capsys)
+    assert report["exit_code"] == 1 and report["results"] == [] and report["failures"][0]["scale"] == 2
+    assert "exists" in err
