@@ -3,7 +3,9 @@
 Subcommands live in :mod:`classicsr.commands`, one module each, and are discovered here: a
 module defines ``NAME``, ``HELP``, ``EXAMPLES``, ``add_arguments(parser)`` and
 ``run(args) -> int``.  Exit codes: 0 success, 1 failure or partial failure (some inputs
-failed, the rest were processed), 2 usage error.
+failed, the rest were processed), 2 usage error, 130 interrupted (Ctrl-C: the file being
+written is removed with its temporary file; files already written are complete).  Every
+command takes ``--json`` (:class:`classicsr.commands._common.Report`).
 """
 
 from __future__ import annotations
