@@ -3,8 +3,9 @@
 Subcommands live in :mod:`classicsr.commands`, one module each, and are discovered here: a
 module defines ``NAME``, ``HELP``, ``EXAMPLES``, ``add_arguments(parser)`` and
 ``run(args) -> int``.  Exit codes: 0 success, 1 failure or partial failure (some inputs
-failed, the rest were processed), 2 usage error, 130 interrupted (Ctrl-C: the file being
-written is removed with its temporary file; files already written are complete).  Every
+failed, the rest were processed), 2 usage error, 130 interrupted by Ctrl-C (SIGINT) and 143
+by SIGTERM: the file being written is removed with its temporary file; files already written
+are complete.  Every
 command takes ``--json`` (:class:`classicsr.commands._common.Report`).
 """
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
+import threading
 
 __all__ = ["main", "build_parser"]
 
@@ -55,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that the same clean-up runs as for Ctrl-C."""
+
+    signum = int(signal.SIGTERM)
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
@@ -62,13 +75,20 @@ def main(argv=None) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return int(args._run(args))
-    except KeyboardInterrupt:
-        print("classicsr: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", int(signal.SIGINT))
+        print(f"classicsr: {'terminated' if signum == signal.SIGTERM else 'interrupted'}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:  # e.g. piping --json into head
         return EXIT_FAILURE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

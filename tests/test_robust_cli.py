@@ -401,32 +401,42 @@ def test_ctrl_c_during_misr_and_evaluate_writes(tmp_path, rgb, capsys, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == names
 
 
-def test_ctrl_c_in_a_real_process_leaves_no_partial_file(tmp_path, rgb):
-    """SIGINT to a real ``python -m classicsr resize`` while it writes its second file."""
+@pytest.mark.parametrize("signame,code,word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+def test_signal_in_a_real_process_leaves_no_partial_file(tmp_path, rgb, signame, code, word):
+    """SIGINT (Ctrl-C) or SIGTERM to a real ``classicsr resize`` while it writes its second file."""
     import subprocess
     import sys
 
     src, out = _batch(tmp_path, rgb)
     write_image(src / "b.png", rgb[:, ::-1].copy())
     # The child pauses inside the second fsync so the signal arrives mid-write, deterministically.
-    code = (
+    child = (
         "import os, signal, sys, time\n"
         "import classicsr.io as cio\n"
         "real, n = os.fsync, [0]\n"
         "def fsync(fd):\n"
         "    n[0] += 1\n"
         "    if n[0] == 2:\n"
-        "        os.kill(os.getpid(), signal.SIGINT); time.sleep(5)\n"
+        f"        os.kill(os.getpid(), signal.{signame}); time.sleep(5)\n"
         "    return real(fd)\n"
         "cio.os.fsync = fsync\n"
         "from classicsr.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code, "resize", str(src), str(out), "--scale", "2", "-q"],
+    proc = subprocess.run([sys.executable, "-c", child, "resize", str(src), str(out), "--scale", "2", "-q"],
                           capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 130, proc.stderr
-    assert "interrupted" in proc.stderr
-    assert _listing(out) == ["a.png"]
+    assert proc.returncode == code, proc.stderr
+    assert word in proc.stderr
+    assert _listing(out) == ["a.png"]  # no b.png, no hidden temporary file, c.png never started
+
+
+def test_sigterm_handler_is_restored_after_main(tmp_path, rgb):
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    src = write_image(tmp_path / "a.png", rgb)
+    assert main(["resize", str(src), str(tmp_path / "b.png"), "--scale", "2", "-q"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 # --- outputs are never overwritten by accident ----------------------------------------------
