@@ -39,6 +39,7 @@ from ._validate import (
     check_channel_axis,
     check_choice,
     check_int,
+    check_output_size,
     check_positive_number,
     supported_float_type,
 )
@@ -175,6 +176,10 @@ class _Geometry:
             q = _fft.next_fast_len(n + 2 * pw)
             self.work = (p, q)
             self.before = (pw, pw)
+        # The padded image, its spectrum, the OTF and the filter: about three complex arrays.
+        check_output_size((3,) + self.work, np.complex128,
+                          f"the FFT work arrays for an image of shape {shape} "
+                          f"(boundary={boundary!r}, pad_width={pad_width!r})")
         self.spec_shape = (self.work[0], self.work[1] // 2 + 1)
 
     def pad(self, channel, dtype):
@@ -475,8 +480,10 @@ class Deconvolver:
                     plan.inverse()
                     out[:, :, k] = geom.crop(plan.real)
                     entry["calls"] += 1
-            for key in per_channel[0]:
-                values = [d[key] for d in per_channel]
+            # Channels may report different keys (e.g. the power-law fit succeeds on one
+            # channel and falls back on another): report each key for every channel.
+            for key in dict.fromkeys(k for d in per_channel for k in d):
+                values = [d.get(key) for d in per_channel]
                 info[key] = values[0] if axis is None else values
         self.info = info
         return _finish(out, img, axis)
