@@ -185,6 +185,20 @@ def check_channel_axis(channel_axis, ndim: int, name: str = "channel_axis") -> i
     return axis % ndim
 
 
+def _format_gib(nbytes: int) -> str:
+    """``nbytes`` in GiB, also for integers too large for a float (absurd scales)."""
+    gib = nbytes // 1024**3
+    if gib < 10**9:
+        return f"{nbytes / 1024**3:.1f} GiB"
+    return f"about 10^{len(str(gib)) - 1} GiB"
+
+
+def _format_shape(shape) -> str:
+    """A shape, with absurd sides written as powers of ten."""
+    sides = [str(int(s)) if int(s) < 10**12 else f"~10^{len(str(int(s))) - 1}" for s in shape]
+    return "(" + ", ".join(sides) + ("," if len(sides) == 1 else "") + ")"
+
+
 def check_output_size(shape, dtype, what: str = "the output") -> None:
     """Fail fast, before allocating, when ``shape`` x ``dtype`` exceeds the configured bound."""
     n = 1
@@ -193,7 +207,7 @@ def check_output_size(shape, dtype, what: str = "the output") -> None:
     nbytes = n * np.dtype(dtype).itemsize
     if nbytes > _config.MAX_OUTPUT_BYTES:
         raise ValueError(
-            f"{what} would have shape {tuple(int(s) for s in shape)} and need {nbytes / 1024**3:.1f} GiB, "
+            f"{what} would have shape {_format_shape(shape)} and need {_format_gib(nbytes)}, "
             f"more than the limit of {_config.MAX_OUTPUT_BYTES / 1024**3:.1f} GiB "
             f"(set CLASSICSR_MAX_OUTPUT_BYTES to raise it, or use classicsr.dask for out-of-core work)"
         )

@@ -39,7 +39,14 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _config
-from ._validate import as_image, check_channel_axis, check_choice, check_int, check_shape_pair
+from ._validate import (
+    as_image,
+    check_channel_axis,
+    check_choice,
+    check_int,
+    check_output_size,
+    check_shape_pair,
+)
 
 __all__ = [
     "rfft2",
@@ -546,6 +553,7 @@ def psf2otf(psf, shape, *, onesided: bool = False) -> np.ndarray:
     _validate_psf_shape(arr, shape)
     real_dtype = _float_dtype(arr.dtype)
     cdtype = _complex_of(real_dtype)
+    check_output_size(shape, cdtype, f"the OTF of shape={shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("psf must contain only finite values (no NaN or inf)")
     psf64 = arr.astype(np.float64)

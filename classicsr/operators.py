@@ -26,7 +26,7 @@ import numbers
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_shape_pair, supported_float_type
+from ._validate import check_choice, check_int, check_output_size, check_shape_pair, supported_float_type
 from ._kernels import table_pass as _tp
 from ._kernels import warp as _kw
 from ._kernels import blur2d as _kb
@@ -52,6 +52,14 @@ BOUNDARIES = {
 }
 _INTERPOLATIONS = {"bilinear": 1, "bicubic": 3}
 _KEYS_A = -0.5
+
+
+def _check_image_shape(name, shape) -> tuple[int, int]:
+    """A (rows, cols) pair whose float64 image fits the output-size limit (fails before the
+    interpolation tables or any image of that shape are allocated)."""
+    shape = check_shape_pair(name, shape)
+    check_output_size(shape, np.float64, f"an image of {name}={shape}")
+    return shape
 
 
 def _boundary_code(boundary) -> int:
@@ -428,8 +436,8 @@ class Warp(LinearOperator):
     """
 
     def __init__(self, shape, matrix, *, interpolation="bicubic", boundary="symmetric", out_shape=None):
-        self.in_shape = check_shape_pair("shape", shape)
-        self.out_shape = self.in_shape if out_shape is None else check_shape_pair("out_shape", out_shape)
+        self.in_shape = _check_image_shape("shape", shape)
+        self.out_shape = self.in_shape if out_shape is None else _check_image_shape("out_shape", out_shape)
         self.matrix = _as_motion(matrix)
         self.interpolation = check_choice("interpolation", interpolation, _INTERPOLATIONS)
         self.boundary = check_choice("boundary", boundary, BOUNDARIES)
@@ -545,7 +553,7 @@ class Blur(LinearOperator):
     """
 
     def __init__(self, shape, psf, *, boundary="symmetric", method="auto"):
-        self.in_shape = self.out_shape = check_shape_pair("shape", shape)
+        self.in_shape = self.out_shape = _check_image_shape("shape", shape)
         self.psf = _check_psf(psf)
         self.boundary = check_choice("boundary", boundary, BOUNDARIES)
         self._mode = BOUNDARIES[self.boundary]
@@ -671,7 +679,7 @@ class Decimate(LinearOperator):
     """
 
     def __init__(self, shape, factor, *, mode="sample", offset=0):
-        self.in_shape = check_shape_pair("shape", shape)
+        self.in_shape = _check_image_shape("shape", shape)
         self.factor = check_int("factor", factor, minimum=1)
         self.mode = check_choice("mode", mode, ("sample", "area"))
         s = self.factor
@@ -803,7 +811,7 @@ class ObservationModel(LinearOperator):
 
     def __init__(self, hr_shape, factor, motions, psf=None, *, interpolation="bicubic",
                  boundary="symmetric", decimation="sample", offset=0):
-        self.hr_shape = check_shape_pair("hr_shape", hr_shape)
+        self.hr_shape = _check_image_shape("hr_shape", hr_shape)
         self.decimate = Decimate(self.hr_shape, factor, mode=decimation, offset=offset)
         self.factor = self.decimate.factor
         self.blur = None if psf is None else Blur(self.hr_shape, psf, boundary=boundary)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._validate import check_int, check_positive_number
+from ._validate import check_int, check_output_size, check_positive_number
 
 __all__ = ["gaussian", "disk", "motion", "box", "validate_psf"]
 
@@ -94,6 +94,9 @@ def gaussian(sigma, *, size=None, sigma_y=None, angle=0.0) -> np.ndarray:
         size = (2 * half + 1, 2 * half + 1)
     else:
         size = _check_size(size)
+    # x, y, u, v and h: five float64 arrays of the PSF's size.
+    check_output_size((5,) + tuple(size), np.float64,
+                      f"the Gaussian PSF (sigma={sigma!r}, size={size}) with its temporaries")
     x, y = _grid(size)
     u = x * math.cos(theta) + y * math.sin(theta)
     v = -x * math.sin(theta) + y * math.cos(theta)
@@ -148,6 +151,7 @@ def disk(radius) -> np.ndarray:
     """
     r = check_positive_number("radius", radius)
     size = 2 * max(0, int(math.ceil(r - 0.5))) + 1  # the smallest odd square the disk touches
+    check_output_size((size, size), np.float64, f"the disk PSF of radius={radius!r}")
     h = _disk_coverage(r, size)
     h = 0.5 * (h + h.T)  # exact symmetry despite the quadrature direction
     return h / h.sum()
@@ -194,6 +198,8 @@ def motion(length, angle=0.0) -> np.ndarray:
     # Bounding box of everything within distance 1 of the segment.
     ext_x = int(math.ceil(abs(half * c) + 1.0))
     ext_y = int(math.ceil(abs(half * s) + 1.0))
+    check_output_size((5, 2 * ext_y + 1, 2 * ext_x + 1), np.float64,
+                      f"the motion PSF of length={length!r} with its temporaries")
     x, y = _grid((2 * ext_y + 1, 2 * ext_x + 1))
     along = np.clip(x * c + y * s, -half, half)
     dist = np.hypot(x - along * c, y - along * s)
@@ -230,6 +236,7 @@ def box(size) -> np.ndarray:
            [0.25, 0.25]])
     """
     shape = _check_size(size)
+    check_output_size(shape, np.float64, f"the box PSF of size={size!r}")
     return np.full(shape, 1.0 / (shape[0] * shape[1]))
 
 

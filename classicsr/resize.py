@@ -127,10 +127,16 @@ def contributions(in_length: int, out_length: int, scale: float, method: str = "
         width = width / scale
     else:
         h = func
+    what = (f"the weight and index tables (with their temporaries) for resampling an axis of "
+            f"{in_length} samples to {out_length} (scale={scale!r}, a kernel spanning "
+            f"{width:.3g} input samples)")
+    if not math.isfinite(width):
+        raise ValueError(f"{what} would need unbounded memory; use a larger scale")
+    p = int(math.ceil(width)) + 2
+    V.check_output_size((6, out_length, p), np.float64, what)
     x = np.arange(1, out_length + 1, dtype=np.float64)
     u = x / scale + 0.5 * (1 - 1 / scale)
     left = np.floor(u - width / 2)
-    p = int(math.ceil(width)) + 2
     ind = left[:, None] + np.arange(p, dtype=np.float64)[None, :]
     w = h(u[:, None] - ind)
     # Sequential sum in tap order (as MATLAB's row sums), not numpy's pairwise reduction.
