@@ -164,6 +164,23 @@ def _previous_rows(out: Path, sets) -> dict:
     return rows
 
 
+def _previous_sections(out: Path) -> dict:
+    """``{scale: lines}``: the ``### xS`` sections of the table in ``out``."""
+    if not out.is_file() or BEGIN not in out.read_text():
+        return {}
+    block = out.read_text().split(BEGIN, 1)[1].split(END, 1)[0]
+    sections, current = {}, None
+    for line in block.splitlines():
+        if line.startswith("### x"):
+            current = int(line[5:])
+            sections[current] = []
+        elif line.startswith("ms/MP:"):
+            current = None
+        if current is not None:
+            sections[current].append(line)
+    return sections
+
+
 def table(args) -> int:
     from classicsr.evaluate import evaluate
     from classicsr.io import read_image
@@ -235,18 +252,29 @@ def table(args) -> int:
         lines += ["The bicubic, lanczos3 and OpenCV rows (scores and times) were carried over "
                   "from the "
                   "previous run of this script (`--reuse-fixed`: those methods did not change); "
-                  "our rows were measured in this run.", ""]
+                  "our rows were measured in this run, under another machine load, so compare "
+                  "times only between rows measured in the same run.", ""]
+    kept = _previous_sections(args.out) if args.keep_other_scales else {}
+    kept = {s: body for s, body in kept.items() if s not in args.scales}
+    if kept:
+        lines += [f"Sections {', '.join(f'x{s}' for s in sorted(kept))} were kept from the previous "
+                  f"run of this script (`--keep-other-scales`); "
+                  f"{', '.join(f'x{s}' for s in args.scales)} measured in this run.", ""]
+    built = {}
     for s, values, names in sections:
         header = "| method | " + " | ".join(f"{d} PSNR | {d} SSIM" for d in args.sets) + " | ms/MP |"
-        lines += [f"### x{s}", "", header, "|---|" + "---|---|" * len(args.sets) + "---|"]
+        body = [f"### x{s}", "", header, "|---|" + "---|---|" * len(args.sets) + "---|"]
         times = {label: ms for sc, label, ms in timing_rows if sc == s}
         for label in names:
             cells = []
             for d in args.sets:
                 cells += list(values[label].get(d, ("–", "–")))
             ms = times.get(label, times.get(label[:-4], 0.0) * 8)
-            lines.append(f"| {label} | " + " | ".join(cells) + f" | {ms:.0f}{'*' if label not in times else ''} |")
-        lines.append("")
+            star = "*" if label not in times else ""
+            body.append(f"| {label} | " + " | ".join(cells) + f" | {ms:.0f}{star} |")
+        built[s] = body + [""]
+    for s in sorted(set(built) | set(kept)):
+        lines += built.get(s) or kept[s]
     lines += ["ms/MP: median of 3 runs (after one warm-up) on Set14 `monarch` LR, milliseconds per output "
               "megapixel, one thread (torch, OpenCV and Numba), on "
               f"{platform.machine()} {platform.processor() or ''} shared with other jobs: compare "
@@ -283,6 +311,8 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse-fixed", action="store_true",
                         help="table: carry the bicubic, lanczos3 and OpenCV rows over "
                              "from the previous table in --out")
+    parser.add_argument("--keep-other-scales", action="store_true",
+                        help="table: keep the sections of scales not in --scales from the previous table")
     parser.add_argument("--dry-run", action="store_true", help="ship: report only, write nothing")
     parser.add_argument("--only", nargs="*", default=None,
                         help="ship: only these checkpoints (e.g. fsrcnn_x3)")
