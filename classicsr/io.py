@@ -24,10 +24,32 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic and BigTIFF
 
+
 #: Largest image (height x width) :func:`read_image` decodes; larger headers are refused as
 #: possible decompression bombs before any pixel is decoded.  Pillow's own hard limit
-#: (2 x ``PIL.Image.MAX_IMAGE_PIXELS``) by default; set it to ``None`` to trust every file.
+#: (2 x ``PIL.Image.MAX_IMAGE_PIXELS``, 178,956,970) by default; assign ``None`` for no limit.
+#: The environment variable ``CLASSICSR_MAX_IMAGE_PIXELS`` (a number; ``0`` or ``none``: no
+#: limit), when set, takes precedence, so the command line can raise it too.  Formats decoded
+#: by Pillow (JPEG, BMP, 8-bit PNG) also stay under Pillow's global
+#: ``PIL.Image.MAX_IMAGE_PIXELS`` (twice it is an error there).
 MAX_IMAGE_PIXELS: int | None = 2 * 89_478_485
+
+
+def _max_pixels():
+    """The limit in force: ``CLASSICSR_MAX_IMAGE_PIXELS`` when set, else MAX_IMAGE_PIXELS."""
+    text = os.environ.get("CLASSICSR_MAX_IMAGE_PIXELS", "").strip().lower()
+    if not text:
+        return MAX_IMAGE_PIXELS
+    if text in ("0", "none", "off", "unlimited"):
+        return None
+    try:
+        value = int(float(text))
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"the environment variable CLASSICSR_MAX_IMAGE_PIXELS must be a number of pixels "
+                         f">= 0 or 'none' (0 and 'none': no limit), got {text!r}")
+    return value
 
 
 class ImageReadError(ValueError):
@@ -44,11 +66,13 @@ def _png_header(head: bytes):
 
 def _check_pixels(path: Path, height: int, width: int) -> None:
     """Refuse a header that announces more than MAX_IMAGE_PIXELS pixels (decompression bomb)."""
-    if MAX_IMAGE_PIXELS is not None and int(height) * int(width) > MAX_IMAGE_PIXELS:
+    limit = _max_pixels()
+    if limit is not None and int(height) * int(width) > limit:
         raise ImageReadError(
             f"cannot read {path}: its header announces {height} x {width} = {int(height) * int(width):,} pixels, "
-            f"more than classicsr.io.MAX_IMAGE_PIXELS = {MAX_IMAGE_PIXELS:,} (a decompression bomb?); "
-            f"raise that limit (or set it to None) only for files you trust")
+            f"more than the limit of {limit:,} (classicsr.io.MAX_IMAGE_PIXELS; a decompression bomb?); "
+            f"raise that limit (environment variable CLASSICSR_MAX_IMAGE_PIXELS=N, or 'none') "
+            f"only for files you trust")
 
 
 def read_image(path) -> np.ndarray:

@@ -173,6 +173,26 @@ def test_bomb_limit_is_adjustable(tmp_path, rgb, monkeypatch):
     np.testing.assert_array_equal(read_image(path), rgb)
 
 
+def test_bomb_limit_from_the_environment(tmp_path, rgb, monkeypatch, capsys):
+    path = write_image(tmp_path / "a.png", rgb)  # 24 x 32 = 768 pixels
+    monkeypatch.setenv("CLASSICSR_MAX_IMAGE_PIXELS", "700")
+    with pytest.raises(ImageReadError, match="limit of 700"):
+        read_image(path)
+    monkeypatch.setattr(cio, "MAX_IMAGE_PIXELS", 100)
+    for value in ("none", "0", "768"):  # the environment wins over the module attribute
+        monkeypatch.setenv("CLASSICSR_MAX_IMAGE_PIXELS", value)
+        np.testing.assert_array_equal(read_image(path), rgb)
+    monkeypatch.setenv("CLASSICSR_MAX_IMAGE_PIXELS", "lots")
+    with pytest.raises(ValueError, match="CLASSICSR_MAX_IMAGE_PIXELS"):
+        read_image(path)
+    # the command line follows the variable
+    monkeypatch.setenv("CLASSICSR_MAX_IMAGE_PIXELS", "700")
+    assert main(["resize", str(path), str(tmp_path / "out.png"), "--scale", "2", "-q"]) == 1
+    assert "decompression bomb" in capsys.readouterr().err
+    monkeypatch.setenv("CLASSICSR_MAX_IMAGE_PIXELS", "none")
+    assert main(["resize", str(path), str(tmp_path / "out.png"), "--scale", "2", "-q"]) == 0
+
+
 def test_wrong_extension_with_real_image_data_is_read_by_content(tmp_path, rgb):
     png_as_jpg = tmp_path / "really_png.jpg"
     png_as_jpg.write_bytes(write_image(tmp_path / "x.png", rgb).read_bytes())
