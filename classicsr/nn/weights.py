@@ -5,7 +5,9 @@ never arbitrary pickled objects) or with ``safetensors`` when the file ends in
 ``.safetensors``.  Common checkpoint wrappers (``params_ema``, ``params``, ``state_dict``,
 ``model``) and ``module.`` prefixes (from ``DataParallel``) are unwrapped, ESRGAN's old key
 names are converted, and a state dict that does not fit the model raises a ``ValueError``
-that lists the missing, unexpected and mis-shaped keys.
+that lists the missing, unexpected and mis-shaped keys.  A zip checkpoint whose members fail
+their CRC-32, or whose tensors hold NaN/inf, is refused; a shipped file whose SHA-256 differs
+from the one ``index.json`` records for it is refused.
 """
 
 from __future__ import annotations
@@ -68,10 +70,13 @@ def load_state_dict(path) -> dict:
     FileNotFoundError
         When ``path`` does not exist.
     ValueError
-        When the file is not a weights-only checkpoint (``torch.load`` refuses pickled code)
-        or holds no tensors.
+        When the file is not a weights-only checkpoint (``torch.load`` refuses pickled code),
+        is a zip archive whose members fail their CRC-32 (tampered or corrupted), is a
+        directory, or holds no tensors.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"weights file {str(path)!r} is a directory, not a checkpoint file")
     if not path.is_file():
         raise FileNotFoundError(f"weights file {str(path)!r} does not exist")
     if path.suffix == ".safetensors":
@@ -82,6 +87,7 @@ def load_state_dict(path) -> dict:
                               "pip install safetensors") from None
         state = load_file(str(path), device="cpu")
     else:
+        _check_zip_integrity(path)
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:  # torch raises UnpicklingError / RuntimeError variants
@@ -101,6 +107,42 @@ def load_state_dict(path) -> dict:
         raise ValueError(f"{path} holds no state dict of tensors (found {type(state).__name__})")
     state = {(k[7:] if k.startswith("module.") else k): v for k, v in state.items() if isinstance(v, torch.Tensor)}
     return _convert_old_esrgan(state)
+
+
+def _check_zip_integrity(path: Path) -> None:
+    """Refuse a zip-format ``.pt`` whose members fail their CRC-32 (a tampered or corrupted
+    file): ``torch.load`` itself does not check the tensor data's checksums."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return  # legacy (non-zip) checkpoints are left to torch.load's weights-only reader
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"{path} is a corrupt checkpoint archive ({type(exc).__name__}: {exc})") from None
+    if bad is not None:
+        raise ValueError(f"{path} is corrupt or has been tampered with: member {bad!r} fails its "
+                         f"CRC-32 checksum; re-download or re-save the weights")
+
+
+def _check_state(state: dict, source: str) -> dict:
+    """Keys must be strings and values tensors; floating-point tensors must be finite."""
+    bad_keys = [k for k in state if not isinstance(k, str)]
+    if bad_keys:
+        raise TypeError(f"weights from {source} must have string keys, got {bad_keys[:5]!r}")
+    not_tensors = [f"{k} ({type(v).__name__})" for k, v in state.items() if not isinstance(v, torch.Tensor)]
+    if not_tensors:
+        raise TypeError(f"weights from {source} must map names to torch.Tensor values; not tensors: "
+                        + ", ".join(not_tensors[:8]) + (" ..." if len(not_tensors) > 8 else "")
+                        + " (convert numpy arrays with torch.from_numpy)")
+    non_finite = [k for k, v in state.items()
+                  if (v.is_floating_point() or v.is_complex()) and not bool(torch.isfinite(v).all())]
+    if non_finite:
+        raise ValueError(f"weights from {source} hold NaN or inf values in: " + ", ".join(non_finite[:8])
+                         + (" ..." if len(non_finite) > 8 else "")
+                         + " (a diverged training run or a corrupted file); refusing to load them")
+    return state
 
 
 def load_weights(model: torch.nn.Module, weights, *, strict: bool = True) -> torch.nn.Module:
@@ -123,7 +165,9 @@ def load_weights(model: torch.nn.Module, weights, *, strict: bool = True) -> tor
     Raises
     ------
     ValueError
-        Listing the missing, unexpected and mis-shaped keys.
+        Listing the missing, unexpected and mis-shaped keys, or the tensors holding NaN/inf.
+    TypeError
+        When a state dict has non-string keys or non-tensor values.
 
     Examples
     --------
@@ -139,10 +183,11 @@ def load_weights(model: torch.nn.Module, weights, *, strict: bool = True) -> tor
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if isinstance(weights, dict):
+        _check_state(weights, "the given state dict")
         state = {(k[7:] if k.startswith("module.") else k): v for k, v in weights.items()}
         state = _convert_old_esrgan(state)
     elif isinstance(weights, (str, Path)):
-        state = load_state_dict(weights)
+        state = _check_state(load_state_dict(weights), str(weights))
     else:
         raise TypeError(f"weights must be a path or a state dict, got {type(weights).__name__}")
     own = model.state_dict()
@@ -204,7 +249,8 @@ def pretrained(name: str, scale: int, *, device="cpu") -> torch.nn.Module:
     Raises
     ------
     ValueError
-        When that model/scale is not shipped (the message lists what is).
+        When that model/scale is not shipped (the message lists what is), or when the file's
+        SHA-256 differs from the ``sha256`` recorded for it in ``index.json``.
 
     Examples
     --------
@@ -227,5 +273,14 @@ def pretrained(name: str, scale: int, *, device="cpu") -> torch.nn.Module:
         raise ValueError(f"no shipped weights for {key} x{s}; shipped models: {shipped}. "
                          f"Train one with classicsr.nn.train({key!r}, scale={s}, ...)")
     model = MODELS[key](s, **entry.get("kwargs", {}))
-    load_weights(model, WEIGHTS_DIR / entry["file"])
+    path = WEIGHTS_DIR / entry["file"]
+    expected = entry.get("sha256")
+    if expected is not None:
+        import hashlib
+
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != str(expected).lower():
+            raise ValueError(f"shipped weights {path.name} fail their integrity check (sha256 {digest}, "
+                             f"index.json records {expected}): the file was modified or corrupted")
+    load_weights(model, path)
     return model.to(device).eval()
