@@ -52,8 +52,9 @@ def _spatial_axes(ndim: int, channel_axis) -> tuple[int, int]:
 
 
 def _to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Float results back to ``dtype``: integers rounded half away from zero and saturated."""
-    dtype = np.dtype(dtype)
+    """Float results back to ``dtype`` (native byte order): integers rounded half away from zero
+    and saturated."""
+    dtype = np.dtype(dtype).newbyteorder("=")
     if dtype.kind in "ui":
         info = np.iinfo(dtype)
         out = np.floor(np.abs(values) + 0.5) * np.sign(values)

@@ -432,7 +432,7 @@ def irfft2(X, s) -> np.ndarray:
     if arr.shape[-2:] != expected:
         raise ValueError(f"X must end in shape {expected} for s={s} (the rfft2 half spectrum), "
                          f"got shape {arr.shape}")
-    single = arr.dtype in (np.complex64, np.float32, np.float16)
+    single = arr.dtype.newbyteorder("=") in (np.complex64, np.float32, np.float16)
     dtype = np.dtype(np.float32) if single else np.dtype(np.float64)
     shape = arr.shape[:-2] + tuple(s)
     with _plan(shape, dtype) as plan:
@@ -599,8 +599,10 @@ def otf2psf(otf, psf_shape, *, shape=None) -> np.ndarray:
         raise TypeError(f"otf must be a complex (or float) array, got dtype {arr.dtype}")
     if arr.ndim != 2:
         raise ValueError(f"otf must be 2-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"otf must not be empty, got shape {arr.shape}")
     psf_shape = check_shape_pair("psf_shape", psf_shape)
-    single = arr.dtype in (np.complex64, np.float32, np.float16)
+    single = arr.dtype.newbyteorder("=") in (np.complex64, np.float32, np.float16)
     real_dtype = np.dtype(np.float32) if single else np.dtype(np.float64)
     if shape is None:
         full_shape = arr.shape
