@@ -494,20 +494,19 @@ def _save(path: Path, image, overwrite, result, dataset, src, scale, method):
 
 
 def _save_figure(fig, path: Path, overwrite: bool) -> None:
-    import os
-    import tempfile
+    """Render ``fig`` to memory, then write it with :func:`classicsr.io.write_bytes` (atomic,
+    fsynced, never replacing an existing file without ``overwrite``)."""
+    import io as _io
+
+    from .io import write_bytes
 
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=fig.dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    buf = _io.BytesIO()
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    fig.savefig(buf, format=fmt, dpi=fig.dpi, bbox_inches="tight")
+    write_bytes(path, buf.getvalue(), overwrite=overwrite)
 
 
 def _auto_box(hr: np.ndarray, size: int) -> tuple[int, int]:

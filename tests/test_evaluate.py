@@ -152,6 +152,27 @@ def test_save_images_and_figure(hr_dir, tmp_path):
     assert len(again.failures) == 3 and "exists" in again.failures[0]["error"]
 
 
+def test_figure_write_is_atomic(hr_dir, tmp_path, monkeypatch):
+    """A failing write leaves neither the figure nor a temporary file; an existing figure
+    survives a refused write byte for byte."""
+    import classicsr.io as cio
+
+    fig = tmp_path / "figs" / "fig.png"
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cio.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="cannot write"):
+        evaluate(["bicubic"], hr_dir, [2], figure=fig, figure_image="im1")
+    assert list(fig.parent.iterdir()) == []
+    monkeypatch.undo()
+    fig.write_bytes(b"keep")
+    with pytest.raises(FileExistsError):
+        evaluate(["bicubic"], hr_dir, [2], figure=fig, figure_image="im1")
+    assert fig.read_bytes() == b"keep"
+
+
 def test_comparison_figure_layout():
     hr = np.zeros((40, 60, 3), np.uint8)
     fig = comparison_figure(hr, {"a": hr, "b": hr}, box=(5, 5, 10), scores={"a": {"psnr": 30.0, "ssim": 0.9}})
