@@ -185,9 +185,13 @@ def check_channel_axis(channel_axis, ndim: int, name: str = "channel_axis") -> i
     return axis % ndim
 
 
-def _format_gib(nbytes: int) -> str:
-    """``nbytes`` in GiB, also for integers too large for a float (absurd scales)."""
+def _format_size(nbytes: int) -> str:
+    """``nbytes`` in bytes, MiB or GiB, also for integers too large for a float (absurd scales)."""
     gib = nbytes // 1024**3
+    if nbytes < 1024**2:
+        return f"{nbytes} bytes"
+    if nbytes < 1024**3:
+        return f"{nbytes / 1024**2:.1f} MiB"
     if gib < 10**9:
         return f"{nbytes / 1024**3:.1f} GiB"
     return f"about 10^{len(str(gib)) - 1} GiB"
@@ -207,7 +211,7 @@ def check_output_size(shape, dtype, what: str = "the output") -> None:
     nbytes = n * np.dtype(dtype).itemsize
     if nbytes > _config.MAX_OUTPUT_BYTES:
         raise ValueError(
-            f"{what} would have shape {_format_shape(shape)} and need {_format_gib(nbytes)}, "
-            f"more than the limit of {_config.MAX_OUTPUT_BYTES / 1024**3:.1f} GiB "
+            f"{what} would have shape {_format_shape(shape)} and need {_format_size(nbytes)}, "
+            f"more than the limit of {_format_size(_config.MAX_OUTPUT_BYTES)} "
             f"(set CLASSICSR_MAX_OUTPUT_BYTES to raise it, or use classicsr.dask for out-of-core work)"
         )
