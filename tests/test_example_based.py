@@ -566,3 +566,19 @@ def test_set5_pretrained(shared_data, scale):
     assert mean["aplus"] >= _APLUS_MIN[scale], mean
     assert mean["bicubic"] < mean["zeyde"] < mean["aplus"], mean
     assert mean["bicubic"] < mean["anr"] < mean["aplus"], mean
+
+
+def test_save_failure_leaves_no_file(tmp_path, monkeypatch):
+    """A failed save (full disk at fsync) leaves neither the model nor a temporary file."""
+    import classicsr.io as cio
+    from classicsr.example_based.model import pretrained_path
+
+    model = ExampleBasedModel.load(pretrained_path(2))
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cio.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="cannot write"):
+        model.save(tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []

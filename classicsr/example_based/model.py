@@ -141,9 +141,6 @@ class ExampleBasedModel:
         same Set5 PSNR as float32 to 0.001 dB at 60% of the float16 size), ``'float16'`` or
         ``'float32'``.
         """
-        import os
-        import tempfile
-
         path = Path(path)
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
@@ -160,13 +157,9 @@ class ExampleBasedModel:
         arrays["meta"] = np.frombuffer(json.dumps(meta, default=str).encode(), dtype=np.uint8)
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
-        with os.fdopen(fd, "wb") as f:
-            f.write(buf.getvalue())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
-        os.replace(tmp, path)
+        from ..io import write_bytes
+
+        write_bytes(path, buf.getvalue(), overwrite=overwrite)  # atomic, fsynced, no temp file left
         return path
 
     @classmethod
