@@ -22,11 +22,19 @@ Conventions
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_output_size, check_shape_pair, supported_float_type
+from ._validate import (
+    check_choice,
+    check_int,
+    check_output_size,
+    check_positive_number,
+    check_shape_pair,
+    supported_float_type,
+)
 from ._kernels import table_pass as _tp
 from ._kernels import warp as _kw
 from ._kernels import blur2d as _kb
@@ -315,8 +323,33 @@ class _Separable(LinearOperator):
 # Motion matrices
 # --------------------------------------------------------------------------------------------
 
+def _as_float_array(name, value, what) -> np.ndarray:
+    """``value`` as a float64 array, with a TypeError naming ``name`` when it is not numeric."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {what} of real numbers, got {type(value).__name__} {value!r}") from None
+
+
+def _finite_vector(name, value, n=2, what="a pair (rows, cols)") -> np.ndarray:
+    v = _as_float_array(name, value, what).ravel()
+    if v.shape != (n,):
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return v
+
+
+def _finite_scalar(name, value) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
 def _as_motion(matrix, name="matrix") -> np.ndarray:
-    m = np.asarray(matrix, dtype=np.float64)
+    m = _as_float_array(name, matrix, "a 2x3 (or 3x3 affine) matrix")
     if m.shape == (3, 3):
         if not np.allclose(m[2], [0, 0, 1]):
             raise ValueError(f"{name} must be affine: its last row must be [0, 0, 1], got {m[2]}")
@@ -341,9 +374,7 @@ def translation_matrix(shift) -> np.ndarray:
     array([[ 1. ,  0. ,  0.5],
            [ 0. ,  1. , -1. ]])
     """
-    d = np.asarray(shift, dtype=np.float64).ravel()
-    if d.shape != (2,):
-        raise ValueError(f"shift must be a pair (d_row, d_col), got {shift!r}")
+    d = _finite_vector("shift", shift, what="a pair (d_row, d_col)")
     return np.array([[1.0, 0.0, d[0]], [0.0, 1.0, d[1]]])
 
 
@@ -360,7 +391,10 @@ def euclidean_matrix(angle, shift=(0.0, 0.0), center=(0.0, 0.0)) -> np.ndarray:
     array([[ 0., -1.,  0.],
            [ 1.,  0.,  0.]])
     """
-    c, s = np.cos(float(angle)), np.sin(float(angle))
+    angle = _finite_scalar("angle", angle)
+    shift = _finite_vector("shift", shift, what="a pair (d_row, d_col)")
+    center = _finite_vector("center", center, what="a pair (row, col)")
+    c, s = np.cos(angle), np.sin(angle)
     R = np.array([[c, -s], [s, c]])
     ctr = np.asarray(center, dtype=np.float64)
     t = ctr + np.asarray(shift, dtype=np.float64) - R @ ctr
@@ -380,7 +414,8 @@ def lr_motion_to_hr(matrix, factor, origin=0.0) -> np.ndarray:
     array([1., 4.])
     """
     m = _as_motion(matrix)
-    o = np.array([origin, origin], dtype=np.float64)
+    factor = check_positive_number("factor", factor)
+    o = np.array([_finite_scalar("origin", origin)] * 2)
     out = m.copy()
     out[:, 2] = factor * m[:, 2] + o - m[:, :2] @ o
     return out
@@ -389,7 +424,8 @@ def lr_motion_to_hr(matrix, factor, origin=0.0) -> np.ndarray:
 def hr_motion_to_lr(matrix, factor, origin=0.0) -> np.ndarray:
     """Inverse of :func:`lr_motion_to_hr`."""
     m = _as_motion(matrix)
-    o = np.array([origin, origin], dtype=np.float64)
+    factor = check_positive_number("factor", factor)
+    o = np.array([_finite_scalar("origin", origin)] * 2)
     out = m.copy()
     out[:, 2] = (m[:, 2] - o + m[:, :2] @ o) / factor
     return out

@@ -96,7 +96,8 @@ def gaussian(sigma, *, size=None, sigma_y=None, angle=0.0) -> np.ndarray:
         size = _check_size(size)
     # x, y, u, v and h: five float64 arrays of the PSF's size.
     check_output_size((5,) + tuple(size), np.float64,
-                      f"the Gaussian PSF (sigma={sigma!r}, size={size}) with its temporaries")
+                      f"the Gaussian PSF (sigma={sigma!r}, sigma_y={sigma_y!r}, size={size}) "
+                      f"with its temporaries")
     x, y = _grid(size)
     u = x * math.cos(theta) + y * math.sin(theta)
     v = -x * math.sin(theta) + y * math.cos(theta)

@@ -77,6 +77,8 @@ BOUNDARIES = ("symmetric", "replicate", "reflect", "wrap", "constant")
 
 def output_size(in_size: int, scale: float) -> int:
     """MATLAB's output length for one axis: ``ceil(scale * in_size)``."""
+    in_size = V.check_int("in_size", in_size, minimum=1)
+    scale = V.check_positive_number("scale", scale)
     return int(math.ceil(scale * in_size))
 
 
@@ -115,6 +117,10 @@ def contributions(in_length: int, out_length: int, scale: float, method: str = "
     When antialiasing, ``h(x) = scale * k(scale * x)`` and ``width = width / scale``.
     Leading and trailing zero-weight taps are trimmed per row (this does not change any sum).
     """
+    in_length = V.check_int("in_length", in_length, minimum=1)
+    out_length = V.check_int("out_length", out_length, minimum=1)
+    scale = V.check_positive_number("scale", scale)
+    method, boundary, antialias, _, cubic_a = _check_options(method, boundary, antialias, True, cubic_a)
     kernel = KERNELS[method]
     if method == "bicubic" and cubic_a != -0.5:
         func = _make_cubic(cubic_a)
@@ -134,6 +140,7 @@ def contributions(in_length: int, out_length: int, scale: float, method: str = "
         raise ValueError(f"{what} would need unbounded memory; use a larger scale")
     p = int(math.ceil(width)) + 2
     V.check_output_size((6, out_length, p), np.float64, what)
+    V.check_output_size((2, in_length), np.int64, f"the boundary index map of an axis of in_length={in_length}")
     x = np.arange(1, out_length + 1, dtype=np.float64)
     u = x / scale + 0.5 * (1 - 1 / scale)
     left = np.floor(u - width / 2)
