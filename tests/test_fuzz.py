@@ -145,6 +145,9 @@ def keep_rule(dtype) -> np.dtype:
     return np.dtype(np.float32) if d == np.float16 else d
 
 
+_RAISED = object()
+
+
 def check_call(name, params, func, inputs, expect=None):
     """Call ``func()``; apply the rule.  ``inputs`` are the arrays that must stay unchanged;
     ``expect(result)`` checks the dtype/shape of a result (and returns nothing)."""
@@ -160,7 +163,7 @@ def check_call(name, params, func, inputs, expect=None):
             assert any(p in msg for p in params), (
                 f"{name}: {type(exc).__name__} does not name a parameter {params}: {msg[:300]}")
             OUTCOMES[f"{name}:{type(exc).__name__}"] += 1
-            result = None
+            result = _RAISED
         # anything else (MemoryError, KeyError, IndexError, ZeroDivisionError ...) propagates
         # and fails the test with its traceback
     for x, (b, writeable) in zip(inputs, before):
@@ -170,7 +173,7 @@ def check_call(name, params, func, inputs, expect=None):
                 f"{name}: object input modified"
         else:
             assert np.array_equal(b, x, equal_nan=True), f"{name}: the input array was modified"
-    if result is not None:
+    if result is not _RAISED:
         OUTCOMES[f"{name}:ok"] += 1
         if expect is not None:
             expect(result)
