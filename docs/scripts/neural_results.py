@@ -257,9 +257,9 @@ def table(args) -> int:
     kept = _previous_sections(args.out) if args.keep_other_scales else {}
     kept = {s: body for s, body in kept.items() if s not in args.scales}
     if kept:
-        lines += [f"Sections {', '.join(f'x{s}' for s in sorted(kept))} were kept from the previous "
-                  f"run of this script (`--keep-other-scales`); "
-                  f"{', '.join(f'x{s}' for s in args.scales)} measured in this run.", ""]
+        lines += [f"Kept from the previous run of this script (`--keep-other-scales`): "
+                  f"{', '.join(f'x{s}' for s in sorted(kept))}; measured in this run: "
+                  f"{', '.join(f'x{s}' for s in args.scales)}.", ""]
     built = {}
     for s, values, names in sections:
         header = "| method | " + " | ".join(f"{d} PSNR | {d} SSIM" for d in args.sets) + " | ms/MP |"
