@@ -40,7 +40,7 @@ class TrainResult:
     Attributes
     ----------
     model : torch.nn.Module
-        The model with its final weights (or the best validation weights with ``keep_best``).
+        The model with its last-step weights (the best validation weights stay in the checkpoint).
     step : int
         Steps done in total (including those of earlier, resumed runs).
     history : list of dict
