@@ -22,6 +22,12 @@ def _axes(ndim: int, channel_axis) -> int:
     return V.check_channel_axis(channel_axis, ndim)
 
 
+def _new_native(view: np.ndarray) -> np.ndarray:
+    """A new C-contiguous, native-byte-order array (never a view of the caller's buffer, which
+    ``np.ascontiguousarray`` returns for ``factor=1``)."""
+    return np.array(view, dtype=view.dtype.newbyteorder("="), order="C", copy=True)
+
+
 def pixel_shuffle(image, factor: int, *, channel_axis: int = -1) -> np.ndarray:
     """Rearrange ``C r^2`` channels of size ``(M, N)`` into ``C`` channels of size ``(r M, r N)``.
 
@@ -68,7 +74,7 @@ def pixel_shuffle(image, factor: int, *, channel_axis: int = -1) -> np.ndarray:
                          f"multiple of factor**2 = {r * r}")
     c = cr2 // (r * r)
     out = chw.reshape(c, r, r, m, n).transpose(0, 3, 1, 4, 2).reshape(c, m * r, n * r)
-    return np.ascontiguousarray(np.moveaxis(out, 0, axis))
+    return _new_native(np.moveaxis(out, 0, axis))
 
 
 def pixel_unshuffle(image, factor: int, *, channel_axis: int = -1) -> np.ndarray:
@@ -105,4 +111,4 @@ def pixel_unshuffle(image, factor: int, *, channel_axis: int = -1) -> np.ndarray
         raise ValueError(f"image of spatial size {mr}x{nr} is not a multiple of factor={r}")
     m, n = mr // r, nr // r
     out = chw.reshape(c, m, r, n, r).transpose(0, 2, 4, 1, 3).reshape(c * r * r, m, n)
-    return np.ascontiguousarray(np.moveaxis(out, 0, axis))
+    return _new_native(np.moveaxis(out, 0, axis))

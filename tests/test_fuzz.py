@@ -185,6 +185,8 @@ def _expect_array(shape, dtype, finite_from=None):
         assert isinstance(result, np.ndarray), type(result)
         assert result.shape == tuple(shape), (result.shape, shape)
         assert result.dtype == dtype, (result.dtype, dtype)
+        for x in finite_from or ():  # a new array, never a view of the caller's buffer
+            assert not np.shares_memory(result, x), "the result aliases the input"
         if finite_from is not None and all(_finite(x) for x in finite_from) and result.dtype.kind in "fc":
             assert np.all(np.isfinite(result)), "finite input gave non-finite output"
     return check
@@ -479,7 +481,8 @@ def test_fuzz_operator_construction(shape, factor):
        func=st.sampled_from(["pixel_shuffle", "pixel_unshuffle"]))
 def test_fuzz_pixel_shuffle(a, factor, func):
     def expect(out):
-        assert out.dtype == a.dtype and out.size == a.size and out.ndim == 3
+        assert out.dtype == a.dtype.newbyteorder("=") and out.size == a.size and out.ndim == 3
+        assert not np.shares_memory(out, a), "documented as a new array"
 
     check_call(func, ("image", "factor", "channel_axis"), lambda: getattr(pixel_shuffle, func)(a, factor),
                [a], expect)
@@ -644,3 +647,53 @@ def test_fuzz_scalar_parameters(helper):
             check_call(helper, params, lambda: call(value), [], None)
     finally:
         classicsr.set_num_threads(classicsr.get_num_threads())
+
+
+# --------------------------------------------------------------------------------------------
+# layout invariance: no silent garbage from strided, Fortran, big-endian or memory-mapped input
+# --------------------------------------------------------------------------------------------
+
+def _layout_calls():
+    from classicsr import example_based
+
+    k = psf.gaussian(0.9)
+    return {
+        "resize": lambda x: classicsr.resize(x, 1.7),
+        "resize_down": lambda x: classicsr.resize(x, 0.4, method="lanczos3"),
+        "rgb_to_ycbcr": lambda x: color.rgb_to_ycbcr(x if x.ndim == 3 and x.shape[2] == 3
+                                                     else np.stack([x.reshape(x.shape[:2])] * 3, axis=-1)),
+        "ssim": lambda x: np.float64(metrics.ssim(x, x[::-1], data_range=1.0 if x.dtype.kind == "f" else None)),
+        "downsample": lambda x: degrade.downsample(degrade.modcrop(x, 2), 2),
+        "gaussian_noise": lambda x: degrade.gaussian_noise(x, 0.05, seed=1),
+        "wiener": lambda x: deconvolution.wiener(x, k, nsr=0.01),
+        "richardson_lucy": lambda x: deconvolution.richardson_lucy(x, k, iterations=3),
+        "fftconvolve_periodic": lambda x: fft.fftconvolve_periodic(x, k),
+        "pixel_unshuffle": lambda x: pixel_shuffle.pixel_unshuffle(degrade.modcrop(x, 2)[..., None]
+                                                                    if x.ndim == 2 else degrade.modcrop(x, 2), 2),
+        "example_based": lambda x: example_based.upscale(x, 2),
+        "blur_operator": lambda x: operators.Blur(x.shape[:2], k).forward(x if x.ndim == 2 else x[..., 0]),
+    }
+
+
+@settings(max_examples=FUZZ_EXAMPLES * 2)
+@given(func=st.sampled_from(sorted(_layout_calls())),
+       dtype=st.sampled_from(["uint8", "uint16", "float32", "float64"]),
+       shape=st.sampled_from([(16, 14), (16, 18, 3), (13, 12, 1)]),
+       layout=st.sampled_from(["F", "strided", "readonly", "bigendian", "memmap"]),
+       seed=st.integers(0, 2**31 - 1))
+def test_fuzz_layout_invariance(func, dtype, shape, layout, seed):
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(dtype)
+    if dt.kind == "u":
+        base = rng.integers(0, np.iinfo(dt).max, size=shape, endpoint=True).astype(dt)
+    else:
+        base = rng.random(shape).astype(dt)
+    odd = _layout(base.copy(), layout, seed)
+    call = _layout_calls()[func]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = np.asarray(call(base))
+        got = np.asarray(check_call(f"layout:{func}", (), lambda: call(odd), [odd], None))
+    assert got.dtype == expected.dtype and got.dtype.isnative, (got.dtype, expected.dtype)
+    assert not np.shares_memory(got, odd), f"{func} returned a view of its input"
+    np.testing.assert_array_equal(got, expected, err_msg=f"{func} on a {layout} {dtype} array")
