@@ -152,3 +152,22 @@ def test_descent_stops_on_divergence_with_warning_and_best_iterate():
                                   lam=0.01, step=50.0)
     assert np.all(np.isfinite(out))
     assert np.abs(out).max() < 2  # the best iterate, not the blown-up last one
+
+
+def test_upscalers_on_white_uint16_saturate_not_wrap():
+    from classicsr import example_based
+
+    white = np.full((20, 20, 3), 65535, np.uint16)
+    white[5:9, 5:9] = 0  # an edge, so the predictors overshoot above 65535 next to it
+    out = example_based.upscale(white, 2)
+    assert out.dtype == np.uint16
+    assert out[24:, 24:].min() > 60000  # a wrapped overshoot would show up as a small value
+    torch = pytest.importorskip("torch")
+    from classicsr import nn as cnn
+
+    torch.manual_seed(0)
+    up = cnn.TorchUpscaler(cnn.ESPCN(2, 1, n1=4, n2=4, residual=True).eval())
+    out = up(white)
+    ref = up(white.astype(np.float64) / 65535)  # the same network on the float image
+    assert out.dtype == np.uint16
+    np.testing.assert_array_equal(out, np.clip(np.floor(np.clip(ref, 0, 1) * 65535 + 0.5), 0, 65535))
