@@ -17,6 +17,7 @@ from . import _config
 __all__ = [
     "SUPPORTED_IMAGE_DTYPES",
     "supported_float_type",
+    "keep_dtype",
     "as_image",
     "check_choice",
     "check_positive_number",
@@ -50,6 +51,13 @@ def supported_float_type(dtype) -> np.dtype:
     if dtype.kind == "f" and dtype.itemsize <= 4:
         return np.dtype(np.float32)
     return np.dtype(np.float64)
+
+
+def keep_dtype(dtype) -> np.dtype:
+    """The result dtype of a dtype-preserving function: the input's, in native byte order,
+    with float16 computed and returned as float32 (the dtype rule)."""
+    dtype = np.dtype(dtype).newbyteorder("=")
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
 def native_contiguous(array: np.ndarray, dtype=None) -> np.ndarray:

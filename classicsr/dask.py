@@ -103,9 +103,7 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     if min(src.shape) == 0 or any(math.isnan(s) for s in src.shape):
         raise ValueError(f"image must have known, non-empty axes, got shape {image.shape}")
     scales, out_shape = _check_scale_and_shape(scale, output_shape, in_shape)
-    dtype = src.dtype.newbyteorder("=")
-    if dtype == np.float16:
-        dtype = np.dtype(np.float32)
+    dtype = V.keep_dtype(src.dtype)
     gray = src.ndim == 2
     nch = 1 if gray else int(src.shape[2])
     V.check_output_size(out_shape + (() if gray else (nch,)), dtype)

@@ -188,8 +188,8 @@ def downsample(hr, scale, *, kernel: str = "bicubic", boundary: str = "replicate
         return _blur_decimate(array, s, sigma, boundary, ra, ca)
     if sigma is not None:
         raise ValueError(f"sigma is only used with kernel='gaussian', got kernel={kernel!r} and sigma={sigma!r}")
-    if s == 1:
-        return array.copy() if array.dtype != np.float16 else array.astype(np.float32)
+    if s == 1:  # a native-byte-order copy, float16 as float32 (the dtype rule)
+        return np.array(array, dtype=V.keep_dtype(array.dtype), copy=True)
     method = "box" if name == "area" else name
     # scale = 1/s exactly as MATLAB's imresize(hr, 1/s) (ceil(n * (1/s)) == n / s for every
     # multiple n of s, so the output shape is (h / s, w / s)).

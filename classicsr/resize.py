@@ -140,6 +140,16 @@ def contributions(in_length: int, out_length: int, scale: float, method: str = "
         raise ValueError(f"{what} would need unbounded memory; use a larger scale")
     p = int(math.ceil(width)) + 2
     V.check_output_size((6, out_length, p), np.float64, what)
+    # The last output sample's input coordinate and taps must be integers float64 represents
+    # exactly; beyond 2**52 (a scale below about 1e-16 or a subnormal one) taps cannot be indexed.
+    try:
+        reach = (out_length - 0.5) / scale + 0.5 + width + p
+    except OverflowError:
+        reach = math.inf
+    if not reach < 2.0**52:
+        raise ValueError(f"scale={scale!r} is too small: output sample {out_length} of an axis of "
+                         f"{in_length} samples maps to input coordinate {reach:.3g}, beyond 2**52 where "
+                         f"float64 cannot index input samples; use a larger scale")
     V.check_output_size((2, in_length), np.int64, f"the boundary index map of an axis of in_length={in_length}")
     x = np.arange(1, out_length + 1, dtype=np.float64)
     u = x / scale + 0.5 * (1 - 1 / scale)
@@ -322,9 +332,7 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
         raise ValueError(f"image must not have empty axes, got shape {array.shape}")
     scales, out_shape = _check_scale_and_shape(scale, output_shape, in_shape)
 
-    in_dtype = src.dtype.newbyteorder("=")
-    if in_dtype == np.float16:
-        in_dtype = np.dtype(np.float32)
+    in_dtype = V.keep_dtype(src.dtype)
     nch = src.shape[2] if src.ndim == 3 else 1
     V.check_output_size(out_shape + ((nch,) if src.ndim == 3 else ()), in_dtype)
 
