@@ -452,7 +452,9 @@ def test_fuzz_operators_apply(a, op):
     A = ops[op]()
 
     def expect(out):
-        assert out.shape[-2:] == tuple(A.out_shape)[-2:]
+        # (rows, cols) or, for the observation model, (frames, rows, cols); channels trail
+        assert out.shape[:len(A.out_shape)] == tuple(A.out_shape), (out.shape, A.out_shape)
+        assert out.shape[len(A.out_shape):] == a.shape[2:]
         assert out.dtype.kind == "f"
         if _finite(a):
             assert np.all(np.isfinite(out))
