@@ -142,9 +142,6 @@ def test_descent_with_a_sane_step_does_not_warn():
     assert np.all(np.isfinite(out)) and np.abs(out).max() < 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: regularized_sr(solver='descent') with a too-large step "
-                   "diverges silently (|x| ~ 1e39 after 30 iterations) instead of stopping with a "
-                   "warning and returning the best iterate; classicsr/misr/ is owned by the MISR engineer")
 def test_descent_stops_on_divergence_with_warning_and_best_iterate():
     sim = _sim()
     with pytest.warns(RuntimeWarning, match="diverg"):

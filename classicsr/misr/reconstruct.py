@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._validate import check_bool, check_choice, check_int, check_positive_number
@@ -255,6 +257,34 @@ def _weighted_deblur(z, weights, blur, lam, n_iter):
     return _cg(normal, blur.adjoint(wt * z), z.copy(), n_iter, 1e-6, None, None)
 
 
+class _Guard:
+    """Divergence guard of an iterative solver.
+
+    ``check(it, x, misfit)`` is called with the iterate ``x`` whose data misfit ``||A x - y||``
+    is ``misfit``.  It remembers the iterate with the smallest misfit (a copy) and returns True,
+    after a ``RuntimeWarning``, when ``misfit`` is not finite or exceeds ``factor`` times the
+    smallest seen: the solver then stops and returns :attr:`best`.  A converging run never
+    triggers it (its misfit stays within a few times its start)."""
+
+    def __init__(self, name, factor=10.0):
+        self.name = name
+        self.factor = factor
+        self.best = None
+        self.best_it = -1
+        self.best_misfit = np.inf
+
+    def check(self, it, x, misfit):
+        misfit = float(misfit)
+        if not np.isfinite(misfit) or (self.best is not None and misfit > self.factor * self.best_misfit):
+            warnings.warn(f"{self.name} diverged at iteration {it} (data misfit {misfit:.3g}, smallest "
+                          f"{self.best_misfit:.3g} at iteration {self.best_it}); stopped and returned "
+                          "that best iterate: reduce step", RuntimeWarning, stacklevel=4)
+            return True
+        if misfit < self.best_misfit:
+            self.best, self.best_it, self.best_misfit = x.copy(), it, misfit
+        return False
+
+
 def _dot(a, b):
     # elementwise product + sum: no BLAS call, so no BLAS thread pool to oversubscribe
     return float(np.multiply(a, b).sum())
@@ -298,7 +328,9 @@ def iterative_back_projection(frames, scale, *, motions=None, psf=1.0, n_iter=20
     step : float, keyword-only
         Relative step in (0, 2): the update is ``x += step / ||A||^2 A^T (y - A x)``.
     tol : float, keyword-only
-        Stop when ``||x_new - x|| <= tol ||x||``.
+        Stop when ``||x_new - x|| <= tol ||x||``.  A diverging run (data misfit ``||y - A x||``
+        not finite or above 10 times its smallest value, e.g. with a too large ``step``)
+        stops with a ``RuntimeWarning`` and returns the iterate with the smallest misfit.
     callback : callable, optional, keyword-only
         ``callback(iteration, x)`` after every iteration; return True to stop.
     progress : bool, keyword-only
@@ -342,12 +374,18 @@ def iterative_back_projection(frames, scale, *, motions=None, psf=1.0, n_iter=20
 
     def run(y, _c):
         x = _initial(y, ref, op)
+        guard = _Guard("iterative_back_projection")
         for it in range(n_iter):
-            dx = (step / norm_sq) * op.adjoint(y - op.forward(x))
+            r = y - op.forward(x)
+            if guard.check(it, x, np.linalg.norm(r)):
+                return guard.best
+            dx = (step / norm_sq) * op.adjoint(r)
             x = x + dx
             stop = _notify(callback, bar, it, x)
             if stop or np.linalg.norm(dx) <= tol * np.linalg.norm(x):
                 break
+        if guard.check(n_iter, x, np.linalg.norm(y - op.forward(x))):
+            return guard.best
         return x
 
     try:
@@ -435,6 +473,9 @@ def regularized_sr(frames, scale, *, motions=None, psf=1.0, data="l2", prior="ti
     * **descent** (Farsiu et al.): ``x <- x - beta (A^T sign(A x - y) / K + lam g_BTV)`` with
       ``beta = step * s^2 / 4`` fixed (the sign gradient is scale-free; ``s^2`` undoes the
       ``1 / s^2`` density of LR samples on the HR grid); ``g_BTV`` the BTV subgradient.
+      A diverging run (data misfit not finite or above 10 times its smallest value, e.g. a
+      too large ``step``) stops with a ``RuntimeWarning`` and returns the iterate with the
+      smallest misfit.
 
     References
     ----------
@@ -513,8 +554,11 @@ def _solve(op, y, x, K, *, data, prior, lam, n_iter, solver, step, P, alpha, eps
     if solver == "descent":
         beta = step * op.factor ** 2 / 4.0
         g = np.empty_like(x)
+        guard = _Guard("regularized_sr(solver='descent')")
         for it in range(n_iter):
             r = op.forward(x) - y
+            if guard.check(it, x, np.linalg.norm(r)):
+                return guard.best
             grad = op.adjoint(np.sign(r) if data == "l1" else r) / K
             if prior == "btv":
                 _kbtv.btv_sign_gradient(x, P, alpha, g)
@@ -525,6 +569,8 @@ def _solve(op, y, x, K, *, data, prior, lam, n_iter, solver, step, P, alpha, eps
             x = np.ascontiguousarray(x + dx, dtype=dt)
             if _notify(callback, bar, it, x) or np.linalg.norm(dx) <= tol * np.linalg.norm(x):
                 break
+        if guard.check(n_iter, x, np.linalg.norm(op.forward(x) - y)):
+            return guard.best
         return x
 
     # IRLS
