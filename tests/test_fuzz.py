@@ -522,10 +522,6 @@ def _frames(a, n=3):
                                                  "simulate_frames"]),
        scale=st.sampled_from([2, 3, 0, 2.5, 10**6]))
 def test_fuzz_misr(a, func, scale):
-    if func == "register" and a.ndim >= 2 and a.dtype != object and 0 < min(a.shape[:2]) < 2:
-        return  # known: test_register_thin_frames_names_the_parameter (xfail, classicsr/misr/)
-    if func in ("ibp", "regularized_sr") and not _finite(a):
-        return  # known: test_misr_solvers_on_non_finite_frames (tests/test_robust_numerics.py, xfail)
     frames = _frames(a)
     motions = np.tile(np.eye(2, 3), (3, 1, 1))
     calls = {
@@ -600,9 +596,6 @@ def test_fuzz_dask_resize(a, scale, wrap):
     check_call("dask.resize", ("image", "scale", "channel_axis", "output"), call, [a], expect)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: misr.register on 1-pixel-high/wide frames raises numpy's "
-                   "'Shape of array too small to calculate a numerical gradient' (a ValueError that "
-                   "names no parameter) from register.py _lk; classicsr/misr/ is owned by the MISR engineer")
 @pytest.mark.parametrize("shape", [(1, 9), (9, 1)])
 def test_register_thin_frames_names_the_parameter(shape):
     frame = np.random.default_rng(0).random(shape)

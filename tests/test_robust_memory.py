@@ -98,9 +98,6 @@ def test_dask_resize_absurd_scale_fails_fast():
         cd.resize(IMG, 1e7)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: misr.simulate_frames(n_frames=10**9) runs for minutes "
-                   "(builds 10**9 motions/operators) instead of refusing an output of ~477 GiB up front; "
-                   "classicsr/misr/ is owned by the MISR engineer")
 def test_simulate_frames_absurd_frame_count_fails_fast():
     script = textwrap.dedent("""
         import numpy as np

@@ -170,10 +170,6 @@ def test_upscalers_on_white_uint16_saturate_not_wrap():
     np.testing.assert_array_equal(out, np.clip(np.floor(np.clip(ref, 0, 1) * 65535 + 0.5), 0, 65535))
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: since the divergence guard (828e509), a NaN in any frame "
-                   "makes iterative_back_projection and regularized_sr(solver='descent') return None "
-                   "(the misfit is NaN from iteration 0, so no best iterate is ever kept) or, for colour "
-                   "frames, raise numpy's AxisError; classicsr/misr/ is owned by the MISR engineer")
 @pytest.mark.parametrize("solver", ["ibp", "descent"])
 @pytest.mark.parametrize("shape", [(6, 6), (6, 6, 3)])
 def test_misr_solvers_on_non_finite_frames(solver, shape):

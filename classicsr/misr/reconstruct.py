@@ -263,7 +263,8 @@ class _Guard:
     ``check(it, x, misfit)`` is called with the iterate ``x`` whose data misfit ``||A x - y||``
     is ``misfit``.  It remembers the iterate with the smallest misfit (a copy) and returns True,
     after a ``RuntimeWarning``, when ``misfit`` is not finite or exceeds ``factor`` times the
-    smallest seen: the solver then stops and returns :attr:`best`.  A converging run never
+    smallest seen: the solver then stops and returns :attr:`best`.  Until a finite misfit has
+    been seen (non-finite frames) it never stops the solver, so NaN/inf propagate.  A converging run never
     triggers it (its misfit stays within a few times its start)."""
 
     def __init__(self, name, factor=10.0):
@@ -275,7 +276,12 @@ class _Guard:
 
     def check(self, it, x, misfit):
         misfit = float(misfit)
-        if not np.isfinite(misfit) or (self.best is not None and misfit > self.factor * self.best_misfit):
+        if self.best is None:
+            # nothing finite to fall back to yet (e.g. NaN in the frames): NaN propagates
+            if np.isfinite(misfit):
+                self.best, self.best_it, self.best_misfit = x.copy(), it, misfit
+            return False
+        if not np.isfinite(misfit) or misfit > self.factor * self.best_misfit:
             warnings.warn(f"{self.name} diverged at iteration {it} (data misfit {misfit:.3g}, smallest "
                           f"{self.best_misfit:.3g} at iteration {self.best_it}); stopped and returned "
                           "that best iterate: reduce step", RuntimeWarning, stacklevel=4)

@@ -297,6 +297,9 @@ def register(frames, reference=0, *, model="translation", refine=True, smooth=1.
     """
     stack = _as_frames(frames, channel_axis)
     K = stack.shape[0]
+    if min(stack.shape[1:3]) < 2:
+        raise ValueError(f"frames must be at least 2 pixels high and wide to be registered, got frames of "
+                         f"{stack.shape[1]} x {stack.shape[2]} pixels")
     reference = check_int("reference", reference, minimum=-K, maximum=K - 1) % K
     model = check_choice("model", model, MODELS)
     smooth = check_positive_number("smooth", smooth, allow_zero=True)

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import as_image, check_channel_axis, check_choice, check_int, check_positive_number
+from .._validate import as_image, check_channel_axis, check_choice, check_int, check_output_size, check_positive_number
 from ..operators import ObservationModel, euclidean_matrix, translation_matrix
 
 __all__ = ["simulate_frames", "SimulatedFrames", "gaussian_psf", "prepare_image"]
@@ -155,6 +155,7 @@ def simulate_frames(hr, n_frames, scale, *, motion="translation", max_shift=1.0,
     rng = np.random.default_rng(seed)
     p = _resolve_psf(psf)
     h, w = H // scale, W // scale
+    check_output_size((n_frames, h, w) + x.shape[2:], x.dtype, "the simulated frames")
     center = ((h - 1) / 2.0, (w - 1) / 2.0)
     motions = [np.array([[1.0, 0, 0], [0, 1.0, 0]])]
     for _ in range(n_frames - 1):
