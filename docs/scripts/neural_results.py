@@ -257,7 +257,7 @@ def table(args) -> int:
     kept = _previous_sections(args.out) if args.keep_other_scales else {}
     kept = {s: body for s, body in kept.items() if s not in args.scales}
     if kept:
-        lines += [f"Kept from the previous run of this script (`--keep-other-scales`): "
+        lines += [f"Kept from earlier runs of this script (`--keep-other-scales`): "
                   f"{', '.join(f'x{s}' for s in sorted(kept))}; measured in this run: "
                   f"{', '.join(f'x{s}' for s in args.scales)}.", ""]
     built = {}
