@@ -10,7 +10,7 @@ from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error,
 NAME = "upscale"
 HELP = "Super-resolve images with a neural model (shipped ESPCN/FSRCNN, your weights, OpenCV .pb) or a kernel."
 EXAMPLES = """examples:
-  classicsr upscale in.png out.png --model espcn --scale 3          (shipped weights, offline)
+  classicsr upscale in.png out.png --model fsrcnn --scale 3         (shipped weights, offline)
   classicsr upscale in.png out.png --model fsrcnn --scale 2 --self-ensemble
   classicsr upscale in.png out.png --model edsr --scale 4 --weights edsr_baseline_x4.pt --tile 128
   classicsr upscale in.png out.png --model rrdbnet --scale 4 --weights RealESRGAN_x4plus.pth
@@ -91,7 +91,7 @@ def _build(args):
 
 def run(args) -> int:
     if len(args.paths) < 2:
-        error(NAME, "give at least one input and an output (classicsr upscale IN OUT --model espcn --scale 3)")
+        error(NAME, "give at least one input and an output (classicsr upscale IN OUT --model fsrcnn --scale 3)")
         return EXIT_USAGE
     try:
         if args.tile is not None and args.tile < 1:
