@@ -560,6 +560,8 @@ def comparison_figure(hr, outputs: dict, *, box=None, scores=None, title=None, c
     >>> len(fig.axes)
     3
     """
+    import operator
+
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
@@ -569,7 +571,10 @@ def comparison_figure(hr, outputs: dict, *, box=None, scores=None, title=None, c
         size = max(8, min(h, w) // 4)
         r, c = _auto_box(hr, size)
     else:
-        r, c, size = (int(v) for v in box)
+        try:
+            r, c, size = (operator.index(v) for v in box)
+        except (TypeError, ValueError):
+            raise TypeError(f"box must be three integers (row, col, size) or None, got {box!r}") from None
     if not (0 <= r and 0 <= c and size >= 1 and r + size <= h and c + size <= w):
         raise ValueError(f"box {(r, c, size)} does not fit in the image of size {h}x{w}")
     for name, img in outputs.items():

@@ -179,6 +179,9 @@ def test_comparison_figure_layout():
     assert len(fig.axes) == 4
     with pytest.raises(ValueError, match="does not fit"):
         comparison_figure(hr, {}, box=(35, 0, 10))
+    for bad in [(1, 2), (1, 2, 3, 4), (1.5, 2, 3), ("a", 2, 3), 5, None.__class__]:
+        with pytest.raises(TypeError, match="box must be three integers"):
+            comparison_figure(hr, {}, box=bad)
 
 
 def test_resolve_methods_and_bad_input(hr_dir):

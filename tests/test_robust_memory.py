@@ -41,6 +41,9 @@ CASES = {
     "iterative_back_projection": (lambda: misr.iterative_back_projection(FRAMES, 10**6, motions=MOTIONS),
                                   "GiB"),
     "regularized_sr": (lambda: misr.regularized_sr(FRAMES, 10**6, motions=MOTIONS), "GiB"),
+    "phase_correlation upsample_factor": (lambda: misr.phase_correlation(IMG, IMG, upsample_factor=10**12),
+                                          "upsample_factor=1000000000000"),
+    "bicubic_reference": (lambda: misr.bicubic_reference(IMG, 10**12), "scale=1000000000000"),
 }
 
 

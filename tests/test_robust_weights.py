@@ -182,3 +182,18 @@ def test_shipped_weights_load():
     key, _, scale = name.partition("_x")
     assert os.path.isfile(W.WEIGHTS_DIR / shipped[name]["file"])
     cnn.pretrained(key, int(scale))
+
+
+def test_every_shipped_weight_file_records_its_sha256():
+    """index.json records a SHA-256 for every shipped file, and it matches the file, so
+    pretrained() can detect a corrupted or swapped file."""
+    import hashlib
+    import json
+    from importlib import resources
+
+    root = resources.files("classicsr.nn").joinpath("weights")
+    index = json.loads(root.joinpath("index.json").read_text())
+    assert index
+    for name, entry in index.items():
+        assert "sha256" in entry, f"{name}: no sha256 recorded in index.json"
+        assert hashlib.sha256(root.joinpath(entry["file"]).read_bytes()).hexdigest() == entry["sha256"], name

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .._validate import check_bool, check_choice, check_int, check_positive_number
+from .._validate import check_bool, check_choice, check_int, check_output_size, check_positive_number
 from .._kernels import btv as _kbtv
 from ..operators import Blur, ObservationModel, _as_motion, _interp_table, _Separable
 from .register import MODELS, _as_frames, register
@@ -89,6 +89,7 @@ def bicubic_reference(frame, scale, *, origin=0.0, boundary="symmetric", channel
     f = prepare_image(frame, "frame", channel_axis=channel_axis)
     scale = check_int("scale", scale, minimum=1)
     h, w = f.shape[:2]
+    check_output_size((scale * h, scale * w) + f.shape[2:], np.float64, f"bicubic_reference at scale={scale}")
     mode = check_choice("boundary", boundary, ("symmetric", "replicate", "reflect", "wrap", "zero"))
     from ..operators import BOUNDARIES
 

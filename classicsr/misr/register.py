@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_choice, check_int, check_positive_number
+from .._validate import check_choice, check_int, check_output_size, check_positive_number
 from ..operators import Blur, Warp, euclidean_matrix, hr_motion_to_lr, lr_motion_to_hr, translation_matrix
 from .simulate import gaussian_psf, prepare_image
 
@@ -95,6 +95,8 @@ def phase_correlation(reference, moving, *, upsample_factor=100, normalization="
     if ref.ndim != 2 or ref.shape != mov.shape:
         raise ValueError(f"reference and moving must be 2-D of one shape, got {ref.shape} and {mov.shape}")
     upsample_factor = check_int("upsample_factor", upsample_factor, minimum=1)
+    n_up = int(np.ceil(1.5 * upsample_factor))
+    check_output_size((n_up, n_up), np.complex128, f"the upsampled correlation region of upsample_factor={upsample_factor}")
     normalization = check_choice("normalization", normalization, ("phase", "none"))
     if window:
         w = _window(ref.shape)
