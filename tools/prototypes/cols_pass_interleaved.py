@@ -37,7 +37,6 @@ def cols_v2(src, dst, w, ta, nch, j0, mper, s0, mode):
     P, K = w.shape
     n = mper * nch
     x = np.empty(src.shape[1], np.float32)
-    acc = np.empty((P, n), np.float32)
     r8 = np.empty((P, n), np.uint8)
     for i in range(h):
         row = src[i]
@@ -50,7 +49,6 @@ def cols_v2(src, dst, w, ta, nch, j0, mper, s0, mode):
             a1 = x[(s0 + ta[p, 1]) * nch:]
             a2 = x[(s0 + ta[p, 2]) * nch:]
             a3 = x[(s0 + ta[p, 3]) * nch:]
-            ap = acc[p]
             rp = r8[p]
             for t in range(n):
                 v = np.float32(0) + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
