@@ -33,6 +33,17 @@ def _import_dask():
     return da
 
 
+def _as_dask_image(da, image, channel_axis):
+    """``image`` as a 2-D/3-D dask array of a supported dtype (numpy input is wrapped), and its
+    validated channel axis."""
+    if not isinstance(image, da.Array):
+        image = da.from_array(V.as_image(image, "image"))
+    if image.ndim not in (2, 3):
+        raise ValueError(f"image must be 2-D or 3-D, got a {image.ndim}-D array of shape {image.shape}")
+    V.as_image(np.empty((1,) * image.ndim, dtype=image.dtype), "image")  # dtype check only
+    return image, V.check_channel_axis(channel_axis, image.ndim)
+
+
 def output_chunks(in_chunks, in_length: int, out_length: int):
     """Output chunk sizes aligned to the input chunks: boundary ``b`` maps to
     ``round(b * out_length / in_length)``; empty chunks are merged away."""
@@ -89,12 +100,7 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     True
     """
     da = _import_dask()
-    if not isinstance(image, da.Array):
-        image = da.from_array(V.as_image(image, "image"))
-    if image.ndim not in (2, 3):
-        raise ValueError(f"image must be 2-D or 3-D, got a {image.ndim}-D array of shape {image.shape}")
-    V.as_image(np.empty((1,) * image.ndim, dtype=image.dtype), "image")  # dtype check only
-    axis = V.check_channel_axis(channel_axis, image.ndim)
+    image, axis = _as_dask_image(da, image, channel_axis)
     method, boundary, antialias, round_each_pass, cubic_a = _check_options(
         method, boundary, antialias, round_each_pass, cubic_a)
 
@@ -373,12 +379,7 @@ def deconvolve(image, psf, *, method="wiener", halo=None, tol=1e-4, channel_axis
     if extra:
         raise TypeError(f"unexpected keyword argument(s) {extra} for method={method!r}; "
                         f"allowed: {sorted(allowed)}")
-    if not isinstance(image, da.Array):
-        image = da.from_array(V.as_image(image, "image"))
-    if image.ndim not in (2, 3):
-        raise ValueError(f"image must be 2-D or 3-D, got a {image.ndim}-D array of shape {image.shape}")
-    V.as_image(np.empty((1,) * image.ndim, dtype=image.dtype), "image")  # dtype check only
-    axis = V.check_channel_axis(channel_axis, image.ndim)
+    image, axis = _as_dask_image(da, image, channel_axis)
     h = validate_psf(psf, "psf")
     if halo is None:
         halo, _ = deconvolution_halo(h, method=method, nsr=kwargs.get("nsr"), lam=kwargs.get("lam"),
@@ -617,12 +618,7 @@ def upscale(image, upscaler, *, halo=16, channel_axis=-1):
                         f"(e.g. classicsr.nn.TorchUpscaler), got {upscaler!r}")
     scale = int(scale)
     halo = V.check_int("halo", halo, minimum=0)
-    if not isinstance(image, da.Array):
-        image = da.from_array(V.as_image(image, "image"))
-    if image.ndim not in (2, 3):
-        raise ValueError(f"image must be 2-D or 3-D, got a {image.ndim}-D array of shape {image.shape}")
-    V.as_image(np.empty((1,) * image.ndim, dtype=image.dtype), "image")  # dtype check only
-    axis = V.check_channel_axis(channel_axis, image.ndim)
+    image, axis = _as_dask_image(da, image, channel_axis)
     dtype = image.dtype if image.dtype != np.float16 else np.dtype(np.float32)
     if axis is not None:
         image = image.rechunk({axis: -1})
