@@ -425,6 +425,23 @@ def test_training_hooks_and_bad_input(tiny_folder, tmp_path):
         train("fsrcnn", 2, tiny_folder, steps=1, checkpoint=tmp_path / "x.ckpt")
 
 
+def test_training_device_is_checked_and_cpu_is_the_default(tiny_folder, tmp_path):
+    kw = dict(steps=3, batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,), num_threads=1,
+              seed=5, val_dir=tiny_folder, val_every=2)
+    a = train("espcn", 2, tiny_folder, **kw)
+    b = train("espcn", 2, tiny_folder, device="cpu", checkpoint=tmp_path / "d.ckpt", **kw)
+    for k, v in a.model.state_dict().items():
+        assert torch.equal(b.model.state_dict()[k], v)
+    assert a.best_val_psnr == b.best_val_psnr
+    with pytest.raises(ValueError, match="device must be"):
+        train("espcn", 2, tiny_folder, device="warp-drive", **kw)
+    with pytest.raises(ValueError, match="device must be"):
+        train("espcn", 2, tiny_folder, device=3.5, **kw)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device='cuda'.*no CUDA GPU"):
+            train("espcn", 2, tiny_folder, device="cuda", **kw)
+
+
 def test_holdout_is_left_out_of_training_and_validates(tmp_path, monkeypatch):
     """A held-out split: its files make no training pair, and validation runs on exactly them."""
     from classicsr.io import write_image

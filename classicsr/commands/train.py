@@ -135,9 +135,10 @@ def add_arguments(parser):
     nn.add_argument("--patch-size", type=int, default=24, help="LR patch size (default 24)")
     nn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
     nn.add_argument("--loss", default="mse", choices=("mse", "l1"), help="loss (default mse)")
-    nn.add_argument("--val-dir", default=None, metavar="DIR", help="HR folder scored during training (e.g. Set5/HR)")
+    nn.add_argument("--val-dir", default=None, metavar="DIR", help="HR folder scored during training (not a benchmark test set: that leaks it into the model)")
     nn.add_argument("--time-limit", type=float, default=None, metavar="SECONDS", help="stop (and checkpoint) after this long")
     nn.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    nn.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda (default cpu)")
     add_common_options(parser, overwrite=True)
 
 

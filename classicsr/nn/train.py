@@ -164,11 +164,12 @@ class _PatchSampler:
         return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
 
 
-def validate_psnr(model, hr_folder, scale: int, *, max_images: int | None = None) -> float:
+def validate_psnr(model, hr_folder, scale: int, *, max_images: int | None = None, device=None) -> float:
     """Mean Y PSNR (shave = scale) of ``model`` on the images of ``hr_folder``.
 
     ``hr_folder`` is a folder of HR images or a sequence of HR image paths (e.g. the held-out
-    T91 images of :data:`T91_HOLDOUT`).
+    T91 images of :data:`T91_HOLDOUT`).  ``device`` (default: where the model's parameters
+    are) is where the model runs; the model is left on that device.
 
     LR images are made with the benchmark degradation; Y-only models are scored on their luma
     output rounded to 8 bits (the value the protocol computes from an 8-bit RGB result, up to
@@ -181,7 +182,9 @@ def validate_psnr(model, hr_folder, scale: int, *, max_images: int | None = None
     from .adapter import TorchUpscaler
 
     s = check_int("scale", scale, minimum=1)
-    up = TorchUpscaler(model, s)
+    if device is None:
+        device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    up = TorchUpscaler(model, s, device=device)
     scores = []
     if isinstance(hr_folder, (str, Path)):
         paths = list_images(hr_folder)
@@ -231,6 +234,30 @@ def _loss_fn(loss):
     return torch.nn.L1Loss() if name == "l1" else torch.nn.MSELoss()
 
 
+def _check_device(device):
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r} ({exc})") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={str(device)!r} was asked for but torch sees no CUDA GPU "
+                         f"(torch {torch.__version__}); use device='cpu'")
+    if dev.type not in ("cpu", "cuda", "mps", "xpu"):
+        raise ValueError(f"device must be 'cpu', 'cuda', 'mps' or 'xpu' (optionally with an index), got {device!r}")
+    return dev
+
+
+def _to_cpu(obj):
+    """A copy of a (nested) state dict with every tensor on the CPU."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().to("cpu")
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj
+
+
 def _save(path: Path, payload: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
@@ -245,7 +272,7 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
           val_dir=None, holdout=None, val_every: int = 1000, checkpoint_every: int = 500,
           log_every: int = 100,
           time_limit: float | None = None, num_threads: int | None = None, progress: bool = True,
-          log=None, model_kwargs=None) -> TrainResult:
+          log=None, model_kwargs=None, device="cpu") -> TrainResult:
     """Train an SR network on patches of an image folder.
 
     Parameters
@@ -303,6 +330,10 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
         ``log(str)`` receives one line per ``log_every`` steps (e.g. ``print``).
     model_kwargs : dict, optional, keyword-only
         Constructor options when ``model`` is a name.
+    device : str or torch.device, keyword-only
+        Where the network trains (``"cpu"``, the default, or e.g. ``"cuda"``).  Patches are
+        drawn on the CPU either way, and checkpoints hold CPU tensors, so a run may be resumed
+        on another device (it then continues the same schedule, not bit-identically).
 
     Returns
     -------
@@ -361,6 +392,7 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     if schedule_start >= steps:
         raise ValueError(f"schedule_start must be smaller than steps={steps}, got {schedule_start}")
     seed = check_int("seed", seed, minimum=0)
+    dev = _check_device(device)
     if num_threads is not None:
         torch.set_num_threads(check_int("num_threads", num_threads, minimum=1))
     criterion = _loss_fn(loss)
@@ -383,6 +415,7 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     color = getattr(net, "color", "y")
     pre = bool(getattr(net, "pre_upsample", False))
     data_range = float(getattr(net, "data_range", 1.0))
+    net.to(dev)
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=lr)
     rng = np.random.default_rng(seed)
 
@@ -418,7 +451,8 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
         if ckpt_path is None:
             return
         ckpt_path.parent.mkdir(parents=True, exist_ok=True)
-        _save(ckpt_path, {"config": config, "model": net.state_dict(), "optimizer": opt.state_dict(),
+        _save(ckpt_path, {"config": config, "model": _to_cpu(net.state_dict()),
+                          "optimizer": _to_cpu(opt.state_dict()),
                           "step": step, "history": history, "best_val_psnr": best, "best_model": best_state,
                           "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
                           "elapsed": elapsed_before + time.perf_counter() - start})
@@ -438,6 +472,8 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
         for group in opt.param_groups:
             group["lr"] = rate
         x, y = sampler.batch(batch_size)
+        if dev.type != "cpu":
+            x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
         if data_range != 1.0:
             x, y = x * data_range, y * data_range
         sr = net(x)
@@ -464,7 +500,7 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
             net.train()
             if best is None or val > best:
                 best = val
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                best_state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
         if step % log_every == 0 or val is not None or step == steps:
             entry = {"step": step, "loss": running / max(count, 1), "val_psnr": val,
                      "seconds": round(time.perf_counter() - start, 1)}
@@ -490,7 +526,8 @@ def cli_train(args) -> int:
     Reads ``args.method``, ``args.data``, ``args.scale`` (list), ``args.output`` (folder),
     ``args.seed``, ``args.overwrite``, ``args.quiet`` and, when the command defines them,
     ``steps``, ``batch_size``, ``patch_size``, ``lr``, ``loss``, ``val_dir``, ``time_limit``,
-    ``threads``, ``holdout`` (defaults: 100000, 32, 24, 1e-3, "mse", none, none, 1, none).  For
+    ``threads``, ``holdout``, ``device`` (defaults: 100000, 32, 24, 1e-3, "mse", none, none, 1,
+    none, "cpu").  For
     each scale it trains (resuming ``OUTPUT/<method>_x<s>.ckpt`` when present, unless
     ``--overwrite``) and writes the last-step weights to ``OUTPUT/<method>_x<s>.pt`` (no
     selection on a validation set).
@@ -520,6 +557,7 @@ def cli_train(args) -> int:
                            holdout=getattr(args, "holdout", None),
                            time_limit=getattr(args, "time_limit", None),
                            num_threads=getattr(args, "threads", None) or 1, progress=not quiet,
+                           device=getattr(args, "device", None) or "cpu",
                            log=None if quiet else (lambda line: print(line, file=sys.stderr)))
             export_weights(ckpt, weights, which="last")
         except (ValueError, TypeError, OSError) as exc:
@@ -566,6 +604,7 @@ def main(argv=None) -> int:
     p.add_argument("--val-every", type=int, default=1000)
     p.add_argument("--time-limit", type=float)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="torch device to train on (default cpu)")
     p.add_argument("--residual", action="store_true", help="ESPCN/FSRCNN with a global bicubic skip")
     args = p.parse_args(argv)
     holdout = None
@@ -578,7 +617,7 @@ def main(argv=None) -> int:
                    loss=args.loss, seed=args.seed, val_dir=args.val_dir, holdout=holdout,
                    val_every=args.val_every,
                    time_limit=args.time_limit, num_threads=args.threads, progress=False,
-                   log=lambda line: print(line, flush=True),
+                   log=lambda line: print(line, flush=True), device=args.device,
                    model_kwargs={"residual": True} if args.residual else None)
     print(f"done: step {result.step}, last val {_last_val(result.history)}, "
           f"best val {result.best_val_psnr}, {result.seconds:.0f} s", flush=True)

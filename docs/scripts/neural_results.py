@@ -111,12 +111,16 @@ def ship(args) -> int:
         if ours >= need and not args.dry_run:
             fname = f"{name}_x{scale}.pt"
             export_weights(ckpt_path, WEIGHTS_DIR / fname, which="last")
+            import hashlib
+
+            digest = hashlib.sha256((WEIGHTS_DIR / fname).read_bytes()).hexdigest()
             holdout = ckpt["config"].get("holdout", [])
             index[f"{name}_x{scale}"] = {"file": fname, "set5_psnr_y": round(ours, 2), "steps": int(ckpt["step"]),
                                          "train_seconds": round(float(seconds)), "kwargs": kwargs,
                                          "data": "T91" + (f" minus {len(holdout)} held-out images"
                                                           if holdout else ""),
-                                         "weights": "last step", "config": ckpt["config"]}
+                                         "weights": "last step", "config": ckpt["config"],
+                                         "trained_on": args.trained_on, "sha256": digest}
     if not args.dry_run:
         index_path.write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
     return 0
@@ -314,6 +318,8 @@ def main(argv=None) -> int:
     parser.add_argument("--keep-other-scales", action="store_true",
                         help="table: keep the sections of scales not in --scales from the previous table")
     parser.add_argument("--dry-run", action="store_true", help="ship: report only, write nothing")
+    parser.add_argument("--trained-on", default="CPU (2 cores)",
+                        help="ship: where the checkpoints were trained, recorded in index.json")
     parser.add_argument("--only", nargs="*", default=None,
                         help="ship: only these checkpoints (e.g. fsrcnn_x3)")
     args = parser.parse_args(argv)
