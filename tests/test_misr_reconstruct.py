@@ -241,3 +241,34 @@ def test_converging_runs_raise_no_divergence_warning(sim2):
         iterative_back_projection(sim.frames, 2, motions=sim.motions, n_iter=20)
         regularized_sr(sim.frames, 2, motions=sim.motions, solver="descent", prior="btv", data="l1",
                        n_iter=30)
+
+
+def test_tikhonov_default_lam_adapts_to_the_scene():
+    # lam=None estimates lam = c r / (K E) from a pilot solve (noise variance r from the residual,
+    # prior variance E from the Laplacian energy): a smooth scene gets a larger weight than the fixed
+    # 5e-4 (which amplifies noise there, below single-frame bicubic), a textured one a smaller
+    from classicsr.misr.reconstruct import _adaptive_lam, _default_lam
+
+    lam0 = _default_lam("tikhonov", 2)
+    for crop, larger, gain in ((data.camera()[0:96, 0:96], True, 3.0), (data.grass()[:96, :96], False, 0.2)):
+        hr = crop / 255.0
+        sim = simulate_frames(hr, 8, 2, max_shift=1.0, noise_sigma=0.01, seed=1)
+        fixed = regularized_sr(sim.frames, 2, motions=sim.motions, lam=lam0)
+        auto = regularized_sr(sim.frames, 2, motions=sim.motions)
+        lam = _adaptive_lam(sim.model, sim.frames, fixed, 8, lam0)
+        assert (lam > 2 * lam0) if larger else (lam < lam0 / 2)
+        assert _p(hr, auto, 2) >= _p(hr, fixed, 2) + gain
+        assert _p(hr, auto, 2) >= _p(hr, bicubic_reference(sim.frames[0], 2), 2)
+
+
+def test_adaptive_lam_falls_back_and_clips():
+    from classicsr.misr.reconstruct import _adaptive_lam
+    from classicsr.operators import ObservationModel, translation_matrix
+
+    op = ObservationModel((16, 16), 2, [translation_matrix((0, 0)), translation_matrix((0.5, 0.5))], np.ones((1, 1)))
+    flat = np.full((16, 16), 0.5)
+    assert _adaptive_lam(op, op.forward(flat) + 0.01, flat, 2, 1e-3) == 1e-3  # no Laplacian energy: keep lam0
+    rough = np.random.default_rng(0).random((16, 16))
+    assert _adaptive_lam(op, op.forward(rough), rough, 2, 1e-3) == 1e-3  # zero residual: keep lam0
+    y = op.forward(flat) + np.random.default_rng(1).normal(0, 1.0, op.out_shape)
+    assert _adaptive_lam(op, y, flat + 1e-6 * rough, 2, 1e-3) == pytest.approx(2e-2)  # clipped at 20 lam0
