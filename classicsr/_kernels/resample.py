@@ -28,15 +28,19 @@ provably gives MATLAB's result; see :func:`_int_plan` for the two proofs:
 
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
-off (no reassociation, no contraction): the float64 paths are MATLAB's own arithmetic, and
-the float32 proofs above do not need it (they would also hold with FMA contraction).
+off for float64 accumulation (no reassociation, no contraction): those paths are MATLAB's own
+arithmetic.  Float32 accumulation runs twins of the FIR loops compiled with FMA contraction
+only (:func:`_contracted`, still in tap order): both float32 proofs above hold with FMA (it
+only removes roundings), and it saves a multiply per tap.
 
 Layout of the work
 ------------------
-* Rows pass: vectorised along the contiguous row.  The source is processed in column blocks;
-  integer source rows are converted to the accumulation type once per block (not once per
-  tap) into a per-thread buffer, and taps are applied four at a time (one accumulator
-  round-trip per four taps, still strictly in tap order).
+* Rows pass: vectorised along the contiguous row, one whole output row at a time (each
+  thread takes a contiguous range of output rows, so consecutive outputs find their source
+  rows in cache).  Integer pixels are converted inside the FIR loop (a vector convert per tap
+  is cheaper than a separate conversion pass), taps are applied four at a time (one
+  accumulator round trip per four taps, strictly in tap order), and four-tap tables (bicubic
+  upscaling) are filtered, rounded and stored in a single sweep.
 * Columns pass: the taps run along the contiguous axis, so a direct formulation gathers.
   Instead the interior of each table is recognised as *polyphase*: ``P`` output pixels per
   ``Q`` input pixels with consecutive taps (``idx[j0 + P m + p, k] = s0 + Q m + r_p + k``).
@@ -45,6 +49,10 @@ Layout of the work
   weights ``Wp[p, k, m]``, rounded, and interleaved back (output phases, then channels).
   The few border outputs (mirrored/clamped taps) and tables without that structure use a
   scalar gather in tap order.
+* Columns pass, integer factors (``Q == 1``) with periodic weights: no planes at all.  Output
+  phase ``p`` is one FIR filter over the channel-interleaved row (tap ``k`` starts at
+  ``(s0 + ta[p, k]) * C``), rounded in the same sweep for four taps, and the ``P`` phase rows
+  are interleaved back with constant strides (:func:`cols_pass_il`).
 """
 
 from __future__ import annotations
@@ -58,7 +66,6 @@ from numba import get_num_threads
 
 from .._config import jit
 
-_BLOCK = 512  # columns per block in the rows pass (accumulator and row slices stay in L1)
 _FIX = 64  # block length of the near-tie check in the checked rounding mode
 _U32 = 2.0 ** -24  # unit roundoff of float32
 
@@ -109,38 +116,91 @@ def _gather_row(row, orow, nch, idx, w, w64, j_lo, j_hi, mode, maxval):
 
 
 @jit
-def _fir_rows(acc, x, rows, wrow, lo, n):
-    """Rows pass of one output row: ``acc[t] = sum_k wrow[k] * x[rows[k], lo + t]``.
+def _acc4(acc, a0, a1, a2, a3, w0, w1, w2, w3, n, first):
+    """``acc[t] (= 0 if first) + w0 a0[t] + w1 a1[t] + w2 a2[t] + w3 a3[t]`` for ``t < n``,
+    added strictly left to right (the taps in order)."""
+    if first:
+        zero = w0 * 0
+        for t in range(n):
+            acc[t] = zero + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
+    else:
+        for t in range(n):
+            acc[t] = acc[t] + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
+
+
+@jit
+def _acc1(acc, a0, w0, n):
+    """``acc[t] += w0 a0[t]`` for ``t < n``."""
+    for t in range(n):
+        acc[t] = acc[t] + w0 * a0[t]
+
+
+@jit
+def _fir4(out, a0, a1, a2, a3, w0, w1, w2, w3, n, mode, consts):
+    """Four taps from zero, in order, stored in the same sweep: as is (MODE_FLOAT) or rounded
+    half away from zero and saturated (MODE_ROUND); no accumulator round trip."""
+    zero = consts[3]
+    if mode == MODE_FLOAT:
+        for t in range(n):
+            out[t] = zero + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
+    else:
+        half = consts[0]
+        top = consts[1]
+        for t in range(n):
+            v = zero + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
+            v = min(max(v + half, zero), top)
+            out[t] = np.int32(v)  # v >= 0: truncation is floor
+
+
+def _contracted(kernel, name):
+    """A twin of the ``@jit`` function ``kernel`` compiled with FMA contraction.
+
+    Used only where the accumulation type is float32: the exact-table proof and the
+    checked-table bound of :func:`_int_plan` hold with or without FMA, and float32 images only
+    promise float32 accuracy.  Float64 accumulation (MATLAB's own arithmetic) never uses a
+    twin.  The twin gets its own name, so Numba caches it in its own file (the cache index
+    does not key on fastmath flags)."""
+    import types
+
+    f = getattr(kernel, "py_func", kernel)  # a plain function under NUMBA_DISABLE_JIT=1
+    twin = types.FunctionType(f.__code__, f.__globals__, name, f.__defaults__, f.__closure__)
+    twin.__qualname__ = name
+    twin.__doc__ = f.__doc__
+    return jit(twin, fastmath={"contract"})
+
+
+_acc4_c = _contracted(_acc4, "_acc4_c")
+_acc1_c = _contracted(_acc1, "_acc1_c")
+_fir4_c = _contracted(_fir4, "_fir4_c")
+
+
+@jit
+def _fir_rows(acc, src, rows, wrow, n, fma):
+    """Rows pass of one output row: ``acc[t] = sum_k wrow[k] * src[rows[k], t]`` for ``t < n``.
 
     Starts from ``acc = 0`` and adds the taps strictly in order ``k = 0, 1, ...`` (MATLAB's
-    ``s = 0; s += w_k x_k``), four per sweep over ``acc``."""
+    ``s = 0; s += w_k x_k``), four per sweep over ``acc``.  Integer source rows are converted
+    in the loop (uint8 times a float32 weight is a float32 product).  ``fma``: use the
+    contracted twins (float32 accumulation only)."""
     ntaps = rows.shape[0]
-    zero = wrow[0] * 0
     k = 0
     while k + 4 <= ntaps:
-        a0 = x[rows[k], lo:lo + n]
-        a1 = x[rows[k + 1], lo:lo + n]
-        a2 = x[rows[k + 2], lo:lo + n]
-        a3 = x[rows[k + 3], lo:lo + n]
-        w0 = wrow[k]
-        w1 = wrow[k + 1]
-        w2 = wrow[k + 2]
-        w3 = wrow[k + 3]
-        if k == 0:
-            for t in range(n):
-                acc[t] = zero + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
+        if fma:
+            _acc4_c(acc, src[rows[k]], src[rows[k + 1]], src[rows[k + 2]], src[rows[k + 3]],
+                    wrow[k], wrow[k + 1], wrow[k + 2], wrow[k + 3], n, k == 0)
         else:
-            for t in range(n):
-                acc[t] = acc[t] + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
+            _acc4(acc, src[rows[k]], src[rows[k + 1]], src[rows[k + 2]], src[rows[k + 3]],
+                  wrow[k], wrow[k + 1], wrow[k + 2], wrow[k + 3], n, k == 0)
         k += 4
     if k == 0:
+        zero = wrow[0] * 0
         for t in range(n):
             acc[t] = zero
     while k < ntaps:
-        a0 = x[rows[k], lo:lo + n]
-        w0 = wrow[k]
-        for t in range(n):
-            acc[t] = acc[t] + w0 * a0[t]
+        if fma:
+            _acc1_c(acc, src[rows[k]], wrow[k], n)
+        else:
+            _acc1(acc, src[rows[k]], wrow[k], n)
         k += 1
 
 
@@ -293,10 +353,11 @@ def _run_chunks(kernel, nchunks, args):
             fut.result()
 
 @jit
-def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform):
+def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform, fma):
     """``acc[m] = sum_k wp[wbase + k * n + m] * planes[pl * tqp[k] + tap[k] + m]``, from zero,
     strictly in tap order, four taps per sweep.  ``uniform``: the weights do not depend on
-    ``m`` (exactly periodic table), so each tap's weight is a broadcast scalar."""
+    ``m`` (exactly periodic table), so each tap's weight is a broadcast scalar.  ``fma``: the
+    contracted twins for uniform weights (float32 accumulation only)."""
     zero = wp[0] * 0
     k = 0
     while k + 4 <= ntaps:
@@ -310,16 +371,10 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform):
         a2 = planes[o2:o2 + n]
         a3 = planes[o3:o3 + n]
         if uniform:
-            s0 = wp[wo]
-            s1 = wp[wo + n]
-            s2 = wp[wo + 2 * n]
-            s3 = wp[wo + 3 * n]
-            if k == 0:
-                for t in range(n):
-                    acc[t] = zero + s0 * a0[t] + s1 * a1[t] + s2 * a2[t] + s3 * a3[t]
+            if fma:
+                _acc4_c(acc, a0, a1, a2, a3, wp[wo], wp[wo + n], wp[wo + 2 * n], wp[wo + 3 * n], n, k == 0)
             else:
-                for t in range(n):
-                    acc[t] = acc[t] + s0 * a0[t] + s1 * a1[t] + s2 * a2[t] + s3 * a3[t]
+                _acc4(acc, a0, a1, a2, a3, wp[wo], wp[wo + n], wp[wo + 2 * n], wp[wo + 3 * n], n, k == 0)
         else:
             w0 = wp[wo:wo + n]
             w1 = wp[wo + n:wo + 2 * n]
@@ -346,69 +401,66 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform):
 
 
 @jit
-def _rows_chunk(src, dst, xbuf, idx, w, w64, mode, convert, consts, maxval, ch, nchunks):
-    """Rows pass ``src (H_in, L) -> dst (H_out, L)`` of the column blocks ``ch, ch + nchunks,
-    ...`` of ``_BLOCK`` columns (see :func:`rows_pass`)."""
-    h_in, length = src.shape
-    x = xbuf[ch]
-    acc = np.empty(_BLOCK, dtype=w.dtype)
-    done = np.zeros(h_in, dtype=np.int64)
-    h_out = dst.shape[0]
+def _rows_chunk(src, dst, idx, w, w64, mode, consts, maxval, fma, ch, nchunks):
+    """Rows pass ``src (H_in, L) -> dst (H_out, L)`` of the output rows
+    ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)`` (see :func:`rows_pass`)."""
+    h_out, length = dst.shape
+    acc = np.empty(max(length, 1), dtype=w.dtype)
     ntaps = idx.shape[1]
-    nblocks = (length + _BLOCK - 1) // _BLOCK
-    for b in range(ch, nblocks, nchunks):
-        lo = b * _BLOCK
-        n = min(_BLOCK, length - lo)
-        if convert:
-            for r in range(h_in):
-                done[r] = 0
-        for i in range(h_out):
-            rows = idx[i]
-            if convert:
-                # convert each source row of this block once, when first needed
-                for k in range(ntaps):
-                    r = rows[k]
-                    if done[r] == 0:
-                        xr = x[r, 0:n]
-                        sr = src[r, lo:lo + n]
-                        for t in range(n):
-                            xr[t] = sr[t]
-                        done[r] = 1
-                _fir_rows(acc, x, rows, w[i], _I0, n)
-            else:
-                _fir_rows(acc, src, rows, w[i], lo, n)
-            out = dst[i, lo:lo + n]
-            _store(acc, out, n, mode, consts)
-            if mode == MODE_CHECK:
-                for f0 in range(0, n, _FIX):
-                    f1 = min(n, f0 + _FIX)
-                    cnt = 0
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        rows = idx[i]
+        _fir_rows(acc, src, rows, w[i], length, fma)
+        out = dst[i]
+        _store(acc, out, length, mode, consts)
+        if mode == MODE_CHECK:
+            for f0 in range(0, length, _FIX):
+                f1 = min(length, f0 + _FIX)
+                cnt = 0
+                for t in range(f0, f1):
+                    cnt += _near_tie(acc[t], consts)
+                if cnt:
                     for t in range(f0, f1):
-                        cnt += _near_tie(acc[t], consts)
-                    if cnt:
-                        for t in range(f0, f1):
-                            if _near_tie(acc[t], consts):
-                                d = w64[i, 0] * np.float64(src[rows[0], lo + t])
-                                for k in range(1, ntaps):
-                                    d += w64[i, k] * np.float64(src[rows[k], lo + t])
-                                out[t] = _round_sat(d, maxval)
+                        if _near_tie(acc[t], consts):
+                            d = w64[i, 0] * np.float64(src[rows[0], t])
+                            for k in range(1, ntaps):
+                                d += w64[i, k] * np.float64(src[rows[k], t])
+                            out[t] = _round_sat(d, maxval)
 
 
-def rows_pass(src, dst, xbuf, idx, w, w64, mode, convert, consts, maxval):
-    """Rows pass ``src (H_in, L) -> dst (H_out, L)``, in column blocks of ``_BLOCK``.
+@jit
+def _rows_chunk4(src, dst, idx, w, mode, consts, fma, ch, nchunks):
+    """Rows pass of a four-tap table (MODE_FLOAT or MODE_ROUND) for the output rows
+    ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``: one fused sweep per output row
+    over whole rows, integer pixels converted in the loop (no accumulator)."""
+    h_out, length = dst.shape
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        rows = idx[i]
+        if fma:
+            _fir4_c(dst[i], src[rows[0]], src[rows[1]], src[rows[2]], src[rows[3]],
+                    w[i, 0], w[i, 1], w[i, 2], w[i, 3], length, mode, consts)
+        else:
+            _fir4(dst[i], src[rows[0]], src[rows[1]], src[rows[2]], src[rows[3]],
+                  w[i, 0], w[i, 1], w[i, 2], w[i, 3], length, mode, consts)
 
-    ``xbuf`` (nchunks, H_in, _BLOCK) in the accumulation type receives converted source rows
-    when ``convert``; ``w`` is the table in the accumulation type, ``w64`` the float64 table
-    (MODE_CHECK recomputation)."""
-    nblocks = (src.shape[1] + _BLOCK - 1) // _BLOCK
-    nchunks = min(xbuf.shape[0], nblocks)
-    _run_chunks(_rows_chunk, nchunks,
-                (src, dst, xbuf, idx, w, w64, mode, convert, consts, maxval))
+
+def rows_pass(src, dst, idx, w, w64, mode, consts, maxval, nthreads):
+    """Rows pass ``src (H_in, L) -> dst (H_out, L)``: whole output rows, split into contiguous
+    ranges of rows per thread (consecutive outputs share source rows in cache).
+
+    ``w`` is the table in the accumulation type, ``w64`` the float64 table (MODE_CHECK
+    recomputation).  Four-tap tables without near-tie checks take the fused
+    :func:`_rows_chunk4` (no accumulator round trip)."""
+    nchunks = max(1, min(nthreads, dst.shape[0]))
+    fma = w.dtype == np.float32 and _FMA
+    if idx.shape[1] == 4 and mode != MODE_CHECK and _FUSED_ROWS:
+        _run_chunks(_rows_chunk4, nchunks, (src, dst, idx, w, mode, consts, fma))
+    else:
+        _run_chunks(_rows_chunk, nchunks, (src, dst, idx, w, w64, mode, consts, maxval, fma))
 
 
 @jit
 def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
-                tq, ta, wp, plen, uniform, ch, nchunks):
+                tq, ta, wp, plen, uniform, fma, ch, nchunks):
     """Columns pass of the rows ``ch, ch + nchunks, ...`` (see :func:`cols_pass`)."""
     h = src.shape[0]
     w_in = src.shape[1] // nch
@@ -436,7 +488,7 @@ def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qs
                     pl = plen
                 for p in range(nphase):
                     _fir_phase(acc, planes, pl, tq[p], ta[p], wp, (p * ntaps) * mper, mper, ntaps,
-                               uniform)
+                               uniform, fma)
                     base = (c * nphase + p) * mper
                     out = rp[base:base + mper]
                     _store(acc, out, mper, mode, consts)
@@ -464,6 +516,179 @@ def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qs
         _gather_row(row, orow, nch, idx, w, w64, max(j1, j0), w_out, mode, maxval)
 
 
+@jit
+def _fir_il(acc, x, offs, wrow, n, fma):
+    """``acc[t] = sum_k wrow[k] * x[offs[k] + t]`` for ``t < n``, from zero, strictly in tap
+    order, four taps per sweep (uniform weights: one broadcast scalar per tap)."""
+    ntaps = offs.shape[0]
+    k = 0
+    while k + 4 <= ntaps:
+        a0 = x[offs[k]:offs[k] + n]
+        a1 = x[offs[k + 1]:offs[k + 1] + n]
+        a2 = x[offs[k + 2]:offs[k + 2] + n]
+        a3 = x[offs[k + 3]:offs[k + 3] + n]
+        if fma:
+            _acc4_c(acc, a0, a1, a2, a3, wrow[k], wrow[k + 1], wrow[k + 2], wrow[k + 3], n, k == 0)
+        else:
+            _acc4(acc, a0, a1, a2, a3, wrow[k], wrow[k + 1], wrow[k + 2], wrow[k + 3], n, k == 0)
+        k += 4
+    if k == 0:
+        zero = wrow[0] * 0
+        for t in range(n):
+            acc[t] = zero
+    while k < ntaps:
+        if fma:
+            _acc1_c(acc, x[offs[k]:offs[k] + n], wrow[k], n)
+        else:
+            _acc1(acc, x[offs[k]:offs[k] + n], wrow[k], n)
+        k += 1
+
+
+@jit
+def _interleave_phases(r, nphase, nch, mper, o):
+    """``o[(nphase * m + p) * nch + c] = r[p, m * nch + c]``: the output phases back in pixel
+    order.  The common (phases, channels) pairs are written with constant strides, which LLVM
+    vectorises with shuffles; a runtime-stride loop does not vectorise."""
+    if nch == 1 and nphase == 2:
+        r0 = r[0]
+        r1 = r[1]
+        for m in range(mper):
+            o[2 * m] = r0[m]
+            o[2 * m + 1] = r1[m]
+    elif nch == 1 and nphase == 3:
+        r0 = r[0]
+        r1 = r[1]
+        r2 = r[2]
+        for m in range(mper):
+            o[3 * m] = r0[m]
+            o[3 * m + 1] = r1[m]
+            o[3 * m + 2] = r2[m]
+    elif nch == 1 and nphase == 4:
+        r0 = r[0]
+        r1 = r[1]
+        r2 = r[2]
+        r3 = r[3]
+        for m in range(mper):
+            o[4 * m] = r0[m]
+            o[4 * m + 1] = r1[m]
+            o[4 * m + 2] = r2[m]
+            o[4 * m + 3] = r3[m]
+    elif nch == 3 and nphase == 2:
+        r0 = r[0]
+        r1 = r[1]
+        for m in range(mper):
+            o[6 * m] = r0[3 * m]
+            o[6 * m + 1] = r0[3 * m + 1]
+            o[6 * m + 2] = r0[3 * m + 2]
+            o[6 * m + 3] = r1[3 * m]
+            o[6 * m + 4] = r1[3 * m + 1]
+            o[6 * m + 5] = r1[3 * m + 2]
+    elif nch == 3 and nphase == 3:
+        r0 = r[0]
+        r1 = r[1]
+        r2 = r[2]
+        for m in range(mper):
+            o[9 * m] = r0[3 * m]
+            o[9 * m + 1] = r0[3 * m + 1]
+            o[9 * m + 2] = r0[3 * m + 2]
+            o[9 * m + 3] = r1[3 * m]
+            o[9 * m + 4] = r1[3 * m + 1]
+            o[9 * m + 5] = r1[3 * m + 2]
+            o[9 * m + 6] = r2[3 * m]
+            o[9 * m + 7] = r2[3 * m + 1]
+            o[9 * m + 8] = r2[3 * m + 2]
+    elif nch == 3 and nphase == 4:
+        r0 = r[0]
+        r1 = r[1]
+        r2 = r[2]
+        r3 = r[3]
+        for m in range(mper):
+            o[12 * m] = r0[3 * m]
+            o[12 * m + 1] = r0[3 * m + 1]
+            o[12 * m + 2] = r0[3 * m + 2]
+            o[12 * m + 3] = r1[3 * m]
+            o[12 * m + 4] = r1[3 * m + 1]
+            o[12 * m + 5] = r1[3 * m + 2]
+            o[12 * m + 6] = r2[3 * m]
+            o[12 * m + 7] = r2[3 * m + 1]
+            o[12 * m + 8] = r2[3 * m + 2]
+            o[12 * m + 9] = r3[3 * m]
+            o[12 * m + 10] = r3[3 * m + 1]
+            o[12 * m + 11] = r3[3 * m + 2]
+    else:
+        for m in range(mper):
+            for p in range(nphase):
+                for c in range(nch):
+                    o[(nphase * m + p) * nch + c] = r[p, m * nch + c]
+
+
+@jit
+def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
+                   fma, ch, nchunks):
+    """Columns pass of the rows ``ch, ch + nchunks, ...`` for an integer-factor table with
+    uniform weights (see :func:`cols_pass_il`)."""
+    h = src.shape[0]
+    w_in = src.shape[1] // nch
+    n = mper * nch
+    x = np.empty(w_in * nch, dtype=w.dtype)
+    acc = np.empty(max(n, 1), dtype=w.dtype)
+    r = np.empty((nphase, max(n, 1)), dtype=dst.dtype)
+    w_out = dst.shape[1] // nch
+    ntaps = idx.shape[1]
+    j1 = j0 + nphase * mper
+    for i in range(ch, h, nchunks):
+        row = src[i]
+        orow = dst[i]
+        _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
+        for t in range(w_in * nch):
+            x[t] = row[t]
+        for p in range(nphase):
+            rp = r[p]
+            if ntaps == 4 and mode != MODE_CHECK:
+                o = offs[p]
+                wr = wu[p]
+                if fma:
+                    _fir4_c(rp, x[o[0]:o[0] + n], x[o[1]:o[1] + n], x[o[2]:o[2] + n], x[o[3]:o[3] + n],
+                            wr[0], wr[1], wr[2], wr[3], n, mode, consts)
+                else:
+                    _fir4(rp, x[o[0]:o[0] + n], x[o[1]:o[1] + n], x[o[2]:o[2] + n], x[o[3]:o[3] + n],
+                          wr[0], wr[1], wr[2], wr[3], n, mode, consts)
+            else:
+                _fir_il(acc, x, offs[p], wu[p], n, fma)
+                _store(acc, rp, n, mode, consts)
+                if mode == MODE_CHECK:
+                    for f0 in range(0, n, _FIX):
+                        f1 = min(n, f0 + _FIX)
+                        cnt = 0
+                        for t in range(f0, f1):
+                            cnt += _near_tie(acc[t], consts)
+                        if cnt:
+                            for t in range(f0, f1):
+                                if _near_tie(acc[t], consts):
+                                    j = j0 + nphase * (t // nch) + p
+                                    c = t % nch
+                                    d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + c])
+                                    for k in range(1, ntaps):
+                                        d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
+                                    rp[t] = _round_sat(d, maxval)
+        _interleave_phases(r, nphase, nch, mper, orow[j0 * nch:j1 * nch])
+        _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
+
+
+def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
+                 nchunks):
+    """Columns pass ``src (H, W_in * C) -> dst (H, W_out * C)`` of an integer-factor table
+    (``Q == 1``) whose polyphase weights do not depend on ``m`` (``uniform``).
+
+    Output phase ``p`` is then one FIR filter over the channel-interleaved row: tap ``k``
+    reads the contiguous run starting at ``offs[p, k] = (s0 + ta[p, k]) * C``, so there is no
+    de-interleave of channels, integer results are rounded in the same sweep (four taps), and
+    the phases are interleaved back with constant strides.  ``wu`` is ``(P, K)``."""
+    _run_chunks(_cols_chunk_il, min(src.shape[0], nchunks),
+                (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
+                 w.dtype == np.float32 and _FMA))
+
+
 def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
               tq, ta, wp, plen, uniform, nchunks):
     """Columns pass ``src (H, W_in * C) -> dst (H, W_out * C)`` (rows flattened).
@@ -473,7 +698,7 @@ def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qste
     ``wp`` is ``(nphase, K, mper)`` flattened.  ``mper == 0``: every output is gathered."""
     _run_chunks(_cols_chunk, min(src.shape[0], nchunks),
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
-                 tq, ta, wp, plen, uniform))
+                 tq, ta, wp, plen, uniform, w.dtype == np.float32 and _FMA))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -506,6 +731,16 @@ class _TablePlan:
         key = ("poly", np.dtype(dtype))
         if key not in self._cache:
             self._cache[key] = _polyphase(self.idx, self.weights(dtype))
+        return self._cache[key]
+
+    def interleaved(self, dtype, nch):
+        """``(offs, wu)`` of :func:`cols_pass_il` for ``nch`` interleaved channels."""
+        key = ("il", np.dtype(dtype), nch)
+        if key not in self._cache:
+            j0, p, q, m, s0, tq, ta, wp, plen, uniform = self.poly(dtype)
+            offs = np.ascontiguousarray((s0 + ta) * nch, dtype=np.intp)
+            wu = np.ascontiguousarray(wp.reshape(p, self.ntaps, m)[:, :, 0])
+            self._cache[key] = (offs, wu)
         return self._cache[key]
 
 
@@ -659,13 +894,7 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
     if ax == 0:
         src2 = cur.reshape(cur.shape[0], -1)
         dst2 = out.reshape(out.shape[0], -1)
-        convert = src_dt != acc_dt
-        nthreads = get_num_threads()
-        if convert:
-            xbuf = _scratch("rows", (nthreads, src2.shape[0], min(_BLOCK, src2.shape[1])), acc_dt)
-        else:
-            xbuf = np.empty((nthreads, 1, 1), dtype=acc_dt)
-        rows_k(src2, dst2, xbuf, idx, wacc, w64, mode, convert, consts, maxval_out)
+        rows_k(src2, dst2, idx, wacc, w64, mode, consts, maxval_out, get_num_threads())
     else:
         src2 = cur.reshape(cur.shape[0], -1)
         dst2 = out.reshape(out.shape[0], -1)
@@ -674,10 +903,22 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
             cols_k(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
                    0, 1, 1, 0, 0, _EMPTY_I, _EMPTY_I, np.zeros(1, dtype=acc_dt), 0, False,
                    get_num_threads())
+        elif _INTERLEAVED_COLS and poly[2] == 1 and poly[9]:
+            # integer factor, periodic weights: filter the interleaved row directly
+            j0, p, q, m, s0, tq, ta, wp, plen, uniform = poly
+            offs, wu = plan.interleaved(acc_dt, nch)
+            cols_pass_il(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
+                         j0, p, m, offs, wu, get_num_threads())
         else:
             j0, p, q, m, s0, tq, ta, wp, plen, uniform = poly
             cols_k(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
                    j0, p, q, m, s0, tq, ta, wp, plen, uniform, get_num_threads())
+
+
+# tests switch these off to compare with the general paths
+_INTERLEAVED_COLS = True  # integer-factor columns pass on the interleaved row (cols_pass_il)
+_FUSED_ROWS = True  # four-tap rows pass in one sweep per output row (_rows_chunk4)
+_FMA = True  # contracted twins for float32 accumulation (_contracted)
 
 
 def _poly_ok(w_in, nch):
