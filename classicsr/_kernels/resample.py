@@ -371,10 +371,14 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform, fma):
         a2 = planes[o2:o2 + n]
         a3 = planes[o3:o3 + n]
         if uniform:
+            s0 = wp[wo]
+            s1 = wp[wo + n]
+            s2 = wp[wo + 2 * n]
+            s3 = wp[wo + 3 * n]
             if fma:
-                _acc4_c(acc, a0, a1, a2, a3, wp[wo], wp[wo + n], wp[wo + 2 * n], wp[wo + 3 * n], n, k == 0)
+                _acc4_c(acc, a0, a1, a2, a3, s0, s1, s2, s3, n, k == 0)
             else:
-                _acc4(acc, a0, a1, a2, a3, wp[wo], wp[wo + n], wp[wo + 2 * n], wp[wo + 3 * n], n, k == 0)
+                _acc4(acc, a0, a1, a2, a3, s0, s1, s2, s3, n, k == 0)
         else:
             w0 = wp[wo:wo + n]
             w1 = wp[wo + n:wo + 2 * n]
@@ -461,7 +465,8 @@ def rows_pass(src, dst, idx, w, w64, mode, consts, maxval, nthreads):
 @jit
 def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
                 tq, ta, wp, plen, uniform, fma, ch, nchunks):
-    """Columns pass of the rows ``ch, ch + nchunks, ...`` (see :func:`cols_pass`)."""
+    """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` (see
+    :func:`cols_pass`; contiguous ranges, so each thread first-touches its own output pages)."""
     h = src.shape[0]
     w_in = src.shape[1] // nch
     xc = np.empty(nch * w_in, dtype=w.dtype)
@@ -472,7 +477,7 @@ def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qs
     w_out = dst.shape[1] // nch
     ntaps = idx.shape[1]
     j1 = j0 + nphase * mper
-    for i in range(ch, h, nchunks):
+    for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         row = src[i]
         orow = dst[i]
         _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
@@ -625,8 +630,8 @@ def _interleave_phases(r, nphase, nch, mper, o):
 @jit
 def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
                    fma, ch, nchunks):
-    """Columns pass of the rows ``ch, ch + nchunks, ...`` for an integer-factor table with
-    uniform weights (see :func:`cols_pass_il`)."""
+    """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` for an
+    integer-factor table with uniform weights (see :func:`cols_pass_il`)."""
     h = src.shape[0]
     w_in = src.shape[1] // nch
     n = mper * nch
@@ -636,7 +641,7 @@ def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase,
     w_out = dst.shape[1] // nch
     ntaps = idx.shape[1]
     j1 = j0 + nphase * mper
-    for i in range(ch, h, nchunks):
+    for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         row = src[i]
         orow = dst[i]
         _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
@@ -647,12 +652,14 @@ def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase,
             if ntaps == 4 and mode != MODE_CHECK:
                 o = offs[p]
                 wr = wu[p]
+                a0 = x[o[0]:o[0] + n]
+                a1 = x[o[1]:o[1] + n]
+                a2 = x[o[2]:o[2] + n]
+                a3 = x[o[3]:o[3] + n]
                 if fma:
-                    _fir4_c(rp, x[o[0]:o[0] + n], x[o[1]:o[1] + n], x[o[2]:o[2] + n], x[o[3]:o[3] + n],
-                            wr[0], wr[1], wr[2], wr[3], n, mode, consts)
+                    _fir4_c(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
                 else:
-                    _fir4(rp, x[o[0]:o[0] + n], x[o[1]:o[1] + n], x[o[2]:o[2] + n], x[o[3]:o[3] + n],
-                          wr[0], wr[1], wr[2], wr[3], n, mode, consts)
+                    _fir4(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
             else:
                 _fir_il(acc, x, offs[p], wu[p], n, fma)
                 _store(acc, rp, n, mode, consts)
