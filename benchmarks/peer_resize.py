@@ -171,7 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--slow-repeat", type=int, default=3, help="repeats for scipy/skimage")
     parser.add_argument("--no-slow", action="store_true", help="skip scipy and scikit-image")
     parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=list(CASES))
-    parser.add_argument("--peers", nargs="+", choices=PEERS, default=list(PEERS))
+    parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
+                        help="peers to time (none: classicsr alone, e.g. for its own thread scaling)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     args = parser.parse_args(argv)
     os.environ["NUMBA_NUM_THREADS"] = str(max(max(args.threads), int(os.environ.get("NUMBA_NUM_THREADS", "0") or 0)))

@@ -118,6 +118,15 @@ CASES = [
     ((40, 64, 4), 0.5, "box", "symmetric"),            # generic channel factor 4
     ((40, 64, 5), 2.0, "bicubic", "symmetric"),        # generic (non-specialised) factor
     ((33, 50, 3), (2.0, 0.5), "lanczos2", "symmetric"),
+    # the integer-upscale columns pass on the interleaved row (cols_pass_il): P = 2, 4 with
+    # 1 and 3 channels (constant-stride interleaves), 2 and 4 channels (generic interleave),
+    # 2 / 6 taps (accumulator path), uint8 lanczos (near-tie check inside that path)
+    ((30, 70), 4.0, "bicubic", "symmetric"),
+    ((30, 70), 2.0, "bicubic", "replicate"),
+    ((30, 70, 3), 2.0, "lanczos3", "symmetric"),
+    ((30, 70, 2), 4.0, "bilinear", "symmetric"),
+    ((30, 70, 4), 2.0, "bicubic", "symmetric"),
+    ((30, 70, 3), (3.0, 4.0), "lanczos2", "reflect"),
 ]
 
 
@@ -183,3 +192,44 @@ def test_input_not_modified_and_scratch_not_returned():
     np.testing.assert_array_equal(img, keep)
     assert not np.shares_memory(a, b)
     np.testing.assert_array_equal(a, b)
+
+
+def test_fast_paths_are_taken_and_agree_with_the_general_ones(monkeypatch):
+    """Integer upscales take the fused four-tap rows pass and the interleaved columns pass;
+    switching them off (general whole-row rows pass, plane-based columns pass, no FMA twins)
+    gives bit-identical integer images and float32 images within rounding."""
+    calls = {"il": 0, "rows4": 0}
+    il, rows4 = R.cols_pass_il, R._rows_chunk4
+
+    def spy_il(*a):
+        calls["il"] += 1
+        return il(*a)
+
+    monkeypatch.setattr(R, "cols_pass_il", spy_il)
+    real_run = R._run_chunks
+
+    def spy_run(kernel, nchunks, args):
+        if kernel is rows4:
+            calls["rows4"] += 1
+        return real_run(kernel, nchunks, args)
+
+    monkeypatch.setattr(R, "_run_chunks", spy_run)
+    for dtype in (np.uint8, np.uint16, np.float32):
+        for shape, scale, method in [((40, 70, 3), 2, "bicubic"), ((40, 70), 4, "bicubic"),
+                                     ((40, 70, 3), 4, "lanczos3"), ((40, 70, 4), (2, 3), "bicubic")]:
+            img = _img(shape, dtype, seed=7)
+            for kw in ({}, {"round_each_pass": False}):
+                fast = resize(img, scale, method=method, **kw)
+                monkeypatch.setattr(R, "_INTERLEAVED_COLS", False)
+                monkeypatch.setattr(R, "_FUSED_ROWS", False)
+                monkeypatch.setattr(R, "_FMA", False)
+                slow = resize(img, scale, method=method, **kw)
+                monkeypatch.setattr(R, "_INTERLEAVED_COLS", True)
+                monkeypatch.setattr(R, "_FUSED_ROWS", True)
+                monkeypatch.setattr(R, "_FMA", True)
+                if np.dtype(dtype).kind == "u":
+                    np.testing.assert_array_equal(fast, slow)
+                else:
+                    np.testing.assert_allclose(fast, slow, rtol=0, atol=4e-7 * np.abs(slow).max())
+    assert calls["il"] > 0 and calls["rows4"] > 0
+
