@@ -29,9 +29,11 @@ provably gives MATLAB's result; see :func:`_int_plan` for the two proofs:
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
 off for float64 accumulation (no reassociation, no contraction): those paths are MATLAB's own
-arithmetic.  Float32 accumulation runs twins of the FIR loops compiled with FMA contraction
-only (:func:`_contracted`, still in tap order): both float32 proofs above hold with FMA (it
-only removes roundings), and it saves a multiply per tap.
+arithmetic.  Float32 accumulation into integer images runs twins of the FIR loops compiled with FMA
+contraction only (:func:`_contracted`, still in tap order): both float32 proofs above hold
+with FMA (it only removes roundings), and it saves an instruction per tap.  Float outputs keep
+multiply-then-add in every path, so each pixel gets the same bits whichever path (border
+gather, planes, interleaved row) computes it: dask blocks equal the whole image exactly.
 
 Layout of the work
 ------------------
@@ -120,7 +122,7 @@ def _acc4(acc, a0, a1, a2, a3, w0, w1, w2, w3, n, first):
     """``acc[t] (= 0 if first) + w0 a0[t] + w1 a1[t] + w2 a2[t] + w3 a3[t]`` for ``t < n``,
     added strictly left to right (the taps in order)."""
     if first:
-        zero = w0 * 0
+        zero = w0 - w0  # +0 in the accumulation type (w0 * 0 would be float64)
         for t in range(n):
             acc[t] = zero + w0 * a0[t] + w1 * a1[t] + w2 * a2[t] + w3 * a3[t]
     else:
@@ -152,13 +154,24 @@ def _fir4(out, a0, a1, a2, a3, w0, w1, w2, w3, n, mode, consts):
             out[t] = np.int32(v)  # v >= 0: truncation is floor
 
 
+def _use_fma(w, mode):
+    """FMA twins only for float32 accumulation into *integer* outputs.
+
+    There the result is provably MATLAB's integer whichever path computes it (exact tables:
+    every operation exact; checked tables: the near-tie bound holds with FMA).  Float outputs
+    keep plain multiply-then-add everywhere, so a pixel gets the same bits from every path
+    (scalar border gather, polyphase planes, interleaved row): dask blocks, whose borders fall
+    elsewhere, must equal the whole-image result bit for bit."""
+    return _FMA and mode != MODE_FLOAT and w.dtype == np.float32
+
+
 def _contracted(kernel, name):
     """A twin of the ``@jit`` function ``kernel`` compiled with FMA contraction.
 
-    Used only where the accumulation type is float32: the exact-table proof and the
-    checked-table bound of :func:`_int_plan` hold with or without FMA, and float32 images only
-    promise float32 accuracy.  Float64 accumulation (MATLAB's own arithmetic) never uses a
-    twin.  The twin gets its own name, so Numba caches it in its own file (the cache index
+    Used only where the accumulation type is float32 and the output is an integer image (see
+    :func:`_use_fma`): the exact-table proof and the checked-table bound of :func:`_int_plan`
+    hold with or without FMA.  Float64 accumulation (MATLAB's own arithmetic) and float
+    outputs never use a twin.  The twin gets its own name, so Numba caches it in its own file (the cache index
     does not key on fastmath flags)."""
     import types
 
@@ -193,7 +206,7 @@ def _fir_rows(acc, src, rows, wrow, n, fma):
                   wrow[k], wrow[k + 1], wrow[k + 2], wrow[k + 3], n, k == 0)
         k += 4
     if k == 0:
-        zero = wrow[0] * 0
+        zero = wrow[0] - wrow[0]
         for t in range(n):
             acc[t] = zero
     while k < ntaps:
@@ -358,7 +371,7 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform, fma):
     strictly in tap order, four taps per sweep.  ``uniform``: the weights do not depend on
     ``m`` (exactly periodic table), so each tap's weight is a broadcast scalar.  ``fma``: the
     contracted twins for uniform weights (float32 accumulation only)."""
-    zero = wp[0] * 0
+    zero = wp[0] - wp[0]  # +0 in the accumulation type (wp[0] * 0 is float64)
     k = 0
     while k + 4 <= ntaps:
         wo = wbase + k * n
@@ -455,7 +468,7 @@ def rows_pass(src, dst, idx, w, w64, mode, consts, maxval, nthreads):
     recomputation).  Four-tap tables without near-tie checks take the fused
     :func:`_rows_chunk4` (no accumulator round trip)."""
     nchunks = max(1, min(nthreads, dst.shape[0]))
-    fma = w.dtype == np.float32 and _FMA
+    fma = _use_fma(w, mode)
     if idx.shape[1] == 4 and mode != MODE_CHECK and _FUSED_ROWS:
         _run_chunks(_rows_chunk4, nchunks, (src, dst, idx, w, mode, consts, fma))
     else:
@@ -538,7 +551,7 @@ def _fir_il(acc, x, offs, wrow, n, fma):
             _acc4(acc, a0, a1, a2, a3, wrow[k], wrow[k + 1], wrow[k + 2], wrow[k + 3], n, k == 0)
         k += 4
     if k == 0:
-        zero = wrow[0] * 0
+        zero = wrow[0] - wrow[0]
         for t in range(n):
             acc[t] = zero
     while k < ntaps:
@@ -693,7 +706,7 @@ def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, m
     the phases are interleaved back with constant strides.  ``wu`` is ``(P, K)``."""
     _run_chunks(_cols_chunk_il, min(src.shape[0], nchunks),
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                 w.dtype == np.float32 and _FMA))
+                 _use_fma(w, mode)))
 
 
 def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
@@ -705,7 +718,7 @@ def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qste
     ``wp`` is ``(nphase, K, mper)`` flattened.  ``mper == 0``: every output is gathered."""
     _run_chunks(_cols_chunk, min(src.shape[0], nchunks),
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
-                 tq, ta, wp, plen, uniform, w.dtype == np.float32 and _FMA))
+                 tq, ta, wp, plen, uniform, _use_fma(w, mode)))
 
 
 # ---------------------------------------------------------------------------------------------
