@@ -159,10 +159,11 @@ def test_ties_in_exact_tables_are_exact():
     assert np.any(rows_only - np.floor(rows_only) == 0.5)
 
 
-def test_threads_give_identical_results():
+def test_threads_give_identical_results(monkeypatch):
     numba = pytest.importorskip("numba")
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("needs NUMBA_NUM_THREADS >= 2")
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # split even these small passes
     img = _img((64, 80, 3), np.uint8, seed=9)
     old = numba.get_num_threads()
     try:
@@ -232,3 +233,19 @@ def test_fast_paths_are_taken_and_agree_with_the_general_ones(monkeypatch):
                 np.testing.assert_array_equal(fast, slow)
     assert calls["il"] > 0 and calls["rows4"] > 0
 
+
+
+def test_small_passes_stay_on_the_calling_thread(monkeypatch):
+    """Handing a chunk to a pool thread costs more than a small pass: below
+    ``_MIN_CHUNK_WORK`` multiply-adds per chunk a pass runs in one chunk, larger ones split."""
+    seen = []
+    real = R._run_chunks
+    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (seen.append(n), real(kernel, n, args))[1])
+    small = _img((32, 32, 3), np.uint8, seed=1)
+    ref = resize(small, 2)  # whatever thread count is configured
+    assert R._nchunks(2, 10_000, 10 * R._MIN_CHUNK_WORK) == 2
+    assert R._nchunks(2, 10_000, R._MIN_CHUNK_WORK - 1) == 1
+    assert R._nchunks(8, 3, 100 * R._MIN_CHUNK_WORK) == 3
+    seen.clear()
+    np.testing.assert_array_equal(resize(small, 2), ref)
+    assert seen and all(n == 1 for n in seen)

@@ -351,6 +351,17 @@ def _pool():
     return _POOL
 
 
+#: Multiply-adds (outputs x taps) a chunk must have before a pass is split across threads:
+#: handing a chunk to a pool thread costs ~0.1 ms on these VMs (waking an idle vCPU), about
+#: the time of 2e6 multiply-adds, so smaller passes run on the calling thread alone.
+_MIN_CHUNK_WORK = 2_000_000
+
+
+def _nchunks(nthreads, nrows, work):
+    """Chunks for a pass of ``nrows`` rows and ``work`` multiply-adds on ``nthreads`` threads."""
+    return max(1, min(nthreads, nrows, work // _MIN_CHUNK_WORK if _MIN_CHUNK_WORK else nthreads))
+
+
 def _run_chunks(kernel, nchunks, args):
     """``kernel(*args, ch, nchunks)`` for ``ch < nchunks``: chunk 0 on the calling thread, the
     others on the pool (at most ``get_num_threads()`` chunks are ever requested)."""
@@ -467,7 +478,7 @@ def rows_pass(src, dst, idx, w, w64, mode, consts, maxval, nthreads):
     ``w`` is the table in the accumulation type, ``w64`` the float64 table (MODE_CHECK
     recomputation).  Four-tap tables without near-tie checks take the fused
     :func:`_rows_chunk4` (no accumulator round trip)."""
-    nchunks = max(1, min(nthreads, dst.shape[0]))
+    nchunks = _nchunks(nthreads, dst.shape[0], dst.size * idx.shape[1])
     fma = _use_fma(w, mode)
     if idx.shape[1] == 4 and mode != MODE_CHECK and _FUSED_ROWS:
         _run_chunks(_rows_chunk4, nchunks, (src, dst, idx, w, mode, consts, fma))
@@ -704,7 +715,7 @@ def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, m
     reads the contiguous run starting at ``offs[p, k] = (s0 + ta[p, k]) * C``, so there is no
     de-interleave of channels, integer results are rounded in the same sweep (four taps), and
     the phases are interleaved back with constant strides.  ``wu`` is ``(P, K)``."""
-    _run_chunks(_cols_chunk_il, min(src.shape[0], nchunks),
+    _run_chunks(_cols_chunk_il, _nchunks(nchunks, src.shape[0], dst.size * idx.shape[1]),
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
                  _use_fma(w, mode)))
 
@@ -716,7 +727,7 @@ def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qste
     Outputs ``j0 <= j < j0 + nphase * mper`` use the polyphase structure (module docstring):
     tap ``k`` of phase ``p`` reads input-phase plane ``tq[p, k]`` at offset ``ta[p, k] + m``;
     ``wp`` is ``(nphase, K, mper)`` flattened.  ``mper == 0``: every output is gathered."""
-    _run_chunks(_cols_chunk, min(src.shape[0], nchunks),
+    _run_chunks(_cols_chunk, _nchunks(nchunks, src.shape[0], dst.size * idx.shape[1]),
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
                  tq, ta, wp, plen, uniform, _use_fma(w, mode)))
 
