@@ -652,6 +652,19 @@ def _interleave_phases(r, nphase, nch, mper, o):
 
 
 @jit
+def _interleave_4x3_bytes(r, mper, o, u, tb):
+    """:func:`_interleave_phases` for four phases of 3-channel uint8 rows, in two stages of the
+    (2 phases, 3 channels) pattern: phases 0/1 and 2/3 into ``u``, then the two halves as
+    2-byte units (a ``uint16`` view), into ``tb`` and copied to ``o``.  The 12-byte pattern in
+    one step does not vectorise well (2.2 us per 512-pixel row against 1.2-1.4 us)."""
+    _interleave_phases(r[0:2], 2, 3, mper, u[0])
+    _interleave_phases(r[2:4], 2, 3, mper, u[1])
+    _interleave_phases(u.view(np.uint16), 2, 3, mper, tb.view(np.uint16))
+    for t in range(12 * mper):
+        o[t] = tb[t]
+
+
+@jit
 def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
                    fma, ch, nchunks):
     """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` for an
@@ -662,6 +675,9 @@ def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase,
     x = np.empty(w_in * nch, dtype=w.dtype)
     acc = np.empty(max(n, 1), dtype=w.dtype)
     r = np.empty((nphase, max(n, 1)), dtype=dst.dtype)
+    big = nphase == 4 and nch == 3 and r.itemsize == 1
+    u = np.empty((2, 6 * mper if big else 2), dtype=dst.dtype)  # _interleave_4x3_bytes scratch
+    tb = np.empty(12 * mper if big else 2, dtype=dst.dtype)
     w_out = dst.shape[1] // nch
     ntaps = idx.shape[1]
     j1 = j0 + nphase * mper
@@ -702,7 +718,10 @@ def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase,
                                     for k in range(1, ntaps):
                                         d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
                                     rp[t] = _round_sat(d, maxval)
-        _interleave_phases(r, nphase, nch, mper, orow[j0 * nch:j1 * nch])
+        if nphase == 4 and nch == 3 and r.itemsize == 1:
+            _interleave_4x3_bytes(r, mper, orow[j0 * 3:j1 * 3], u, tb)
+        else:
+            _interleave_phases(r, nphase, nch, mper, orow[j0 * nch:j1 * nch])
         _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
 
 
