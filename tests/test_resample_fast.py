@@ -198,7 +198,8 @@ def test_input_not_modified_and_scratch_not_returned():
 def test_fast_paths_are_taken_and_agree_with_the_general_ones(monkeypatch):
     """Integer upscales take the fused four-tap rows pass and the interleaved columns pass;
     switching them off (general whole-row rows pass, plane-based columns pass, no FMA twins)
-    gives bit-identical images, float32 included."""
+    gives bit-identical images, float32 included, and so does running both passes in one
+    kernel (the default)."""
     calls = {"il": 0, "rows4": 0}
     il, rows4 = R.cols_pass_il, R._rows_chunk4
 
@@ -220,7 +221,9 @@ def test_fast_paths_are_taken_and_agree_with_the_general_ones(monkeypatch):
                                      ((40, 70, 3), 4, "lanczos3"), ((40, 70, 4), (2, 3), "bicubic")]:
             img = _img(shape, dtype, seed=7)
             for kw in ({}, {"round_each_pass": False}):
-                fast = resize(img, scale, method=method, **kw)
+                fused = resize(img, scale, method=method, **kw)  # both passes in one kernel
+                monkeypatch.setattr(R, "_FUSED_PASSES", False)
+                fast = resize(img, scale, method=method, **kw)  # the separate fast passes
                 monkeypatch.setattr(R, "_INTERLEAVED_COLS", False)
                 monkeypatch.setattr(R, "_FUSED_ROWS", False)
                 monkeypatch.setattr(R, "_FMA", False)
@@ -228,6 +231,8 @@ def test_fast_paths_are_taken_and_agree_with_the_general_ones(monkeypatch):
                 monkeypatch.setattr(R, "_INTERLEAVED_COLS", True)
                 monkeypatch.setattr(R, "_FUSED_ROWS", True)
                 monkeypatch.setattr(R, "_FMA", True)
+                monkeypatch.setattr(R, "_FUSED_PASSES", True)
+                np.testing.assert_array_equal(fused, fast)
                 # bit-identical for every dtype: float outputs are plain float32 multiply-adds in
                 # tap order on every path (what lets dask blocks equal the whole image)
                 np.testing.assert_array_equal(fast, slow)
@@ -249,3 +254,35 @@ def test_small_passes_stay_on_the_calling_thread(monkeypatch):
     seen.clear()
     np.testing.assert_array_equal(resize(small, 2), ref)
     assert seen and all(n == 1 for n in seen)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+def test_fused_passes_equal_the_separate_passes(monkeypatch, dtype):
+    """Rows pass then columns pass one output row at a time (no intermediate image) gives the
+    same bits as the two separate passes, on every columns-pass kind: interleaved (x2, x4),
+    polyphase planes (x1.5, antialiased /4, the checked x3 table), scalar gather (width < 8),
+    and with a float64 intermediate (``round_each_pass=False``)."""
+    seen = []
+    real = R.fused_passes
+
+    def spy(*a):
+        seen.append(a[1].shape)
+        return real(*a)
+
+    monkeypatch.setattr(R, "fused_passes", spy)
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
+    cases = [((40, 70, 3), 2, "bicubic"), ((33, 41), 4, "bicubic"), ((40, 70, 3), 3, "bicubic"),
+             ((40, 64, 3), 1.5, "bicubic"), ((96, 120, 3), 0.25, "bicubic"),
+             ((30, 70, 3), 2, "lanczos3"), ((12, 6, 2), 2, "bicubic"), ((30, 50, 4), 0.5, "box")]
+    kws = [{}, {"round_each_pass": False}] if np.dtype(dtype).kind == "u" else [{}]
+    for shape, scale, method in cases:
+        img = _img(shape, dtype, seed=len(shape) + shape[0])
+        for kw in kws:
+            n = len(seen)
+            fused = resize(img, scale, method=method, **kw)
+            assert len(seen) == n + 1  # the fused kernel really ran
+            monkeypatch.setattr(R, "_FUSED_PASSES", False)
+            separate = resize(img, scale, method=method, **kw)
+            monkeypatch.setattr(R, "_FUSED_PASSES", True)
+            assert len(seen) == n + 1
+            np.testing.assert_array_equal(fused, separate)

@@ -429,30 +429,48 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform, fma):
 
 
 @jit
+def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, four, acc):
+    """Output row ``i`` of the rows pass into ``out`` (its length is the row length).
+
+    ``out`` may have any dtype that holds the stored values exactly (the intermediate dtype,
+    or the columns pass's accumulation type when the passes are fused).  ``four``: a four-tap
+    table without near-tie checks, filtered and stored in one sweep (no accumulator)."""
+    n = out.shape[0]
+    rows = idx[i]
+    if four:
+        if fma:
+            _fir4_c(out, src[rows[0]], src[rows[1]], src[rows[2]], src[rows[3]],
+                    w[i, 0], w[i, 1], w[i, 2], w[i, 3], n, mode, consts)
+        else:
+            _fir4(out, src[rows[0]], src[rows[1]], src[rows[2]], src[rows[3]],
+                  w[i, 0], w[i, 1], w[i, 2], w[i, 3], n, mode, consts)
+        return
+    ntaps = idx.shape[1]
+    _fir_rows(acc, src, rows, w[i], n, fma)
+    _store(acc, out, n, mode, consts)
+    if mode == MODE_CHECK:
+        for f0 in range(0, n, _FIX):
+            f1 = min(n, f0 + _FIX)
+            cnt = 0
+            for t in range(f0, f1):
+                cnt += _near_tie(acc[t], consts)
+            if cnt:
+                for t in range(f0, f1):
+                    if _near_tie(acc[t], consts):
+                        d = w64[i, 0] * np.float64(src[rows[0], t])
+                        for k in range(1, ntaps):
+                            d += w64[i, k] * np.float64(src[rows[k], t])
+                        out[t] = _round_sat(d, maxval)
+
+
+@jit
 def _rows_chunk(src, dst, idx, w, w64, mode, consts, maxval, fma, ch, nchunks):
     """Rows pass ``src (H_in, L) -> dst (H_out, L)`` of the output rows
     ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)`` (see :func:`rows_pass`)."""
     h_out, length = dst.shape
     acc = np.empty(max(length, 1), dtype=w.dtype)
-    ntaps = idx.shape[1]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        rows = idx[i]
-        _fir_rows(acc, src, rows, w[i], length, fma)
-        out = dst[i]
-        _store(acc, out, length, mode, consts)
-        if mode == MODE_CHECK:
-            for f0 in range(0, length, _FIX):
-                f1 = min(length, f0 + _FIX)
-                cnt = 0
-                for t in range(f0, f1):
-                    cnt += _near_tie(acc[t], consts)
-                if cnt:
-                    for t in range(f0, f1):
-                        if _near_tie(acc[t], consts):
-                            d = w64[i, 0] * np.float64(src[rows[0], t])
-                            for k in range(1, ntaps):
-                                d += w64[i, k] * np.float64(src[rows[k], t])
-                            out[t] = _round_sat(d, maxval)
+        _rows_row(src, dst[i], i, idx, w, w64, mode, consts, maxval, fma, False, acc)
 
 
 @jit
@@ -487,6 +505,56 @@ def rows_pass(src, dst, idx, w, w64, mode, consts, maxval, nthreads):
 
 
 @jit
+def _cols_row(row, orow, xc, xq, acc, rp, tp, nch, idx, w, w64, mode, consts, maxval, j0, nphase,
+              qstep, mper, s0, tq, ta, wp, plen, uniform, fma):
+    """Columns pass of one flattened row ``row -> orow`` (see :func:`cols_pass`); ``xc``, ``xq``,
+    ``acc``, ``rp``, ``tp`` are the caller's scratch (:func:`_cols_chunk`)."""
+    w_in = row.shape[0] // nch
+    w_out = orow.shape[0] // nch
+    ntaps = idx.shape[1]
+    j1 = j0 + nphase * mper
+    _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
+    if mper > 0:
+        _deinterleave(row, _I0, w_in * nch, nch, xc, w_in)
+        for c in range(nch):
+            if qstep == 1:
+                planes = xc[c * w_in + s0:(c + 1) * w_in]
+                pl = w_in - s0
+            else:
+                _deinterleave(xc, c * w_in + s0, (c + 1) * w_in, qstep, xq, plen)
+                planes = xq
+                pl = plen
+            for p in range(nphase):
+                _fir_phase(acc, planes, pl, tq[p], ta[p], wp, (p * ntaps) * mper, mper, ntaps,
+                           uniform, fma)
+                base = (c * nphase + p) * mper
+                out = rp[base:base + mper]
+                _store(acc, out, mper, mode, consts)
+                if mode == MODE_CHECK:
+                    for f0 in range(0, mper, _FIX):
+                        f1 = min(mper, f0 + _FIX)
+                        cnt = 0
+                        for t in range(f0, f1):
+                            cnt += _near_tie(acc[t], consts)
+                        if cnt:
+                            for t in range(f0, f1):
+                                if _near_tie(acc[t], consts):
+                                    j = j0 + nphase * t + p
+                                    d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + c])
+                                    for k in range(1, ntaps):
+                                        d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
+                                    out[t] = _round_sat(d, maxval)
+        if nch == 1:
+            _interleave(rp, mper, nphase, orow, j0)
+        else:
+            seg = nphase * mper
+            for c in range(nch):
+                _interleave(rp[c * seg:(c + 1) * seg], mper, nphase, tp[c * seg:(c + 1) * seg], _I0)
+            _interleave(tp, seg, nch, orow, j0 * nch)
+    _gather_row(row, orow, nch, idx, w, w64, max(j1, j0), w_out, mode, maxval)
+
+
+@jit
 def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
                 tq, ta, wp, plen, uniform, fma, ch, nchunks):
     """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` (see
@@ -498,51 +566,9 @@ def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qs
     acc = np.empty(max(mper, 1), dtype=w.dtype)
     rp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
     tp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
-    w_out = dst.shape[1] // nch
-    ntaps = idx.shape[1]
-    j1 = j0 + nphase * mper
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
-        row = src[i]
-        orow = dst[i]
-        _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
-        if mper > 0:
-            _deinterleave(row, _I0, w_in * nch, nch, xc, w_in)
-            for c in range(nch):
-                if qstep == 1:
-                    planes = xc[c * w_in + s0:(c + 1) * w_in]
-                    pl = w_in - s0
-                else:
-                    _deinterleave(xc, c * w_in + s0, (c + 1) * w_in, qstep, xq, plen)
-                    planes = xq
-                    pl = plen
-                for p in range(nphase):
-                    _fir_phase(acc, planes, pl, tq[p], ta[p], wp, (p * ntaps) * mper, mper, ntaps,
-                               uniform, fma)
-                    base = (c * nphase + p) * mper
-                    out = rp[base:base + mper]
-                    _store(acc, out, mper, mode, consts)
-                    if mode == MODE_CHECK:
-                        for f0 in range(0, mper, _FIX):
-                            f1 = min(mper, f0 + _FIX)
-                            cnt = 0
-                            for t in range(f0, f1):
-                                cnt += _near_tie(acc[t], consts)
-                            if cnt:
-                                for t in range(f0, f1):
-                                    if _near_tie(acc[t], consts):
-                                        j = j0 + nphase * t + p
-                                        d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + c])
-                                        for k in range(1, ntaps):
-                                            d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
-                                        out[t] = _round_sat(d, maxval)
-            if nch == 1:
-                _interleave(rp, mper, nphase, orow, j0)
-            else:
-                seg = nphase * mper
-                for c in range(nch):
-                    _interleave(rp[c * seg:(c + 1) * seg], mper, nphase, tp[c * seg:(c + 1) * seg], _I0)
-                _interleave(tp, seg, nch, orow, j0 * nch)
-        _gather_row(row, orow, nch, idx, w, w64, max(j1, j0), w_out, mode, maxval)
+        _cols_row(src[i], dst[i], xc, xq, acc, rp, tp, nch, idx, w, w64, mode, consts, maxval, j0,
+                  nphase, qstep, mper, s0, tq, ta, wp, plen, uniform, fma)
 
 
 @jit
@@ -665,64 +691,82 @@ def _interleave_4x3_bytes(r, mper, o, u, tb):
 
 
 @jit
-def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                   fma, ch, nchunks):
-    """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` for an
-    integer-factor table with uniform weights (see :func:`cols_pass_il`)."""
-    h = src.shape[0]
-    w_in = src.shape[1] // nch
+def _cols_row_il(row, x, copy, orow, acc, r, u, tb, nch, idx, w, w64, mode, consts, maxval, j0,
+                 nphase, mper, offs, wu, fma):
+    """Columns pass of one flattened row ``row -> orow`` for an integer-factor table with
+    uniform weights (see :func:`cols_pass_il`).  ``x`` is the row in the accumulation type:
+    copied from ``row`` when ``copy``, else already there (``row`` may then be ``x`` itself:
+    the fused passes write the rows-pass output straight into it).  ``acc``, ``r``, ``u``,
+    ``tb`` are the caller's scratch (:func:`_cols_chunk_il`)."""
+    w_out = orow.shape[0] // nch
     n = mper * nch
-    x = np.empty(w_in * nch, dtype=w.dtype)
+    ntaps = idx.shape[1]
+    j1 = j0 + nphase * mper
+    _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
+    if copy:
+        for t in range(row.shape[0]):
+            x[t] = row[t]
+    for p in range(nphase):
+        rp = r[p]
+        if ntaps == 4 and mode != MODE_CHECK:
+            o = offs[p]
+            wr = wu[p]
+            a0 = x[o[0]:o[0] + n]
+            a1 = x[o[1]:o[1] + n]
+            a2 = x[o[2]:o[2] + n]
+            a3 = x[o[3]:o[3] + n]
+            if fma:
+                _fir4_c(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
+            else:
+                _fir4(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
+        else:
+            _fir_il(acc, x, offs[p], wu[p], n, fma)
+            _store(acc, rp, n, mode, consts)
+            if mode == MODE_CHECK:
+                for f0 in range(0, n, _FIX):
+                    f1 = min(n, f0 + _FIX)
+                    cnt = 0
+                    for t in range(f0, f1):
+                        cnt += _near_tie(acc[t], consts)
+                    if cnt:
+                        for t in range(f0, f1):
+                            if _near_tie(acc[t], consts):
+                                j = j0 + nphase * (t // nch) + p
+                                c = t % nch
+                                d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + c])
+                                for k in range(1, ntaps):
+                                    d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
+                                rp[t] = _round_sat(d, maxval)
+    if nphase == 4 and nch == 3 and r.itemsize == 1:
+        _interleave_4x3_bytes(r, mper, orow[j0 * 3:j1 * 3], u, tb)
+    else:
+        _interleave_phases(r, nphase, nch, mper, orow[j0 * nch:j1 * nch])
+    _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
+
+
+@jit
+def _il_scratch(length, nch, nphase, mper, w, dst):
+    """Scratch of :func:`_cols_row_il`: ``(x, acc, r, u, tb)``."""
+    n = mper * nch
+    x = np.empty(max(length, 1), dtype=w.dtype)
     acc = np.empty(max(n, 1), dtype=w.dtype)
     r = np.empty((nphase, max(n, 1)), dtype=dst.dtype)
     big = nphase == 4 and nch == 3 and r.itemsize == 1
     u = np.empty((2, 6 * mper if big else 2), dtype=dst.dtype)  # _interleave_4x3_bytes scratch
     tb = np.empty(12 * mper if big else 2, dtype=dst.dtype)
-    w_out = dst.shape[1] // nch
-    ntaps = idx.shape[1]
-    j1 = j0 + nphase * mper
+    return x, acc, r, u, tb
+
+
+@jit
+def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
+                   fma, ch, nchunks):
+    """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` for an
+    integer-factor table with uniform weights (see :func:`cols_pass_il`)."""
+    h = src.shape[0]
+    x, acc, r, u, tb = _il_scratch(src.shape[1], nch, nphase, mper, w, dst)
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
-        row = src[i]
-        orow = dst[i]
-        _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
-        for t in range(w_in * nch):
-            x[t] = row[t]
-        for p in range(nphase):
-            rp = r[p]
-            if ntaps == 4 and mode != MODE_CHECK:
-                o = offs[p]
-                wr = wu[p]
-                a0 = x[o[0]:o[0] + n]
-                a1 = x[o[1]:o[1] + n]
-                a2 = x[o[2]:o[2] + n]
-                a3 = x[o[3]:o[3] + n]
-                if fma:
-                    _fir4_c(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
-                else:
-                    _fir4(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
-            else:
-                _fir_il(acc, x, offs[p], wu[p], n, fma)
-                _store(acc, rp, n, mode, consts)
-                if mode == MODE_CHECK:
-                    for f0 in range(0, n, _FIX):
-                        f1 = min(n, f0 + _FIX)
-                        cnt = 0
-                        for t in range(f0, f1):
-                            cnt += _near_tie(acc[t], consts)
-                        if cnt:
-                            for t in range(f0, f1):
-                                if _near_tie(acc[t], consts):
-                                    j = j0 + nphase * (t // nch) + p
-                                    c = t % nch
-                                    d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + c])
-                                    for k in range(1, ntaps):
-                                        d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
-                                    rp[t] = _round_sat(d, maxval)
-        if nphase == 4 and nch == 3 and r.itemsize == 1:
-            _interleave_4x3_bytes(r, mper, orow[j0 * 3:j1 * 3], u, tb)
-        else:
-            _interleave_phases(r, nphase, nch, mper, orow[j0 * nch:j1 * nch])
-        _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
+        _cols_row_il(src[i], x, True, dst[i], acc, r, u, tb, nch, idx, w, w64, mode, consts, maxval,
+                     j0, nphase, mper, offs, wu, fma)
 
 
 def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
@@ -749,6 +793,49 @@ def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qste
     _run_chunks(_cols_chunk, _nchunks(nchunks, src.shape[0], dst.size * idx.shape[1]),
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
                  tq, ta, wp, plen, uniform, _use_fma(w, mode)))
+
+
+# ---------------------------------------------------------------------------------------------
+# both passes fused (rows pass first): no intermediate image
+
+@jit
+def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, rfour, nch, idx, w,
+                    w64, mode, consts, maxval, j0, nphase, mper, offs, wu, fma, ch, nchunks):
+    """Rows pass then columns pass (:func:`cols_pass_il`) of the output rows
+    ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``: each rows-pass output row goes
+    straight into the columns pass's accumulation-type row ``x`` (see :func:`fused_passes`)."""
+    h_out = dst.shape[0]
+    length = src.shape[1]
+    x, acc, r, u, tb = _il_scratch(length, nch, nphase, mper, w, dst)
+    racc = np.empty(max(length, 1), dtype=rw.dtype)
+    xr = x[:length]
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, rfour, racc)
+        _cols_row_il(xr, xr, False, dst[i], acc, r, u, tb, nch, idx, w, w64, mode, consts, maxval,
+                     j0, nphase, mper, offs, wu, fma)
+
+
+@jit
+def _fused_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, rfour, nch, idx, w, w64,
+                 mode, consts, maxval, j0, nphase, qstep, mper, s0, tq, ta, wp, plen, uniform, fma,
+                 ch, nchunks):
+    """Rows pass then columns pass (:func:`cols_pass`, polyphase planes or gather) of the
+    output rows ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``."""
+    h_out = dst.shape[0]
+    length = src.shape[1]
+    w_in = length // nch
+    x = np.empty(max(length, 1), dtype=w.dtype)
+    racc = np.empty(max(length, 1), dtype=rw.dtype)
+    xc = np.empty(nch * w_in, dtype=w.dtype)
+    xq = np.empty(qstep * plen + 1, dtype=w.dtype)
+    acc = np.empty(max(mper, 1), dtype=w.dtype)
+    rp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
+    tp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
+    xr = x[:length]
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, rfour, racc)
+        _cols_row(xr, dst[i], xc, xq, acc, rp, tp, nch, idx, w, w64, mode, consts, maxval, j0,
+                  nphase, qstep, mper, s0, tq, ta, wp, plen, uniform, fma)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -921,11 +1008,10 @@ def _scratch(name, shape, dtype):
     return buf[:size].reshape(shape)
 
 
-def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
-    """One pass ``cur -> out`` (both ``(H, W, C)`` C-contiguous)."""
+def _setup(src_dt, dst_dt, idx, w, maxval_out):
+    """Per-pass arithmetic: ``(plan, w64, wacc, acc_dt, mode, consts)`` for a pass from
+    ``src_dt`` pixels to ``dst_dt`` pixels (see :func:`_int_plan` for the integer choice)."""
     plan = _plan(idx, w)
-    src_dt = cur.dtype
-    dst_dt = out.dtype
     w64 = plan.weights(np.float64)
     if dst_dt.kind == "u":
         choice = plan.int_plan(float(np.iinfo(src_dt).max)) if src_dt.kind == "u" else None
@@ -940,35 +1026,83 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
         acc_dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)
     wacc = plan.weights(acc_dt)
     consts = np.array([0.5, maxval_out, bound, 0.0], dtype=acc_dt)
-    rows_k, cols_k = rows_pass, cols_pass
+    return plan, w64, wacc, acc_dt, mode, consts
+
+
+def _cols_kind(plan, acc_dt, w_in, nch):
+    """``("il", poly)``, ``("planes", poly)`` or ``("gather", None)`` for a columns pass."""
+    poly = plan.poly(acc_dt) if _poly_ok(w_in, nch) else None
+    if poly is None:
+        return "gather", None
+    if _INTERLEAVED_COLS and poly[2] == 1 and poly[9]:  # integer factor, periodic weights
+        return "il", poly
+    return "planes", poly
+
+
+_NO_POLY_I = (0, 1, 1, 0, 0, _EMPTY_I, _EMPTY_I)
+
+
+def _planes_args(poly, acc_dt):
+    """``(j0, nphase, qstep, mper, s0, tq, ta, wp, plen, uniform)`` of :func:`cols_pass`."""
+    if poly is None:
+        return _NO_POLY_I + (np.zeros(1, dtype=acc_dt), 0, False)
+    return tuple(poly)
+
+
+def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
+    """One pass ``cur -> out`` (both ``(H, W, C)`` C-contiguous)."""
+    plan, w64, wacc, acc_dt, mode, consts = _setup(cur.dtype, out.dtype, idx, w, maxval_out)
+    src2 = cur.reshape(cur.shape[0], -1)
+    dst2 = out.reshape(out.shape[0], -1)
     if ax == 0:
-        src2 = cur.reshape(cur.shape[0], -1)
-        dst2 = out.reshape(out.shape[0], -1)
-        rows_k(src2, dst2, idx, wacc, w64, mode, consts, maxval_out, get_num_threads())
+        rows_pass(src2, dst2, idx, wacc, w64, mode, consts, maxval_out, get_num_threads())
+        return
+    kind, poly = _cols_kind(plan, acc_dt, cur.shape[1], nch)
+    if kind == "il":
+        j0, p, q, m = poly[:4]
+        offs, wu = plan.interleaved(acc_dt, nch)
+        cols_pass_il(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
+                     j0, p, m, offs, wu, get_num_threads())
     else:
-        src2 = cur.reshape(cur.shape[0], -1)
-        dst2 = out.reshape(out.shape[0], -1)
-        poly = plan.poly(acc_dt) if _poly_ok(cur.shape[1], nch) else None
-        if poly is None:
-            cols_k(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
-                   0, 1, 1, 0, 0, _EMPTY_I, _EMPTY_I, np.zeros(1, dtype=acc_dt), 0, False,
-                   get_num_threads())
-        elif _INTERLEAVED_COLS and poly[2] == 1 and poly[9]:
-            # integer factor, periodic weights: filter the interleaved row directly
-            j0, p, q, m, s0, tq, ta, wp, plen, uniform = poly
-            offs, wu = plan.interleaved(acc_dt, nch)
-            cols_pass_il(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
-                         j0, p, m, offs, wu, get_num_threads())
-        else:
-            j0, p, q, m, s0, tq, ta, wp, plen, uniform = poly
-            cols_k(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
-                   j0, p, q, m, s0, tq, ta, wp, plen, uniform, get_num_threads())
+        cols_pass(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
+                  *_planes_args(poly, acc_dt), get_num_threads())
+
+
+def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out):
+    """Rows pass then columns pass, ``data (H_in, W_in, C) -> out (H_out, W_out, C)``, one
+    output row at a time: the rows-pass row (rounded to ``mid_dtype`` values for integer
+    images) goes straight into the columns pass's accumulation-type row, so the intermediate
+    image never exists.  Every value is computed by the same arithmetic as the two separate
+    passes (same bits); what is saved is writing and re-reading the intermediate image."""
+    nch = data.shape[2]
+    (ridx, rw), (cidx, cw) = rows, cols
+    mid_dt = np.dtype(mid_dtype)
+    _, rw64, rwacc, _, rmode, rconsts = _setup(data.dtype, mid_dt, ridx, rw, maxval_mid)
+    plan, w64, wacc, acc_dt, mode, consts = _setup(mid_dt, out.dtype, cidx, cw, maxval_out)
+    src2 = data.reshape(data.shape[0], -1)
+    dst2 = out.reshape(out.shape[0], -1)
+    rfour = ridx.shape[1] == 4 and rmode != MODE_CHECK and _FUSED_ROWS
+    rfma = _use_fma(rwacc, rmode)
+    fma = _use_fma(wacc, mode)
+    h_out = dst2.shape[0]
+    work = h_out * (src2.shape[1] * ridx.shape[1] + dst2.shape[1] * cidx.shape[1])
+    nchunks = _nchunks(get_num_threads(), h_out, work)
+    head = (src2, dst2, ridx, rwacc, rw64, rmode, rconsts, maxval_mid, rfma, rfour, nch, cidx,
+            wacc, w64, mode, consts, maxval_out)
+    kind, poly = _cols_kind(plan, acc_dt, data.shape[1], nch)
+    if kind == "il":
+        j0, p, q, m = poly[:4]
+        offs, wu = plan.interleaved(acc_dt, nch)
+        _run_chunks(_fused_chunk_il, nchunks, head + (j0, p, m, offs, wu, fma))
+    else:
+        _run_chunks(_fused_chunk, nchunks, head + _planes_args(poly, acc_dt) + (fma,))
 
 
 # tests switch these off to compare with the general paths
 _INTERLEAVED_COLS = True  # integer-factor columns pass on the interleaved row (cols_pass_il)
 _FUSED_ROWS = True  # four-tap rows pass in one sweep per output row (_rows_chunk4)
 _FMA = True  # contracted twins for float32 accumulation (_contracted)
+_FUSED_PASSES = True  # rows pass then columns pass without an intermediate image (fused_passes)
 
 
 def _poly_ok(w_in, nch):
@@ -982,8 +1116,16 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval):
     ones ``mid_dtype``.  ``maxval`` is the saturation value for unsigned destinations.
     Returns ``data`` itself when ``passes`` is empty.
     """
-    cur = data
     nch = data.shape[2]
+    if _FUSED_PASSES and len(passes) == 2 and passes[0][0] == 0 and passes[1][0] == 1:
+        mid = np.dtype(mid_dtype)
+        out_dt = np.dtype(out_dtype)
+        out = np.empty((out_shape[0], out_shape[1], nch), dtype=out_dt)
+        fused_passes(data, out, passes[0][1:], passes[1][1:], mid,
+                     float(maxval) if mid.kind == "u" else 0.0,
+                     float(maxval) if out_dt.kind == "u" else 0.0)
+        return out
+    cur = data
     for n, (ax, idx, w) in enumerate(passes):
         dtype = np.dtype(out_dtype if n == len(passes) - 1 else mid_dtype)
         mv = float(maxval) if dtype.kind == "u" else 0.0
