@@ -372,6 +372,18 @@ def _plan(in_shape, scales, out_shape, method, antialias, boundary, cubic_a, dty
     return order, tables
 
 
+def _as_table(a, dtype):
+    """``a`` itself when it is already a C-contiguous ``dtype`` array, else a converted copy.
+
+    ``np.ascontiguousarray(a, dtype=...)`` may return a new *view* of an array that needs no
+    conversion (when the dtype object differs from ``a.dtype`` but is equivalent); the kernels
+    cache their per-table plans by array identity, so a view per call would redo that work
+    (0.7 ms per call for a 1024-wide polyphase analysis)."""
+    if isinstance(a, np.ndarray) and a.dtype == dtype and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
 def _execute(data, passes, out_shape, dtype, round_each_pass):
     """Run ``passes`` (a list of ``(axis, idx, w)``, in order) on ``data`` (H, W, C), C-contiguous.
 
@@ -390,6 +402,5 @@ def _execute(data, passes, out_shape, dtype, round_each_pass):
     else:
         maxval = 0.0
         mid_dtype = dtype
-    passes = [(ax, np.ascontiguousarray(idx, dtype=np.intp), np.ascontiguousarray(w, dtype=wdtype))
-              for ax, idx, w in passes]
+    passes = [(ax, _as_table(idx, np.intp), _as_table(w, wdtype)) for ax, idx, w in passes]
     return K.run_passes(data, passes, tuple(out_shape), dtype, mid_dtype, maxval)

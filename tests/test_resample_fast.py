@@ -286,3 +286,20 @@ def test_fused_passes_equal_the_separate_passes(monkeypatch, dtype):
             monkeypatch.setattr(R, "_FUSED_PASSES", True)
             assert len(seen) == n + 1
             np.testing.assert_array_equal(fused, separate)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+def test_table_plans_are_reused_across_calls(monkeypatch, dtype):
+    """The per-table plan (polyphase analysis, converted weights) is computed once per cached
+    table, not once per call: a regression once made every float32 call redo it (a new view
+    of the cached weights per call defeated the identity-keyed plan cache)."""
+    calls = []
+    real = R._polyphase
+    monkeypatch.setattr(R, "_polyphase", lambda idx, w: (calls.append(1), real(idx, w))[1])
+    img = _img((41, 67, 3), dtype, seed=2)
+    first = resize(img, (2, 3))
+    n = len(calls)
+    assert n >= 1
+    for _ in range(3):
+        np.testing.assert_array_equal(resize(img, (2, 3)), first)
+    assert len(calls) == n
