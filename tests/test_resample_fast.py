@@ -306,15 +306,17 @@ def test_table_plans_are_reused_across_calls(monkeypatch, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
-@pytest.mark.parametrize("nphase", [2, 4])
-@pytest.mark.parametrize("mper", [1, 7, 8, 13, 64, 67])
-def test_phase_interleave_matches_numpy(dtype, nphase, mper):
-    """The 3-channel phase interleave (LLVM shuffle blocks of ``_IL_G`` pixels plus a scalar
-    tail) against numpy's transpose: ``o[(P m + p) C + c] = r[p, m C + c]``."""
+@pytest.mark.parametrize("nch", [1, 2, 3])
+@pytest.mark.parametrize("nphase", [2, 3, 4, 5])
+@pytest.mark.parametrize("mper", [1, 7, 8, 13, 16, 37, 67])
+def test_phase_interleave_matches_numpy(dtype, nch, nphase, mper):
+    """The phase interleave (LLVM shuffle blocks for 1 and 3 channels with 2-4 phases, a
+    scalar loop for the rest and the last pixels) against numpy's transpose:
+    ``o[(P m + p) C + c] = r[p, m C + c]``."""
     rng = np.random.default_rng(mper)
-    r = (rng.random((nphase, 3 * mper)) * 250).astype(dtype)
-    o = np.full(nphase * 3 * mper + 5, 7, dtype=dtype)  # 5 guard elements past the end
-    R._interleave_phases(r, nphase, 3, mper, o[:nphase * 3 * mper])
-    expect = r.reshape(nphase, mper, 3).transpose(1, 0, 2).reshape(-1)
+    r = (rng.random((nphase, nch * mper)) * 250).astype(dtype)
+    o = np.full(nphase * nch * mper + 5, 7, dtype=dtype)  # 5 guard elements past the end
+    R._interleave_phases(r, nphase, nch, mper, o[:nphase * nch * mper])
+    expect = r.reshape(nphase, mper, nch).transpose(1, 0, 2).reshape(-1)
     np.testing.assert_array_equal(o[:-5], expect)
     assert np.all(o[-5:] == 7)  # nothing written past the block

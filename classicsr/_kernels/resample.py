@@ -430,15 +430,17 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform, fma):
 
 
 @jit
-def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, four, acc):
+def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
     """Output row ``i`` of the rows pass into ``out`` (its length is the row length).
 
     ``out`` may have any dtype that holds the stored values exactly (the intermediate dtype,
-    or the columns pass's accumulation type when the passes are fused).  ``four``: a four-tap
-    table without near-tie checks, filtered and stored in one sweep (no accumulator)."""
+    or the columns pass's accumulation type when the passes are fused).  ``w64 is None``
+    marks a four-tap table without near-tie checks, filtered and stored in one sweep (no
+    accumulator).  Numba prunes that test at compile time (a ``None`` argument has its own
+    type), so each specialisation compiles only its own branch."""
     n = out.shape[0]
     rows = idx[i]
-    if four:
+    if w64 is None:
         if fma:
             _fir4_c(out, src[rows[0]], src[rows[1]], src[rows[2]], src[rows[3]],
                     w[i, 0], w[i, 1], w[i, 2], w[i, 3], n, mode, consts)
@@ -471,7 +473,7 @@ def _rows_chunk(src, dst, idx, w, w64, mode, consts, maxval, fma, ch, nchunks):
     h_out, length = dst.shape
     acc = np.empty(max(length, 1), dtype=w.dtype)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        _rows_row(src, dst[i], i, idx, w, w64, mode, consts, maxval, fma, False, acc)
+        _rows_row(src, dst[i], i, idx, w, w64, mode, consts, maxval, fma, acc)
 
 
 @jit
@@ -646,14 +648,17 @@ def _shuffle_interleave(nphase, nch, groups):
                 ptr = builder.bitcast(builder.gep(base, [off]), ir.VectorType(ety, seg).as_pointer())
                 vecs.append(builder.load(ptr, align=size))
             width = seg
-            while len(vecs) > 1:  # concatenate pairwise (nphase is a power of two)
+            while len(vecs) > 1:  # concatenate pairwise (an odd one out pairs with undef)
+                if len(vecs) % 2:
+                    vecs.append(ir.Constant(vecs[0].type, ir.Undefined))
                 cat = ir.Constant(ir.VectorType(ir.IntType(32), 2 * width), list(range(2 * width)))
                 vecs = [builder.shuffle_vector(vecs[i], vecs[i + 1], cat)
                         for i in range(0, len(vecs), 2)]
                 width *= 2
-            perm = ir.Constant(ir.VectorType(ir.IntType(32), width), mask)
+            total = len(mask)  # nphase * seg (width may be larger: undef padding)
+            perm = ir.Constant(ir.VectorType(ir.IntType(32), total), mask)
             out = builder.shuffle_vector(vecs[0], ir.Constant(vecs[0].type, ir.Undefined), perm)
-            optr = builder.bitcast(builder.gep(oarr.data, [ooff]), ir.VectorType(ety, width).as_pointer())
+            optr = builder.bitcast(builder.gep(oarr.data, [ooff]), ir.VectorType(ety, total).as_pointer())
             builder.store(out, optr, align=size)
             return context.get_dummy_value()
 
@@ -662,104 +667,54 @@ def _shuffle_interleave(nphase, nch, groups):
     return block
 
 
-_il_block_3x2 = _shuffle_interleave(2, 3, _IL_G)
-_il_block_3x4 = _shuffle_interleave(4, 3, _IL_G)
+_il_1x2 = _shuffle_interleave(2, 1, 2 * _IL_G)
+_il_1x3 = _shuffle_interleave(3, 1, 2 * _IL_G)
+_il_1x4 = _shuffle_interleave(4, 1, 2 * _IL_G)
+_il_3x2 = _shuffle_interleave(2, 3, _IL_G)
+_il_3x3 = _shuffle_interleave(3, 3, _IL_G)
+_il_3x4 = _shuffle_interleave(4, 3, _IL_G)
 
 
 @jit
 def _interleave_phases(r, nphase, nch, mper, o):
     """``o[(nphase * m + p) * nch + c] = r[p, m * nch + c]``: the output phases back in pixel
-    order.  The common (phases, channels) pairs are written with constant strides, which LLVM
-    vectorises with shuffles; a runtime-stride loop does not vectorise."""
-    if nch == 1 and nphase == 2:
-        r0 = r[0]
-        r1 = r[1]
-        for m in range(mper):
-            o[2 * m] = r0[m]
-            o[2 * m + 1] = r1[m]
-    elif nch == 1 and nphase == 3:
-        r0 = r[0]
-        r1 = r[1]
-        r2 = r[2]
-        for m in range(mper):
-            o[3 * m] = r0[m]
-            o[3 * m + 1] = r1[m]
-            o[3 * m + 2] = r2[m]
-    elif nch == 1 and nphase == 4:
-        r0 = r[0]
-        r1 = r[1]
-        r2 = r[2]
-        r3 = r[3]
-        for m in range(mper):
-            o[4 * m] = r0[m]
-            o[4 * m + 1] = r1[m]
-            o[4 * m + 2] = r2[m]
-            o[4 * m + 3] = r3[m]
-    elif nch == 3 and nphase == 2 and _JIT:
-        m = 0
-        while m + _IL_G <= mper:
-            _il_block_3x2(o, 6 * m, r, 3 * m)
-            m += _IL_G
-        for mm in range(m, mper):
-            for p in range(2):
-                for c in range(3):
-                    o[(2 * mm + p) * 3 + c] = r[p, mm * 3 + c]
-    elif nch == 3 and nphase == 4 and _JIT:
-        m = 0
-        while m + _IL_G <= mper:
-            _il_block_3x4(o, 12 * m, r, 3 * m)
-            m += _IL_G
-        for mm in range(m, mper):
-            for p in range(4):
-                for c in range(3):
-                    o[(4 * mm + p) * 3 + c] = r[p, mm * 3 + c]
-    elif nch == 3 and nphase == 2:
-        r0 = r[0]
-        r1 = r[1]
-        for m in range(mper):
-            o[6 * m] = r0[3 * m]
-            o[6 * m + 1] = r0[3 * m + 1]
-            o[6 * m + 2] = r0[3 * m + 2]
-            o[6 * m + 3] = r1[3 * m]
-            o[6 * m + 4] = r1[3 * m + 1]
-            o[6 * m + 5] = r1[3 * m + 2]
-    elif nch == 3 and nphase == 3:
-        r0 = r[0]
-        r1 = r[1]
-        r2 = r[2]
-        for m in range(mper):
-            o[9 * m] = r0[3 * m]
-            o[9 * m + 1] = r0[3 * m + 1]
-            o[9 * m + 2] = r0[3 * m + 2]
-            o[9 * m + 3] = r1[3 * m]
-            o[9 * m + 4] = r1[3 * m + 1]
-            o[9 * m + 5] = r1[3 * m + 2]
-            o[9 * m + 6] = r2[3 * m]
-            o[9 * m + 7] = r2[3 * m + 1]
-            o[9 * m + 8] = r2[3 * m + 2]
-    elif nch == 3 and nphase == 4:
-        r0 = r[0]
-        r1 = r[1]
-        r2 = r[2]
-        r3 = r[3]
-        for m in range(mper):
-            o[12 * m] = r0[3 * m]
-            o[12 * m + 1] = r0[3 * m + 1]
-            o[12 * m + 2] = r0[3 * m + 2]
-            o[12 * m + 3] = r1[3 * m]
-            o[12 * m + 4] = r1[3 * m + 1]
-            o[12 * m + 5] = r1[3 * m + 2]
-            o[12 * m + 6] = r2[3 * m]
-            o[12 * m + 7] = r2[3 * m + 1]
-            o[12 * m + 8] = r2[3 * m + 2]
-            o[12 * m + 9] = r3[3 * m]
-            o[12 * m + 10] = r3[3 * m + 1]
-            o[12 * m + 11] = r3[3 * m + 2]
-    else:
-        for m in range(mper):
-            for p in range(nphase):
-                for c in range(nch):
-                    o[(nphase * m + p) * nch + c] = r[p, m * nch + c]
+    order.  Gray and 3-channel images with 2, 3 or 4 phases go through the shuffle blocks of
+    :func:`_shuffle_interleave` (16 or 8 pixels each); the rest, and the last pixels, through
+    the scalar loop."""
+    m = 0
+    if _JIT:
+        if nch == 1:
+            g = 2 * _IL_G
+            if nphase == 2:
+                while m + g <= mper:
+                    _il_1x2(o, 2 * m, r, m)
+                    m += g
+            elif nphase == 3:
+                while m + g <= mper:
+                    _il_1x3(o, 3 * m, r, m)
+                    m += g
+            elif nphase == 4:
+                while m + g <= mper:
+                    _il_1x4(o, 4 * m, r, m)
+                    m += g
+        elif nch == 3:
+            g = _IL_G
+            if nphase == 2:
+                while m + g <= mper:
+                    _il_3x2(o, 6 * m, r, 3 * m)
+                    m += g
+            elif nphase == 3:
+                while m + g <= mper:
+                    _il_3x3(o, 9 * m, r, 3 * m)
+                    m += g
+            elif nphase == 4:
+                while m + g <= mper:
+                    _il_3x4(o, 12 * m, r, 3 * m)
+                    m += g
+    for mm in range(m, mper):
+        for p in range(nphase):
+            for c in range(nch):
+                o[(nphase * mm + p) * nch + c] = r[p, mm * nch + c]
 
 
 @jit
@@ -768,8 +723,10 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
     """Columns pass of one flattened row ``row -> orow`` for an integer-factor table with
     uniform weights (see :func:`cols_pass_il`).  ``x`` is the row in the accumulation type:
     copied from ``row`` when ``copy``, else already there (``row`` may then be ``x`` itself:
-    the fused passes write the rows-pass output straight into it).  ``acc`` and ``r`` are the
-    caller's scratch (:func:`_cols_chunk_il`)."""
+    the fused passes write the rows-pass output straight into it).  ``r`` is the caller's
+    scratch; so is the accumulator ``acc``, or ``None`` for a four-tap table without near-tie
+    checks (filtered, rounded and stored in one sweep).  That test is pruned at compile time
+    (``None`` has its own type), so each specialisation compiles only its own branch."""
     w_out = orow.shape[0] // nch
     n = mper * nch
     ntaps = idx.shape[1]
@@ -780,7 +737,7 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
             x[t] = row[t]
     for p in range(nphase):
         rp = r[p]
-        if ntaps == 4 and mode != MODE_CHECK:
+        if acc is None:
             o = offs[p]
             wr = wu[p]
             a0 = x[o[0]:o[0] + n]
@@ -815,24 +772,28 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
 
 @jit
 def _il_scratch(length, nch, nphase, mper, w, dst):
-    """Scratch of :func:`_cols_row_il`: ``(x, acc, r)``."""
+    """Scratch of :func:`_cols_row_il`: ``(x, r)``."""
     n = mper * nch
     x = np.empty(max(length, 1), dtype=w.dtype)
-    acc = np.empty(max(n, 1), dtype=w.dtype)
     r = np.empty((nphase, max(n, 1)), dtype=dst.dtype)
-    return x, acc, r
+    return x, r
 
 
 @jit
 def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                   fma, ch, nchunks):
+                   fma, accs, ch, nchunks):
     """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` for an
-    integer-factor table with uniform weights (see :func:`cols_pass_il`)."""
+    integer-factor table with uniform weights (see :func:`cols_pass_il`).  ``accs``: one
+    accumulator row per chunk, or ``None`` for the four-tap sweep (see :func:`_cols_row_il`)."""
     h = src.shape[0]
-    x, acc, r = _il_scratch(src.shape[1], nch, nphase, mper, w, dst)
+    x, r = _il_scratch(src.shape[1], nch, nphase, mper, w, dst)
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
-        _cols_row_il(src[i], x, True, dst[i], acc, r, nch, idx, w, w64, mode, consts, maxval,
-                     j0, nphase, mper, offs, wu, fma)
+        if accs is None:
+            _cols_row_il(src[i], x, True, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
+                         j0, nphase, mper, offs, wu, fma)
+        else:
+            _cols_row_il(src[i], x, True, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
+                         maxval, j0, nphase, mper, offs, wu, fma)
 
 
 def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
@@ -844,9 +805,17 @@ def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, m
     reads the contiguous run starting at ``offs[p, k] = (s0 + ta[p, k]) * C``, so there is no
     de-interleave of channels, integer results are rounded in the same sweep (four taps), and
     the phases are interleaved back with constant strides.  ``wu`` is ``(P, K)``."""
-    _run_chunks(_cols_chunk_il, _nchunks(nchunks, src.shape[0], dst.size * idx.shape[1]),
+    nchunks = _nchunks(nchunks, src.shape[0], dst.size * idx.shape[1])
+    _run_chunks(_cols_chunk_il, nchunks,
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                 _use_fma(w, mode)))
+                 _use_fma(w, mode), _il_accs(idx, w, mode, nchunks, mper * nch)))
+
+
+def _il_accs(idx, w, mode, nchunks, n):
+    """Accumulator rows of :func:`_cols_row_il` (one per chunk), ``None`` for four taps."""
+    if idx.shape[1] == 4 and mode != MODE_CHECK:
+        return None
+    return np.empty((nchunks, max(n, 1)), dtype=w.dtype)
 
 
 def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qstep, mper, s0,
@@ -865,24 +834,28 @@ def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qste
 # both passes fused (rows pass first): no intermediate image
 
 @jit
-def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, rfour, nch, idx, w,
-                    w64, mode, consts, maxval, j0, nphase, mper, offs, wu, fma, ch, nchunks):
+def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w,
+                    w64, mode, consts, maxval, j0, nphase, mper, offs, wu, fma, accs, ch, nchunks):
     """Rows pass then columns pass (:func:`cols_pass_il`) of the output rows
     ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``: each rows-pass output row goes
     straight into the columns pass's accumulation-type row ``x`` (see :func:`fused_passes`)."""
     h_out = dst.shape[0]
     length = src.shape[1]
-    x, acc, r = _il_scratch(length, nch, nphase, mper, w, dst)
+    x, r = _il_scratch(length, nch, nphase, mper, w, dst)
     racc = np.empty(max(length, 1), dtype=rw.dtype)
     xr = x[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, rfour, racc)
-        _cols_row_il(xr, xr, False, dst[i], acc, r, nch, idx, w, w64, mode, consts, maxval,
-                     j0, nphase, mper, offs, wu, fma)
+        _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
+        if accs is None:
+            _cols_row_il(xr, xr, False, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
+                         j0, nphase, mper, offs, wu, fma)
+        else:
+            _cols_row_il(xr, xr, False, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
+                         maxval, j0, nphase, mper, offs, wu, fma)
 
 
 @jit
-def _fused_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, rfour, nch, idx, w, w64,
+def _fused_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w, w64,
                  mode, consts, maxval, j0, nphase, qstep, mper, s0, tq, ta, wp, plen, uniform, fma,
                  ch, nchunks):
     """Rows pass then columns pass (:func:`cols_pass`, polyphase planes or gather) of the
@@ -899,7 +872,7 @@ def _fused_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, rfour,
     tp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
     xr = x[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, rfour, racc)
+        _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
         _cols_row(xr, dst[i], xc, xq, acc, rp, tp, nch, idx, w, w64, mode, consts, maxval, j0,
                   nphase, qstep, mper, s0, tq, ta, wp, plen, uniform, fma)
 
@@ -1153,13 +1126,15 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out):
     h_out = dst2.shape[0]
     work = h_out * (src2.shape[1] * ridx.shape[1] + dst2.shape[1] * cidx.shape[1])
     nchunks = _nchunks(get_num_threads(), h_out, work)
-    head = (src2, dst2, ridx, rwacc, rw64, rmode, rconsts, maxval_mid, rfma, rfour, nch, cidx,
-            wacc, w64, mode, consts, maxval_out)
+    # rw64=None: the four-tap rows specialisation (see _rows_row)
+    head = (src2, dst2, ridx, rwacc, None if rfour else rw64, rmode, rconsts, maxval_mid, rfma,
+            nch, cidx, wacc, w64, mode, consts, maxval_out)
     kind, poly = _cols_kind(plan, acc_dt, data.shape[1], nch)
     if kind == "il":
         j0, p, q, m = poly[:4]
         offs, wu = plan.interleaved(acc_dt, nch)
-        _run_chunks(_fused_chunk_il, nchunks, head + (j0, p, m, offs, wu, fma))
+        _run_chunks(_fused_chunk_il, nchunks,
+                    head + (j0, p, m, offs, wu, fma, _il_accs(cidx, wacc, mode, nchunks, m * nch)))
     else:
         _run_chunks(_fused_chunk, nchunks, head + _planes_args(poly, acc_dt) + (fma,))
 
