@@ -261,7 +261,9 @@ def test_fused_passes_equal_the_separate_passes(monkeypatch, dtype):
     """Rows pass then columns pass one output row at a time (no intermediate image) gives the
     same bits as the two separate passes, on every columns-pass kind: interleaved (x2, x4),
     polyphase planes (x1.5, antialiased /4, the checked x3 table), scalar gather (width < 8),
-    and with a float64 intermediate (``round_each_pass=False``)."""
+    and with a float64 intermediate (``round_each_pass=False``); and columns pass first (the
+    smaller scale on the columns), where a ring of intermediate rows replaces the image, with
+    wrapped borders whose source rows are not monotonic."""
     seen = []
     real = R.fused_passes
 
@@ -271,18 +273,24 @@ def test_fused_passes_equal_the_separate_passes(monkeypatch, dtype):
 
     monkeypatch.setattr(R, "fused_passes", spy)
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
+    monkeypatch.setattr(R, "_COLS_FIRST_MIN_MID", 0)  # fuse however small the intermediate
     cases = [((40, 70, 3), 2, "bicubic"), ((33, 41), 4, "bicubic"), ((40, 70, 3), 3, "bicubic"),
              ((40, 64, 3), 1.5, "bicubic"), ((96, 120, 3), 0.25, "bicubic"),
-             ((30, 70, 3), 2, "lanczos3"), ((12, 6, 2), 2, "bicubic"), ((30, 50, 4), 0.5, "box")]
+             ((30, 70, 3), 2, "lanczos3"), ((12, 6, 2), 2, "bicubic"), ((30, 50, 4), 0.5, "box"),
+             # columns first
+             ((40, 70, 3), (3, 2), "bicubic"), ((33, 41), (0.7, 0.5), "lanczos3"),
+             ((36, 64, 3), (2, 1 / 3), "bicubic"), ((12, 6, 2), (3, 2), "bicubic"),
+             ((9, 40, 3), (2.5, 2), "wrap")]
     kws = [{}, {"round_each_pass": False}] if np.dtype(dtype).kind == "u" else [{}]
     for shape, scale, method in cases:
         img = _img(shape, dtype, seed=len(shape) + shape[0])
+        opts = {"method": "lanczos3", "boundary": "wrap"} if method == "wrap" else {"method": method}
         for kw in kws:
             n = len(seen)
-            fused = resize(img, scale, method=method, **kw)
+            fused = resize(img, scale, **opts, **kw)
             assert len(seen) == n + 1  # the fused kernel really ran
             monkeypatch.setattr(R, "_FUSED_PASSES", False)
-            separate = resize(img, scale, method=method, **kw)
+            separate = resize(img, scale, **opts, **kw)
             monkeypatch.setattr(R, "_FUSED_PASSES", True)
             assert len(seen) == n + 1
             np.testing.assert_array_equal(fused, separate)
