@@ -54,7 +54,12 @@ Layout of the work
 * Columns pass, integer factors (``Q == 1``) with periodic weights: no planes at all.  Output
   phase ``p`` is one FIR filter over the channel-interleaved row (tap ``k`` starts at
   ``(s0 + ta[p, k]) * C``), rounded in the same sweep for four taps, and the ``P`` phase rows
-  are interleaved back with constant strides (:func:`cols_pass_il`).
+  are interleaved back by LLVM shuffle blocks (:func:`_shuffle_interleave`,
+  :func:`cols_pass_il`).
+* Both passes fused (:func:`fused_passes`): one output row at a time, rows pass then columns
+  pass on that row, or columns-pass rows kept in a small per-thread ring when the columns pass
+  comes first; the intermediate image is never stored, and every value is computed exactly as
+  by the separate passes.
 """
 
 from __future__ import annotations
@@ -804,7 +809,7 @@ def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, m
     Output phase ``p`` is then one FIR filter over the channel-interleaved row: tap ``k``
     reads the contiguous run starting at ``offs[p, k] = (s0 + ta[p, k]) * C``, so there is no
     de-interleave of channels, integer results are rounded in the same sweep (four taps), and
-    the phases are interleaved back with constant strides.  ``wu`` is ``(P, K)``."""
+    the phases are interleaved back (:func:`_interleave_phases`).  ``wu`` is ``(P, K)``."""
     nchunks = _nchunks(nchunks, src.shape[0], dst.size * idx.shape[1])
     _run_chunks(_cols_chunk_il, nchunks,
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
