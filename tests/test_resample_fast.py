@@ -284,7 +284,9 @@ def test_fused_passes_equal_the_separate_passes(monkeypatch, dtype):
     kws = [{}, {"round_each_pass": False}] if np.dtype(dtype).kind == "u" else [{}]
     for shape, scale, method in cases:
         img = _img(shape, dtype, seed=len(shape) + shape[0])
-        opts = {"method": "lanczos3", "boundary": "wrap"} if method == "wrap" else {"method": method}
+        opts = {"method": method}
+        if method == "wrap":
+            opts = {"method": "lanczos3", "boundary": "wrap"}
         for kw in kws:
             n = len(seen)
             fused = resize(img, scale, **opts, **kw)

@@ -649,8 +649,9 @@ def _shuffle_interleave(nphase, nch, groups):
             start = builder.mul(roff, context.get_constant(types.intp, size))
             vecs = []
             for p in range(nphase):
-                off = builder.add(start, builder.mul(row_stride, context.get_constant(types.intp, p)))
-                ptr = builder.bitcast(builder.gep(base, [off]), ir.VectorType(ety, seg).as_pointer())
+                step = builder.mul(row_stride, context.get_constant(types.intp, p))
+                ptr = builder.gep(base, [builder.add(start, step)])
+                ptr = builder.bitcast(ptr, ir.VectorType(ety, seg).as_pointer())
                 vecs.append(builder.load(ptr, align=size))
             width = seg
             while len(vecs) > 1:  # concatenate pairwise (an odd one out pairs with undef)
@@ -663,7 +664,8 @@ def _shuffle_interleave(nphase, nch, groups):
             total = len(mask)  # nphase * seg (width may be larger: undef padding)
             perm = ir.Constant(ir.VectorType(ir.IntType(32), total), mask)
             out = builder.shuffle_vector(vecs[0], ir.Constant(vecs[0].type, ir.Undefined), perm)
-            optr = builder.bitcast(builder.gep(oarr.data, [ooff]), ir.VectorType(ety, total).as_pointer())
+            optr = builder.bitcast(builder.gep(oarr.data, [ooff]),
+                                   ir.VectorType(ety, total).as_pointer())
             builder.store(out, optr, align=size)
             return context.get_dummy_value()
 
