@@ -263,7 +263,8 @@ def test_fused_passes_equal_the_separate_passes(monkeypatch, dtype):
     polyphase planes (x1.5, antialiased /4, the checked x3 table), scalar gather (width < 8),
     and with a float64 intermediate (``round_each_pass=False``); and columns pass first (the
     smaller scale on the columns), where a ring of intermediate rows replaces the image, with
-    wrapped borders whose source rows are not monotonic."""
+    wrapped borders whose source rows are not monotonic (forced on here for every size and
+    dtype; by default only float intermediates above 2 MiB take it)."""
     seen = []
     real = R.fused_passes
 
@@ -274,6 +275,7 @@ def test_fused_passes_equal_the_separate_passes(monkeypatch, dtype):
     monkeypatch.setattr(R, "fused_passes", spy)
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
     monkeypatch.setattr(R, "_COLS_FIRST_MIN_MID", 0)  # fuse however small the intermediate
+    monkeypatch.setattr(R, "_COLS_FIRST_MIN_ITEMSIZE", 1)  # and integer intermediates too
     cases = [((40, 70, 3), 2, "bicubic"), ((33, 41), 4, "bicubic"), ((40, 70, 3), 3, "bicubic"),
              ((40, 64, 3), 1.5, "bicubic"), ((96, 120, 3), 0.25, "bicubic"),
              ((30, 70, 3), 2, "lanczos3"), ((12, 6, 2), 2, "bicubic"), ((30, 50, 4), 0.5, "box"),
@@ -330,3 +332,20 @@ def test_phase_interleave_matches_numpy(dtype, nch, nphase, mper):
     expect = r.reshape(nphase, mper, nch).transpose(1, 0, 2).reshape(-1)
     np.testing.assert_array_equal(o[:-5], expect)
     assert np.all(o[-5:] == 7)  # nothing written past the block
+
+
+def test_columns_first_fusion_only_where_it_pays(monkeypatch):
+    """Columns-first fusion (the row ring) is used for float intermediates above
+    ``_COLS_FIRST_MIN_MID`` only; rows-first fusion always."""
+    used = []
+    real = R.fused_passes
+    monkeypatch.setattr(R, "fused_passes", lambda *a: (used.append(a[-1]), real(*a))[1])
+    big_f32 = np.zeros((1100, 700), np.float32)  # (3, 2): columns first, 1100*1400*4 B > 2 MiB
+    resize(big_f32, (3, 2))
+    assert used == [True]
+    resize(big_f32.astype(np.uint8), (3, 2))  # uint8 intermediate: separate passes
+    assert used == [True]
+    resize(big_f32[:100, :100], (3, 2))  # 0.1 MiB float intermediate: separate passes
+    assert used == [True]
+    resize(big_f32[:100, :100].astype(np.uint8), (2, 3))  # rows first: always fused
+    assert used == [True, False]

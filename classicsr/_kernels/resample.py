@@ -885,21 +885,20 @@ def _fused_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, i
 
 
 @jit
-def _ring_slots(ring_tags, ring_used, taps, i, slots, todo):
+def _ring_slots(ring_tags, ring_used, where, taps, i, slots, todo):
     """Map the source rows ``taps`` of output row ``i`` onto ring slots (columns pass first).
 
-    A row already in the ring keeps its slot; a missing one takes the least recently used
-    slot, which no tap of row ``i`` uses (those are marked first; the ring has at least as
-    many slots as taps).  ``slots[k]`` gets the slot of tap ``k``; returns how many slots were
-    assigned new rows, listed in ``todo`` (their rows are in ``ring_tags``)."""
+    A row already in the ring (``where[row] >= 0``) keeps its slot; a missing one takes the
+    least recently used slot, which no tap of row ``i`` uses (those are marked first; the ring
+    has at least as many slots as taps).  ``slots[k]`` gets the slot of tap ``k``; returns how
+    many slots were assigned new rows, listed in ``todo`` (their rows are in ``ring_tags``).
+    Hits cost O(1) each, a miss one scan of the slots (about one miss per source row)."""
     nslots = ring_tags.shape[0]
     for k in range(taps.shape[0]):
-        slots[k] = -1
-        for s in range(nslots):
-            if ring_tags[s] == taps[k]:
-                slots[k] = s
-                ring_used[s] = i
-                break
+        s = where[taps[k]]
+        slots[k] = s
+        if s >= 0:
+            ring_used[s] = i
     ntodo = 0
     for k in range(taps.shape[0]):
         if slots[k] >= 0:
@@ -908,7 +907,10 @@ def _ring_slots(ring_tags, ring_used, taps, i, slots, todo):
         for s in range(1, nslots):
             if ring_used[s] < ring_used[best]:
                 best = s
+        if ring_tags[best] >= 0:
+            where[ring_tags[best]] = -1
         ring_tags[best] = taps[k]
+        where[taps[k]] = best
         ring_used[best] = i
         todo[ntodo] = best
         ntodo += 1
@@ -942,13 +944,14 @@ def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma
     nslots = rg.shape[0]
     ring_tags = np.full(nslots, -1, dtype=np.intp)
     ring_used = np.full(nslots, -1, dtype=np.intp)
+    where = np.full(src.shape[0], -1, dtype=np.intp)  # source row -> ring slot
     ntaps = ridx.shape[1]
     slots2 = np.empty((1, ntaps), dtype=np.intp)
     todo = np.empty(ntaps, dtype=np.intp)
     x, r = _il_scratch(src.shape[1], nch, nphase, mper, w, rg)
     racc = np.empty(max(rg.shape[1], 1), dtype=rw.dtype)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        ntodo = _ring_slots(ring_tags, ring_used, ridx[i], i, slots2[0], todo)
+        ntodo = _ring_slots(ring_tags, ring_used, where, ridx[i], i, slots2[0], todo)
         for t in range(ntodo):
             s = todo[t]
             if accs is None:
@@ -971,6 +974,7 @@ def _fused_cols_first(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, n
     nslots = rg.shape[0]
     ring_tags = np.full(nslots, -1, dtype=np.intp)
     ring_used = np.full(nslots, -1, dtype=np.intp)
+    where = np.full(src.shape[0], -1, dtype=np.intp)  # source row -> ring slot
     ntaps = ridx.shape[1]
     slots2 = np.empty((1, ntaps), dtype=np.intp)
     todo = np.empty(ntaps, dtype=np.intp)
@@ -982,7 +986,7 @@ def _fused_cols_first(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, n
     tp = np.empty(nch * nphase * mper + 1, dtype=rg.dtype)
     racc = np.empty(max(rg.shape[1], 1), dtype=rw.dtype)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        ntodo = _ring_slots(ring_tags, ring_used, ridx[i], i, slots2[0], todo)
+        ntodo = _ring_slots(ring_tags, ring_used, where, ridx[i], i, slots2[0], todo)
         for t in range(ntodo):
             s = todo[t]
             _cols_row(src[ring_tags[s]], rg[s], xc, xq, acc, rp, tp, nch, idx, w, w64, mode,
@@ -1277,10 +1281,13 @@ _INTERLEAVED_COLS = True  # integer-factor columns pass on the interleaved row (
 _FUSED_ROWS = True  # four-tap rows pass in one sweep per output row (_rows_chunk4)
 _FMA = True  # contracted twins for float32 accumulation (_contracted)
 _FUSED_PASSES = True  # both passes without an intermediate image (fused_passes)
-#: Columns-pass-first fusion pays for its row ring only when the intermediate image would not
-#: stay in cache: measured (one thread, in-process A/B) 4% slower for a 1.5 MiB uint8
-#: intermediate (512x512x3 at scale (3, 2)), 6-16% faster for 3-6 MiB ones.
+#: Columns-pass-first fusion pays for its row ring only for a float intermediate (float
+#: images, or integers with ``round_each_pass=False``) that would not stay in cache.  Measured
+#: (one thread, in-process A/B): float32 -11..-18% for 3000x3000x3 at (0.5, 0.25) and
+#: (1.5, 1.2), -13..-16% for 512x512x3 at (3, 2); uint8 intermediates +-5% (+4% for the
+#: 1.5 MiB one of 512x512x3 at (3, 2), +5% at (1.5, 1.2), -4% at (0.5, 0.25)): not fused.
 _COLS_FIRST_MIN_MID = 2 * 1024 ** 2
+_COLS_FIRST_MIN_ITEMSIZE = 4
 
 
 def _poly_ok(w_in, nch):
@@ -1296,8 +1303,10 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval):
     """
     nch = data.shape[2]
     cols_first = len(passes) == 2 and passes[0][0] == 1
-    mid_bytes = data.shape[0] * out_shape[1] * nch * np.dtype(mid_dtype).itemsize
-    if _FUSED_PASSES and len(passes) == 2 and (not cols_first or mid_bytes > _COLS_FIRST_MIN_MID):
+    mid_size = np.dtype(mid_dtype).itemsize
+    mid_bytes = data.shape[0] * out_shape[1] * nch * mid_size
+    ring_pays = mid_size >= _COLS_FIRST_MIN_ITEMSIZE and mid_bytes > _COLS_FIRST_MIN_MID
+    if _FUSED_PASSES and len(passes) == 2 and (not cols_first or ring_pays):
         mid = np.dtype(mid_dtype)
         out_dt = np.dtype(out_dtype)
         out = np.empty((out_shape[0], out_shape[1], nch), dtype=out_dt)
