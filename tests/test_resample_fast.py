@@ -41,7 +41,9 @@ def _check(out, ref, dtype):
 # --- plan selection: the fast paths are really taken ------------------------------------------
 
 @pytest.mark.parametrize("n_in,scale,p,q", [(64, 2.0, 2, 1), (64, 4.0, 4, 1), (64, 0.25, 1, 4),
-                                            (64, 0.5, 1, 2), (64, 1.5, 3, 2), (300, 2.0, 2, 1)])
+                                            (64, 0.5, 1, 2), (64, 1.5, 3, 2), (300, 2.0, 2, 1),
+                                            # outputs on input pixels: trimmed, non-consecutive rows
+                                            (64, 3.0, 3, 1), (512, 3.0, 3, 1), (64, 5.0, 5, 1)])
 def test_polyphase_structure_found(n_in, scale, p, q):
     n_out = int(np.ceil(n_in * scale))
     idx, w = _tables(n_in, n_out, scale, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
