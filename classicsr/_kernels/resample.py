@@ -940,8 +940,7 @@ def _ring_slots(ring_tags, ring_used, where, taps, i, slots, todo):
 
 
 @jit
-def _ring_rows(src, dst, ring, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, i, ntodo, todo,
-               slots2, racc):
+def _ring_rows(dst, ring, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc):
     """The rows pass of output row ``i`` over the ring (``slots2[0]``: the slot of each tap)."""
     if rw64 is None:
         _rows_row(ring, dst[i], 0, slots2, rw[i:i + 1], None, rmode, rconsts, rmaxval, rfma, racc)
@@ -979,8 +978,7 @@ def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma
             else:
                 _cols_row_il(src[ring_tags[s]], x, True, rg[s], accs[ch], r, nch, idx, w, w64,
                              mode, consts, maxval, j0, nphase, mper, offs, wu, fma)
-        _ring_rows(src, dst, rg, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, i, ntodo, todo,
-                   slots2, racc)
+        _ring_rows(dst, rg, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc)
 
 
 @jit
@@ -1010,8 +1008,7 @@ def _fused_cols_first(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, n
             s = todo[t]
             _cols_row(src[ring_tags[s]], rg[s], xc, xq, acc, rp, tp, nch, idx, w, w64, mode,
                       consts, maxval, j0, nphase, qstep, mper, s0, tq, ta, wp, plen, uniform, fma)
-        _ring_rows(src, dst, rg, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, i, ntodo, todo,
-                   slots2, racc)
+        _ring_rows(dst, rg, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc)
 
 
 # ---------------------------------------------------------------------------------------------
