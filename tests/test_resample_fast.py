@@ -351,3 +351,103 @@ def test_columns_first_fusion_only_where_it_pays(monkeypatch):
     assert used == [True]
     resize(big_f32[:100, :100].astype(np.uint8), (2, 3))  # rows first: always fused
     assert used == [True, False]
+
+
+# --- the fixed-point path: four-tap exact tables on unsigned images ---------------------------
+
+_FIXED_KERNELS = ("_fused_chunk_fixed", "_rows_chunk_fixed", "_cols_chunk_fixed")
+
+
+@pytest.mark.parametrize("dtype,scale,bits", [(np.uint8, 2.0, 16), (np.uint8, 4.0, 32),
+                                              (np.uint16, 2.0, 32), (np.uint16, 4.0, 32)])
+def test_fixed_plan_constants(dtype, scale, bits):
+    """The plan's constants put every possible sum in range: brute force over the extreme
+    pixel values of each table row (a sum of ``W_k x_k`` is largest with ``x_k = maxval``
+    where ``W_k > 0`` and smallest with ``x_k = maxval`` where ``W_k < 0``), and the integer
+    formula gives the exactly rounded ``S / 2**q`` (``Fraction``) on those extremes."""
+    maxval = int(np.iinfo(dtype).max)
+    idx, w = _tables(64, int(64 * scale), scale, "bicubic", True, "symmetric", -0.5,
+                     np.dtype(np.float64))
+    wi, fc = R._fixed_plan(w, maxval, maxval)
+    bias, q, off, top, got_bits = (int(v) for v in fc)
+    assert got_bits == bits and top == maxval
+    np.testing.assert_array_equal(wi, np.ldexp(w, q))  # the weights, exactly
+    for row in wi:
+        for x in (maxval * (row > 0), maxval * (row < 0), np.full(4, maxval), np.zeros(4)):
+            s = int(np.dot(row.astype(object), x.astype(object)))
+            assert 0 <= s + bias < 2 ** bits and ((s + bias) >> q) < 2 ** (bits - 1)
+            got = min(max(((s + bias) >> q) - off, 0), top)
+            exact = Fraction(s, 2 ** q)
+            want = min(max(int(exact + Fraction(1, 2)) if exact >= 0 else 0, 0), top)
+            assert got == want
+
+
+def test_fixed_plan_refuses_what_it_cannot_do():
+    idx, w = _tables(64, 192, 3.0, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert R._fixed_plan(w, 255, 255) is None  # x3 weights are not dyadic
+    idx, w = _tables(64, 128, 2.0, "lanczos3", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert R._fixed_plan(w, 255, 255) is None  # six taps
+    w4 = np.array([[0.5, 0.5, 2.0 ** -30, -(2.0 ** -30)]] * 8)
+    assert R._fixed_plan(w4, 65535, 65535) is None  # q = 30: beyond 32-bit lanes
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_fixed_point_path_is_taken_and_exact(monkeypatch, dtype):
+    """uint8/uint16 bicubic x2 and x4 (and anisotropic mixes, where the columns pass runs
+    first as a separate pass) run in integer lanes: the fixed-point kernels really ran, the
+    result equals the independent reference and, bit for bit, the float32/float64 path it
+    replaces.  Images of only 0 and maxval reach the extreme sums; widths from 9 (fewer
+    outputs than a vector block) up, odd widths (overlapping last block), 1-4 channels."""
+    seen = []
+    real = R._run_chunks
+    monkeypatch.setattr(R, "_run_chunks",
+                        lambda kernel, n, args: (seen.append(kernel.__name__), real(kernel, n, args))[1])
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
+    maxval = np.iinfo(dtype).max
+    cases = [((40, 70, 3), 2.0, "symmetric"), ((33, 41), 4.0, "replicate"), ((9, 9, 3), 2.0, "symmetric"),
+             ((20, 37, 2), 4.0, "reflect"), ((17, 130, 4), 2.0, "symmetric"), ((25, 19, 1), 2.0, "wrap"),
+             ((30, 50, 3), (2.0, 4.0), "symmetric"), ((30, 50, 3), (4.0, 2.0), "replicate")]
+    rng = np.random.default_rng(21)
+    for shape, scale, boundary in cases:
+        for kind in ("random", "extreme"):
+            if kind == "random":
+                img = _img(shape, dtype, seed=shape[1])
+            else:
+                img = (rng.random(shape) < 0.5).astype(dtype) * maxval
+            seen.clear()
+            out = resize(img, scale, boundary=boundary)
+            assert any(name in _FIXED_KERNELS for name in seen), (shape, scale, seen)
+            np.testing.assert_array_equal(out, reference_resize(img, scale, boundary=boundary))
+            monkeypatch.setattr(R, "_FIXED_POINT", False)
+            seen.clear()
+            other = resize(img, scale, boundary=boundary)
+            monkeypatch.setattr(R, "_FIXED_POINT", True)
+            assert not any(name in _FIXED_KERNELS for name in seen)
+            np.testing.assert_array_equal(out, other)
+
+
+@pytest.mark.nojit_subset
+def test_fixed_point_small_nojit_subset():
+    """The fixed-point kernels' Python path (no vector blocks under ``NUMBA_DISABLE_JIT``)."""
+    img = _img((10, 12, 3), np.uint8, seed=4)
+    np.testing.assert_array_equal(resize(img, 2), reference_resize(img, 2))
+    img16 = _img((10, 12), np.uint16, seed=5)
+    np.testing.assert_array_equal(resize(img16, (4, 2)), reference_resize(img16, (4, 2)))
+
+
+@pytest.mark.parametrize("n", [1, 15, 16, 17, 31, 32, 33, 63, 64, 100])
+@pytest.mark.parametrize("bits", [16, 32])
+def test_fir4_fixed_block_edges(n, bits):
+    """Every output of :func:`_fir4_fixed` for lengths around the block size (the last block
+    overlaps the one before), at offsets into the source and output rows, against the
+    scalar formula in Python integers; nothing is written outside ``[oo, oo + n)``."""
+    rng = np.random.default_rng(n + bits)
+    x = rng.integers(0, 256, size=n + 40).astype(np.uint8)
+    wi = np.array([-3, 29, 111, -9], dtype=np.int64)
+    fc = np.array([3136, 7, 24, 255, bits], dtype=np.int64)
+    out = np.full(n + 10, 77, dtype=np.uint8)
+    R._fir4_fixed(out, 5, x, 3, x, 4, x, 5, x, 6, wi, fc, n)
+    for t in range(n):
+        s = 3136 + sum(int(wi[k]) * int(x[3 + k + t]) for k in range(4))
+        assert out[5 + t] == min(max((s >> 7) - 24, 0), 255)
+    assert np.all(out[:5] == 77) and np.all(out[5 + n:] == 77)
