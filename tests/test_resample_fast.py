@@ -451,3 +451,46 @@ def test_fir4_fixed_block_edges(n, bits):
         s = 3136 + sum(int(wi[k]) * int(x[3 + k + t]) for k in range(4))
         assert out[5 + t] == min(max((s >> 7) - 24, 0), 255)
     assert np.all(out[:5] == 77) and np.all(out[5 + n:] == 77)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("nch", [1, 3])
+@pytest.mark.parametrize("nphase", [2, 3, 4])
+@pytest.mark.parametrize("mper", [7, 8, 9, 16, 17, 40])
+def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper):
+    """The float columns pass filtered and interleaved in registers (:func:`_fir_interleave`
+    blocks, the last one overlapping) equals numpy's ``((0 + w0 a0) + w1 a1) + ...`` in the
+    same dtype, bit for bit, put in pixel order; too few pixels for a block: nothing written
+    and False (the caller then takes the per-phase rows)."""
+    rng = np.random.default_rng(nch * 100 + nphase * 10 + mper)
+    length = (mper + 6) * nch
+    x = rng.uniform(-2, 3, size=length).astype(dtype)
+    offs = np.ascontiguousarray(rng.integers(0, 6, size=(nphase, 4)) * nch, dtype=np.intp)
+    w = rng.uniform(-0.3, 1.0, size=(nphase, 4)).astype(dtype)
+    o = np.full(nphase * nch * mper + 4, -7, dtype=dtype)  # 4 guard elements past the end
+    done = R._fir_interleave_row(o[:nphase * nch * mper], x, nch, nphase, mper, offs, w)
+    g = R._FI_G1 if nch == 1 else R._FI_G3
+    if mper < g:
+        assert not done and np.all(o == -7)
+        return
+    assert done
+    n = mper * nch
+    phases = []
+    for p in range(nphase):
+        acc = np.zeros(n, dtype=dtype)
+        for k in range(4):
+            acc = acc + w[p, k] * x[offs[p, k]:offs[p, k] + n]
+        phases.append(acc)
+    expect = np.stack(phases).reshape(nphase, mper, nch).transpose(1, 0, 2).reshape(-1)
+    np.testing.assert_array_equal(o[:-4], expect)
+    assert np.all(o[-4:] == -7)
+
+
+def test_fir_interleave_block_refuses_integer_output():
+    """The float block types with an integer output (a branch only reached at run time for
+    float images) but raises if it is ever reached instead of writing garbage."""
+    x = np.ones(64, np.float32)
+    offs = np.zeros((2, 4), np.intp)
+    w = np.ones((2, 4), np.float32)
+    with pytest.raises(TypeError, match="integer output"):
+        R._fir_interleave_row(np.zeros(64, np.uint8), x, 1, 2, 32, offs, w)
