@@ -494,3 +494,25 @@ def test_fir_interleave_block_refuses_integer_output():
     w = np.ones((2, 4), np.float32)
     with pytest.raises(TypeError, match="integer output"):
         R._fir_interleave_row(np.zeros(64, np.uint8), x, 1, 2, 32, offs, w)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+@pytest.mark.parametrize("nch,nphase", [(3, 2), (3, 3), (3, 4), (3, 5), (1, 5), (1, 2), (2, 3)])
+@pytest.mark.parametrize("mper", [5, 8, 9, 16, 17, 41])
+def test_planes_interleave_matches_numpy(dtype, nch, nphase, mper):
+    """The polyphase-planes output put in pixel order by :func:`_shuffle_planes` blocks (3
+    channels with 2-5 phases, gray with 5; the last block overlapping) against numpy's
+    transpose, ``o[(P m + p) C + c] = rp[(c P + p) M + m]``; other layouts and fewer pixels
+    than a block return False and write nothing."""
+    rng = np.random.default_rng(nch * 100 + nphase * 10 + mper)
+    rp = (rng.random(nch * nphase * mper) * 250).astype(dtype)
+    o = np.full(nch * nphase * mper + 3, 7, dtype=dtype)  # 3 guard elements past the end
+    done = R._interleave_planes(rp, nphase, nch, mper, o[:-3])
+    block = (nch == 3 and 2 <= nphase <= 5) or (nch == 1 and nphase == 5)
+    if not block or mper < (16 if np.dtype(dtype).itemsize == 1 else 8):
+        assert not done and np.all(o == 7)
+        return
+    assert done
+    expect = rp.reshape(nch, nphase, mper).transpose(2, 1, 0).reshape(-1)
+    np.testing.assert_array_equal(o[:-3], expect)
+    assert np.all(o[-3:] == 7)
