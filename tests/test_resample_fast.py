@@ -516,3 +516,33 @@ def test_planes_interleave_matches_numpy(dtype, nch, nphase, mper):
     expect = rp.reshape(nch, nphase, mper).transpose(2, 1, 0).reshape(-1)
     np.testing.assert_array_equal(o[:-3], expect)
     assert np.all(o[-3:] == 7)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+def test_fractional_scales_on_pixel_phase_planes(monkeypatch, dtype):
+    """Fractional upscales with 2-4 output phases (x1.5: P = 3, Q = 2; x4/3; x0.75) run on the
+    interleaved-row path over pixel-phase planes when their weights are exactly periodic
+    (float32 accumulation; the float64 weights of x1.5 differ in the last bits between
+    periods, so uint16 and float64 keep the planes path): the kernels really ran, the result equals
+    the independent reference and, bit for bit, the channel-planes path it replaces, fused
+    and as separate passes (rows first and columns first)."""
+    seen = []
+    real = R._run_chunks
+    monkeypatch.setattr(R, "_run_chunks",
+                        lambda kernel, n, args: (seen.append(kernel.__name__), real(kernel, n, args))[1])
+    cases = [((40, 64, 3), 1.5, "symmetric"), ((33, 50), 4 / 3, "replicate"),
+             ((30, 60, 3), 0.75, "symmetric"), ((20, 37, 2), 1.5, "wrap"),
+             ((30, 50, 3), (2.0, 1.5), "symmetric"), ((30, 50, 3), (1.5, 3.0), "symmetric")]
+    for shape, scale, boundary in cases:
+        img = _img(shape, dtype, seed=shape[1])
+        for fused in (True, False):
+            monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+            seen.clear()
+            out = resize(img, scale, boundary=boundary)
+            if dtype in (np.uint8, np.float32):  # float32 weights: exactly periodic
+                assert any(name in ("_fused_chunk_il", "_cols_chunk_il") for name in seen), seen
+            _check(out, reference_resize(img, scale, boundary=boundary), dtype)
+            monkeypatch.setattr(R, "_IL_PIXEL_PLANES", False)
+            other = resize(img, scale, boundary=boundary)
+            monkeypatch.setattr(R, "_IL_PIXEL_PLANES", True)
+            np.testing.assert_array_equal(out, other)

@@ -26,6 +26,12 @@ provably gives MATLAB's result; see :func:`_int_plan` for the two proofs:
   ``sum|w|`` and ``maxval``; outputs whose float32 value lies within ``bound`` of a rounding
   tie ``n + 0.5`` (rare: about ``2 * bound`` of them) are recomputed in float64 in tap order.
 
+Four-tap exact tables on unsigned images (bicubic integer upscales, the common SR case) go
+further: the sums are computed in integer SIMD lanes, ``((bias + sum_k W_k x_k) >> q) - off``
+with ``W = w 2**q`` (16-bit lanes for uint8 x2, 32-bit otherwise; see :func:`_fixed_plan` for
+why that is MATLAB's rounded value exactly), by an LLVM ``@intrinsic`` block
+(:func:`_fixed_block`).
+
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
 off for float64 accumulation (no reassociation, no contraction): those paths are MATLAB's own
@@ -55,7 +61,12 @@ Layout of the work
   phase ``p`` is one FIR filter over the channel-interleaved row (tap ``k`` starts at
   ``(s0 + ta[p, k]) * C``), rounded in the same sweep for four taps, and the ``P`` phase rows
   are interleaved back by LLVM shuffle blocks (:func:`_shuffle_interleave`,
-  :func:`cols_pass_il`).
+  :func:`cols_pass_il`).  Float images with four taps filter and interleave in registers
+  (:func:`_fir_interleave`: no phase rows in memory).  Fractional scales with 2-4 phases and
+  periodic float32 weights (x1.5, x4/3, x0.75) take the same path over the ``Q`` pixel-phase
+  planes of the row (:func:`_deinterleave_pixels`: channels stay interleaved).
+* Columns pass, polyphase planes: the per-(channel, phase) output planes are put back in pixel
+  order by LLVM shuffle blocks too (:func:`_shuffle_planes`).
 * Both passes fused (:func:`fused_passes`): one output row at a time, rows pass then columns
   pass on that row, or columns-pass rows kept in a small per-thread ring when the columns pass
   comes first; the intermediate image is never stored, and every value is computed exactly as
@@ -986,21 +997,51 @@ def _interleave_phases(r, nphase, nch, mper, o):
 
 
 @jit
+def _deinterleave_pixels(row, x, nch, q, s0, plen):
+    """Pixel-phase planes of a channel-interleaved row: ``x[(r plen + m) nch + c] =
+    row[(s0 + q m + r) nch + c]`` for the source pixels that exist (the rest of the planes is
+    left unset: no output reads it), converted to ``x``'s dtype."""
+    w_in = row.shape[0] // nch
+    for r in range(q):
+        full = min(plen, max(0, (w_in - s0 - r + q - 1) // q))
+        plane = x[r * plen * nch:(r * plen + full) * nch]
+        if nch == 3:
+            for m in range(full):
+                i = (s0 + q * m + r) * 3
+                plane[3 * m] = row[i]
+                plane[3 * m + 1] = row[i + 1]
+                plane[3 * m + 2] = row[i + 2]
+        elif nch == 1:
+            for m in range(full):
+                plane[m] = row[s0 + q * m + r]
+        else:
+            for m in range(full):
+                i = (s0 + q * m + r) * nch
+                for c in range(nch):
+                    plane[m * nch + c] = row[i + c]
+
+
+@jit
 def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, maxval, j0,
-                 nphase, mper, offs, wu, fma):
+                 nphase, mper, offs, wu, qs, fma):
     """Columns pass of one flattened row ``row -> orow`` for an integer-factor table with
     uniform weights (see :func:`cols_pass_il`).  ``x`` is the row in the accumulation type:
     copied from ``row`` when ``copy``, else already there (``row`` may then be ``x`` itself:
     the fused passes write the rows-pass output straight into it).  ``r`` is the caller's
     scratch; so is the accumulator ``acc``, or ``None`` for a four-tap table without near-tie
     checks (filtered, rounded and stored in one sweep).  That test is pruned at compile time
-    (``None`` has its own type), so each specialisation compiles only its own branch."""
+    (``None`` has its own type), so each specialisation compiles only its own branch.
+
+    ``qs = (Q, s0, plen)``: for ``Q > 1`` (fractional scales) ``x`` holds the ``Q`` pixel-phase
+    planes of the row instead (:func:`_deinterleave_pixels`, always filled from ``row``)."""
     w_out = orow.shape[0] // nch
     n = mper * nch
     ntaps = idx.shape[1]
     j1 = j0 + nphase * mper
     _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
-    if copy:
+    if qs[0] > 1:
+        _deinterleave_pixels(row, x, nch, qs[0], qs[1], qs[2])
+    elif copy:
         for t in range(row.shape[0]):
             x[t] = row[t]
     if acc is None and mode == MODE_FLOAT and _fir_interleave_row(
@@ -1043,9 +1084,12 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
 
 
 @jit
-def _il_scratch(length, nch, nphase, mper, w, dst):
-    """Scratch of :func:`_cols_row_il`: ``(x, r)``."""
+def _il_scratch(length, nch, nphase, mper, w, dst, qs):
+    """Scratch of :func:`_cols_row_il`: ``(x, r)`` (``x``: a row of ``length`` elements, or the
+    ``Q`` pixel-phase planes of one for ``qs[0] = Q > 1``)."""
     n = mper * nch
+    if qs[0] > 1:
+        length = qs[0] * qs[2] * nch
     x = np.empty(max(length, 1), dtype=w.dtype)
     r = np.empty((nphase, max(n, 1)), dtype=dst.dtype)
     return x, r
@@ -1053,23 +1097,23 @@ def _il_scratch(length, nch, nphase, mper, w, dst):
 
 @jit
 def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                   fma, accs, ch, nchunks):
+                   qs, fma, accs, ch, nchunks):
     """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` for an
     integer-factor table with uniform weights (see :func:`cols_pass_il`).  ``accs``: one
     accumulator row per chunk, or ``None`` for the four-tap sweep (see :func:`_cols_row_il`)."""
     h = src.shape[0]
-    x, r = _il_scratch(src.shape[1], nch, nphase, mper, w, dst)
+    x, r = _il_scratch(src.shape[1], nch, nphase, mper, w, dst, qs)
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         if accs is None:
             _cols_row_il(src[i], x, True, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
-                         j0, nphase, mper, offs, wu, fma)
+                         j0, nphase, mper, offs, wu, qs, fma)
         else:
             _cols_row_il(src[i], x, True, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
-                         maxval, j0, nphase, mper, offs, wu, fma)
+                         maxval, j0, nphase, mper, offs, wu, qs, fma)
 
 
 def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                 nchunks):
+                 qs, nchunks):
     """Columns pass ``src (H, W_in * C) -> dst (H, W_out * C)`` of an integer-factor table
     (``Q == 1``) whose polyphase weights do not depend on ``m`` (``uniform``).
 
@@ -1080,7 +1124,7 @@ def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, m
     nchunks = _nchunks(nchunks, src.shape[0], dst.size * idx.shape[1])
     _run_chunks(_cols_chunk_il, nchunks,
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                 _use_fma(w, mode), _il_accs(idx, w, mode, nchunks, mper * nch)))
+                 qs, _use_fma(w, mode), _il_accs(idx, w, mode, nchunks, mper * nch)))
 
 
 def _il_accs(idx, w, mode, nchunks, n):
@@ -1107,23 +1151,25 @@ def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qste
 
 @jit
 def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w,
-                    w64, mode, consts, maxval, j0, nphase, mper, offs, wu, fma, accs, ch, nchunks):
+                    w64, mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, ch,
+                    nchunks):
     """Rows pass then columns pass (:func:`cols_pass_il`) of the output rows
     ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``: each rows-pass output row goes
     straight into the columns pass's accumulation-type row ``x`` (see :func:`fused_passes`)."""
     h_out = dst.shape[0]
     length = src.shape[1]
-    x, r = _il_scratch(length, nch, nphase, mper, w, dst)
+    x, r = _il_scratch(length, nch, nphase, mper, w, dst, qs)
     racc = np.empty(max(length, 1), dtype=rw.dtype)
-    xr = x[:length]
+    # Q > 1: the rows-pass row is deinterleaved into x's pixel-phase planes
+    xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1), dtype=w.dtype)[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
         if accs is None:
-            _cols_row_il(xr, xr, False, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
-                         j0, nphase, mper, offs, wu, fma)
+            _cols_row_il(xr, x, False, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
+                         j0, nphase, mper, offs, wu, qs, fma)
         else:
-            _cols_row_il(xr, xr, False, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
-                         maxval, j0, nphase, mper, offs, wu, fma)
+            _cols_row_il(xr, x, False, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
+                         maxval, j0, nphase, mper, offs, wu, qs, fma)
 
 
 @jit
@@ -1197,7 +1243,7 @@ def _ring_rows(dst, ring, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, ra
 
 @jit
 def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w,
-                         w64, mode, consts, maxval, j0, nphase, mper, offs, wu, fma, accs, ring,
+                         w64, mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, ring,
                          ch, nchunks):
     """Columns pass (:func:`cols_pass_il`) then rows pass of the output rows ``[ch * H_out //
     nchunks, (ch + 1) * H_out // nchunks)``: columns-pass rows of the source rows each output
@@ -1212,7 +1258,7 @@ def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma
     ntaps = ridx.shape[1]
     slots2 = np.empty((1, ntaps), dtype=np.intp)
     todo = np.empty(ntaps, dtype=np.intp)
-    x, r = _il_scratch(src.shape[1], nch, nphase, mper, w, rg)
+    x, r = _il_scratch(src.shape[1], nch, nphase, mper, w, rg, qs)
     racc = np.empty(max(rg.shape[1], 1), dtype=rw.dtype)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         ntodo = _ring_slots(ring_tags, ring_used, where, ridx[i], i, slots2[0], todo)
@@ -1220,10 +1266,10 @@ def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma
             s = todo[t]
             if accs is None:
                 _cols_row_il(src[ring_tags[s]], x, True, rg[s], None, r, nch, idx, w, w64, mode,
-                             consts, maxval, j0, nphase, mper, offs, wu, fma)
+                             consts, maxval, j0, nphase, mper, offs, wu, qs, fma)
             else:
                 _cols_row_il(src[ring_tags[s]], x, True, rg[s], accs[ch], r, nch, idx, w, w64,
-                             mode, consts, maxval, j0, nphase, mper, offs, wu, fma)
+                             mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma)
         _ring_rows(dst, rg, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc)
 
 
@@ -1529,6 +1575,14 @@ class _TablePlan:
                                                             dtype=np.int64))
         return self._cache[key]
 
+    def pixel_planes(self, dtype):
+        """``qs = (Q, s0, plen)`` of :func:`_cols_row_il` (``(1, 0, 0)`` for ``Q == 1``)."""
+        key = ("qs", np.dtype(dtype))
+        if key not in self._cache:
+            j0, p, q, m, s0, tq, ta, wp, plen, uniform = self.poly(dtype)
+            self._cache[key] = np.array([q, s0, plen] if q > 1 else [1, 0, 0], dtype=np.intp)
+        return self._cache[key]
+
     def poly(self, dtype):
         key = ("poly", np.dtype(dtype))
         if key not in self._cache:
@@ -1536,11 +1590,15 @@ class _TablePlan:
         return self._cache[key]
 
     def interleaved(self, dtype, nch):
-        """``(offs, wu)`` of :func:`cols_pass_il` for ``nch`` interleaved channels."""
+        """``(offs, wu)`` of :func:`cols_pass_il` for ``nch`` interleaved channels: tap offsets
+        into the row (``Q == 1``) or into its pixel-phase planes (:meth:`pixel_planes`)."""
         key = ("il", np.dtype(dtype), nch)
         if key not in self._cache:
             j0, p, q, m, s0, tq, ta, wp, plen, uniform = self.poly(dtype)
-            offs = np.ascontiguousarray((s0 + ta) * nch, dtype=np.intp)
+            if q == 1:
+                offs = np.ascontiguousarray((s0 + ta) * nch, dtype=np.intp)
+            else:
+                offs = np.ascontiguousarray((tq * plen + ta) * nch, dtype=np.intp)
             wu = np.ascontiguousarray(wp.reshape(p, self.ntaps, m)[:, :, 0])
             self._cache[key] = (offs, wu)
         return self._cache[key]
@@ -1701,7 +1759,10 @@ def _cols_kind(plan, acc_dt, w_in, nch):
     poly = plan.poly(acc_dt) if _poly_ok(w_in, nch) else None
     if poly is None:
         return "gather", None
-    if _INTERLEAVED_COLS and poly[2] == 1 and poly[9]:  # integer factor, periodic weights
+    # periodic weights, and an integer factor or (pixel-phase planes) 2-4 phases, which have
+    # the shuffle blocks (measured, 512x512x3 x1.5 one thread: float32 3.0 -> 1.5 ms, uint8
+    # 10.7 -> 6.7 ms; with 5 phases, x2.5, the scalar 5-phase interleave made it slower)
+    if _INTERLEAVED_COLS and poly[9] and (poly[2] == 1 or (2 <= poly[1] <= 4 and _IL_PIXEL_PLANES)):
         return "il", poly
     return "planes", poly
 
@@ -1761,7 +1822,7 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
         j0, p, q, m = poly[:4]
         offs, wu = plan.interleaved(acc_dt, nch)
         cols_pass_il(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
-                     j0, p, m, offs, wu, get_num_threads())
+                     j0, p, m, offs, wu, plan.pixel_planes(acc_dt), get_num_threads())
     else:
         cols_pass(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
                   *_planes_args(poly, acc_dt), get_num_threads())
@@ -1823,7 +1884,8 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
     if kind == "il":
         j0, p, q, m = poly[:4]
         offs, wu = plan.interleaved(acc_dt, nch)
-        args = head + (j0, p, m, offs, wu, fma, _il_accs(cidx, wacc, mode, nchunks, m * nch))
+        args = head + (j0, p, m, offs, wu, plan.pixel_planes(acc_dt), fma,
+                       _il_accs(cidx, wacc, mode, nchunks, m * nch))
         _run_chunks(_fused_cols_first_il if cols_first else _fused_chunk_il, nchunks, args + ring)
     else:
         args = head + _planes_args(poly, acc_dt) + (fma,)
@@ -1836,6 +1898,7 @@ _FUSED_ROWS = True  # four-tap rows pass in one sweep per output row (_rows_chun
 _FMA = True  # contracted twins for float32 accumulation (_contracted)
 _FUSED_PASSES = True  # both passes without an intermediate image (fused_passes)
 _FIXED_POINT = True  # four-tap exact tables on unsigned images in integer lanes (_fir4_fixed)
+_IL_PIXEL_PLANES = True  # fractional upscales (Q > 1, P >= 2) on the interleaved-row path
 #: Columns-pass-first fusion pays for its row ring only for a float intermediate (float
 #: images, or integers with ``round_each_pass=False``) that would not stay in cache.  Measured
 #: (one thread, in-process A/B): float32 -11..-18% for 3000x3000x3 at (0.5, 0.25) and
