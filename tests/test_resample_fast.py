@@ -400,12 +400,13 @@ def test_fixed_point_path_is_taken_and_exact(monkeypatch, dtype):
     outputs than a vector block) up, odd widths (overlapping last block), 1-4 channels."""
     seen = []
     real = R._run_chunks
-    monkeypatch.setattr(R, "_run_chunks",
-                        lambda kernel, n, args: (seen.append(kernel.__name__), real(kernel, n, args))[1])
+    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
+        seen.append(kernel.__name__), real(kernel, n, args))[1])
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
     maxval = np.iinfo(dtype).max
-    cases = [((40, 70, 3), 2.0, "symmetric"), ((33, 41), 4.0, "replicate"), ((9, 9, 3), 2.0, "symmetric"),
-             ((20, 37, 2), 4.0, "reflect"), ((17, 130, 4), 2.0, "symmetric"), ((25, 19, 1), 2.0, "wrap"),
+    cases = [((40, 70, 3), 2.0, "symmetric"), ((33, 41), 4.0, "replicate"),
+             ((9, 9, 3), 2.0, "symmetric"), ((20, 37, 2), 4.0, "reflect"),
+             ((17, 130, 4), 2.0, "symmetric"), ((25, 19, 1), 2.0, "wrap"),
              ((30, 50, 3), (2.0, 4.0), "symmetric"), ((30, 50, 3), (4.0, 2.0), "replicate")]
     rng = np.random.default_rng(21)
     for shape, scale, boundary in cases:
@@ -528,8 +529,8 @@ def test_fractional_scales_on_pixel_phase_planes(monkeypatch, dtype):
     and as separate passes (rows first and columns first)."""
     seen = []
     real = R._run_chunks
-    monkeypatch.setattr(R, "_run_chunks",
-                        lambda kernel, n, args: (seen.append(kernel.__name__), real(kernel, n, args))[1])
+    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
+        seen.append(kernel.__name__), real(kernel, n, args))[1])
     cases = [((40, 64, 3), 1.5, "symmetric"), ((33, 50), 4 / 3, "replicate"),
              ((30, 60, 3), 0.75, "symmetric"), ((20, 37, 2), 1.5, "wrap"),
              ((30, 50, 3), (2.0, 1.5), "symmetric"), ((30, 50, 3), (1.5, 3.0), "symmetric")]

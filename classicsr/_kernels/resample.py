@@ -653,6 +653,13 @@ def _ir_fixed_round(builder, acc, q, off, top):
     return builder.select(builder.icmp_signed(">", acc, top), top, acc)
 
 
+def _ir_store_interleaved(builder, data, off, vecs, mask, size):
+    """Store :func:`_ir_interleave` of ``vecs`` at element ``off`` of the array ``data``."""
+    out = _ir_interleave(builder, vecs, mask)
+    ptr = builder.bitcast(builder.gep(data, [off]), out.type.as_pointer())
+    builder.store(out, ptr, align=size)
+
+
 def _ir_interleave(builder, vecs, mask):
     """One ``shufflevector`` permuting the concatenation of the equal-length vectors
     ``vecs`` by ``mask`` (the vectors are concatenated pairwise; an odd one out pairs with
@@ -710,10 +717,7 @@ def _shuffle_interleave(nphase, nch, groups):
                 ptr = builder.gep(base, [builder.add(start, step)])
                 ptr = builder.bitcast(ptr, ir.VectorType(ety, seg).as_pointer())
                 vecs.append(builder.load(ptr, align=size))
-            out = _ir_interleave(builder, vecs, mask)
-            optr = builder.bitcast(builder.gep(oarr.data, [ooff]),
-                                   ir.VectorType(ety, len(mask)).as_pointer())
-            builder.store(out, optr, align=size)
+            _ir_store_interleaved(builder, oarr.data, ooff, vecs, mask, size)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -793,10 +797,7 @@ def _fir_interleave(nphase, nch, groups):
                     acc = builder.fadd(acc, builder.fmul(_ir_splat(builder, vt,
                                                                    elem(warr, 4 * p + k)), a))
                 vecs.append(acc)
-            out = _ir_interleave(builder, vecs, mask)
-            optr = builder.bitcast(builder.gep(oarr.data, [args[1]]),
-                                   ir.VectorType(xty, len(mask)).as_pointer())
-            builder.store(out, optr, align=size)
+            _ir_store_interleaved(builder, oarr.data, args[1], vecs, mask, size)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -882,15 +883,13 @@ def _shuffle_planes(nphase, nch):
             vt = ir.VectorType(ety, g)
             vecs = []
             for k in range(nch * nphase):  # plane k = c * nphase + p
-                start = builder.add(args[3], builder.mul(args[4], context.get_constant(types.intp, k)))
-                vecs.append(builder.load(builder.bitcast(builder.gep(rarr.data, [start]),
+                step = builder.mul(args[4], context.get_constant(types.intp, k))
+                vecs.append(builder.load(builder.bitcast(builder.gep(rarr.data,
+                                                                     [builder.add(args[3], step)]),
                                                          vt.as_pointer()), align=size))
             mask = [(c * nphase + p) * g + i for i in range(g) for p in range(nphase)
                     for c in range(nch)]
-            out = _ir_interleave(builder, vecs, mask)
-            optr = builder.bitcast(builder.gep(oarr.data, [args[1]]),
-                                   ir.VectorType(ety, len(mask)).as_pointer())
-            builder.store(out, optr, align=size)
+            _ir_store_interleaved(builder, oarr.data, args[1], vecs, mask, size)
             return context.get_dummy_value()
 
         return sig, codegen
