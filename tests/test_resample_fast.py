@@ -324,7 +324,7 @@ def test_table_plans_are_reused_across_calls(monkeypatch, dtype):
 @pytest.mark.parametrize("nphase", [2, 3, 4, 5])
 @pytest.mark.parametrize("mper", [1, 7, 8, 13, 16, 37, 67])
 def test_phase_interleave_matches_numpy(dtype, nch, nphase, mper):
-    """The phase interleave (LLVM shuffle blocks for 1 and 3 channels with 2-4 phases, a
+    """The phase interleave (LLVM shuffle blocks for 1 and 3 channels with 2-5 phases, a
     scalar loop for the rest and the last pixels) against numpy's transpose:
     ``o[(P m + p) C + c] = r[p, m C + c]``."""
     rng = np.random.default_rng(mper)
@@ -456,7 +456,7 @@ def test_fir4_fixed_block_edges(n, bits):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("nch", [1, 3])
-@pytest.mark.parametrize("nphase", [2, 3, 4])
+@pytest.mark.parametrize("nphase", [2, 3, 4, 5])
 @pytest.mark.parametrize("mper", [7, 8, 9, 16, 17, 40])
 def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper):
     """The float columns pass filtered and interleaved in registers (:func:`_fir_interleave`
@@ -521,7 +521,7 @@ def test_planes_interleave_matches_numpy(dtype, nch, nphase, mper):
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
 def test_fractional_scales_on_pixel_phase_planes(monkeypatch, dtype):
-    """Fractional upscales with 2-4 output phases (x1.5: P = 3, Q = 2; x4/3; x0.75) run on the
+    """Fractional upscales with 2-5 output phases (x1.5: P = 3, Q = 2; x2.5; x4/3; x0.75) run on the
     interleaved-row path over pixel-phase planes when their weights are exactly periodic
     (float32 accumulation; the float64 weights of x1.5 differ in the last bits between
     periods, so uint16 and float64 keep the planes path): the kernels really ran, the result equals
@@ -532,6 +532,7 @@ def test_fractional_scales_on_pixel_phase_planes(monkeypatch, dtype):
     monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
         seen.append(kernel.__name__), real(kernel, n, args))[1])
     cases = [((40, 64, 3), 1.5, "symmetric"), ((33, 50), 4 / 3, "replicate"),
+             ((30, 64, 3), 2.5, "symmetric"), ((30, 40), 2.5, "reflect"),
              ((30, 60, 3), 0.75, "symmetric"), ((20, 37, 2), 1.5, "wrap"),
              ((30, 50, 3), (2.0, 1.5), "symmetric"), ((30, 50, 3), (1.5, 3.0), "symmetric")]
     for shape, scale, boundary in cases:

@@ -62,8 +62,8 @@ Layout of the work
   ``(s0 + ta[p, k]) * C``), rounded in the same sweep for four taps, and the ``P`` phase rows
   are interleaved back by LLVM shuffle blocks (:func:`_shuffle_interleave`,
   :func:`cols_pass_il`).  Float images with four taps filter and interleave in registers
-  (:func:`_fir_interleave`: no phase rows in memory).  Fractional scales with 2-4 phases and
-  periodic float32 weights (x1.5, x4/3, x0.75) take the same path over the ``Q`` pixel-phase
+  (:func:`_fir_interleave`: no phase rows in memory).  Fractional scales with 2-5 phases and
+  periodic float32 weights (x1.5, x2.5, x4/3, x0.75) take the same path over the ``Q`` pixel-phase
   planes of the row (:func:`_deinterleave_pixels`: channels stay interleaved).
 * Columns pass, polyphase planes: the per-(channel, phase) output planes are put back in pixel
   order by LLVM shuffle blocks too (:func:`_shuffle_planes`).
@@ -736,6 +736,9 @@ _il_3x4 = _shuffle_interleave(4, 3, _IL_G)
 _il_3x2_b = _shuffle_interleave(2, 3, 2 * _IL_G)
 _il_3x3_b = _shuffle_interleave(3, 3, 2 * _IL_G)
 _il_3x4_b = _shuffle_interleave(4, 3, 2 * _IL_G)
+_il_1x5 = _shuffle_interleave(5, 1, 2 * _IL_G)
+_il_3x5 = _shuffle_interleave(5, 3, _IL_G)
+_il_3x5_b = _shuffle_interleave(5, 3, 2 * _IL_G)
 
 
 def _fir_interleave(nphase, nch, groups):
@@ -813,6 +816,8 @@ _fi_1x4 = _fir_interleave(4, 1, _FI_G1)
 _fi_3x2 = _fir_interleave(2, 3, _FI_G3)
 _fi_3x3 = _fir_interleave(3, 3, _FI_G3)
 _fi_3x4 = _fir_interleave(4, 3, _FI_G3)
+_fi_1x5 = _fir_interleave(5, 1, _FI_G1)
+_fi_3x5 = _fir_interleave(5, 3, _FI_G3)
 
 
 @jit
@@ -832,7 +837,7 @@ def _fir_interleave_row(o, x, nch, nphase, mper, offs, w):
     if not _JIT:
         return False
     g = _FI_G1 if nch == 1 else _FI_G3
-    if mper < g or not (nch == 1 or nch == 3) or not (2 <= nphase <= 4):
+    if mper < g or not (nch == 1 or nch == 3) or not (2 <= nphase <= 5):
         return False
     m = 0
     while m >= 0:
@@ -843,15 +848,19 @@ def _fir_interleave_row(o, x, nch, nphase, mper, offs, w):
                 _fi_1x2(o, oo, x, xo, offs, w)
             elif nphase == 3:
                 _fi_1x3(o, oo, x, xo, offs, w)
-            else:
+            elif nphase == 4:
                 _fi_1x4(o, oo, x, xo, offs, w)
+            else:
+                _fi_1x5(o, oo, x, xo, offs, w)
         else:
             if nphase == 2:
                 _fi_3x2(o, oo, x, xo, offs, w)
             elif nphase == 3:
                 _fi_3x3(o, oo, x, xo, offs, w)
-            else:
+            elif nphase == 4:
                 _fi_3x4(o, oo, x, xo, offs, w)
+            else:
+                _fi_3x5(o, oo, x, xo, offs, w)
         m = _fi_next(m, g, mper)
     return True
 
@@ -942,7 +951,7 @@ def _interleave_planes(rp, nphase, nch, mper, o):
 @jit
 def _interleave_phases(r, nphase, nch, mper, o):
     """``o[(nphase * m + p) * nch + c] = r[p, m * nch + c]``: the output phases back in pixel
-    order.  Gray and 3-channel images with 2, 3 or 4 phases go through the shuffle blocks of
+    order.  Gray and 3-channel images with 2 to 5 phases go through the shuffle blocks of
     :func:`_shuffle_interleave` (16 pixels, or 8 for 3 channels wider than a byte); the rest,
     and the last pixels, through the scalar loop."""
     m = 0
@@ -961,6 +970,10 @@ def _interleave_phases(r, nphase, nch, mper, o):
                 while m + g <= mper:
                     _il_1x4(o, 4 * m, r, m)
                     m += g
+            elif nphase == 5:
+                while m + g <= mper:
+                    _il_1x5(o, 5 * m, r, m)
+                    m += g
         elif nch == 3 and r.itemsize == 1:
             g = 2 * _IL_G
             if nphase == 2:
@@ -975,6 +988,10 @@ def _interleave_phases(r, nphase, nch, mper, o):
                 while m + g <= mper:
                     _il_3x4_b(o, 12 * m, r, 3 * m)
                     m += g
+            elif nphase == 5:
+                while m + g <= mper:
+                    _il_3x5_b(o, 15 * m, r, 3 * m)
+                    m += g
         elif nch == 3:
             g = _IL_G
             if nphase == 2:
@@ -988,6 +1005,10 @@ def _interleave_phases(r, nphase, nch, mper, o):
             elif nphase == 4:
                 while m + g <= mper:
                     _il_3x4(o, 12 * m, r, 3 * m)
+                    m += g
+            elif nphase == 5:
+                while m + g <= mper:
+                    _il_3x5(o, 15 * m, r, 3 * m)
                     m += g
     for mm in range(m, mper):
         for p in range(nphase):
@@ -1758,10 +1779,10 @@ def _cols_kind(plan, acc_dt, w_in, nch):
     poly = plan.poly(acc_dt) if _poly_ok(w_in, nch) else None
     if poly is None:
         return "gather", None
-    # periodic weights, and an integer factor or (pixel-phase planes) 2-4 phases, which have
-    # the shuffle blocks (measured, 512x512x3 x1.5 one thread: float32 3.0 -> 1.5 ms, uint8
-    # 10.7 -> 6.7 ms; with 5 phases, x2.5, the scalar 5-phase interleave made it slower)
-    if _INTERLEAVED_COLS and poly[9] and (poly[2] == 1 or (2 <= poly[1] <= 4 and _IL_PIXEL_PLANES)):
+    # periodic weights, and an integer factor or (pixel-phase planes) 2-5 phases, which have
+    # the shuffle blocks (measured, 512x512x3 one thread: x1.5 float32 3.0 -> 1.5 ms, uint8
+    # 10.7 -> 6.7 ms; x2.5 float32 6.8 -> 4.4 ms, uint8 14.8 -> 12.3 ms)
+    if _INTERLEAVED_COLS and poly[9] and (poly[2] == 1 or (2 <= poly[1] <= 5 and _IL_PIXEL_PLANES)):
         return "il", poly
     return "planes", poly
 
