@@ -627,6 +627,16 @@ _JIT = not numba.config.DISABLE_JIT  # the shuffle blocks exist only in compiled
 
 # LLVM IR pieces shared by the @intrinsic blocks below (generic IR: no target intrinsics)
 
+@jit
+def _next_block(m, g, n):
+    """The start of the block of ``g`` items after the one at ``m``, or -1 after the last.
+    The last block ends at ``n`` (``n >= g``), overlapping the one before instead of leaving a
+    scalar tail: the block kernels rewrite those outputs with the same values."""
+    if m == n - g:
+        return -1
+    return min(m + g, n - g)
+
+
 def _ir_splat(builder, vt, scalar):
     """A ``vt`` vector with every lane ``scalar`` (a value of the lane type)."""
     i32 = ir.IntType(32)
@@ -743,8 +753,9 @@ _il_3x5_b = _shuffle_interleave(5, 3, 2 * _IL_G)
 
 def _fir_interleave(nphase, nch, groups):
     """An ``@intrinsic`` ``block(o, o_off, x, x_off, offs, w)``: ``groups`` pixels of all
-    ``nphase`` output phases of a four-tap integer-factor float columns pass, filtered and
-    interleaved in registers (no phase rows in memory)::
+    ``nphase`` output phases of a four-tap float columns pass with periodic weights (integer
+    factors, or fractional ones on pixel-phase planes), filtered and interleaved in registers
+    (no phase rows in memory)::
 
         v_p[e] = ((0 + w[p, 0] a_0[e]) + w[p, 1] a_1[e]) + ...,  a_k[e] = x[x_off + offs[p, k] + e]
         o[o_off + (nphase g + p) nch + c] = v_p[g nch + c]                  (e < groups * nch)
@@ -821,14 +832,6 @@ _fi_3x5 = _fir_interleave(5, 3, _FI_G3)
 
 
 @jit
-def _fi_next(m, g, mper):
-    """The next block start after ``m`` (the last block ends at ``mper``), or -1 when done."""
-    if m == mper - g:
-        return -1
-    return min(m + g, mper - g)
-
-
-@jit
 def _fir_interleave_row(o, x, nch, nphase, mper, offs, w):
     """All ``mper`` pixels of the ``nphase`` phases of a four-tap float columns pass into
     ``o`` by :func:`_fir_interleave` blocks (the last block overlaps the one before and
@@ -861,7 +864,7 @@ def _fir_interleave_row(o, x, nch, nphase, mper, offs, w):
                 _fi_3x4(o, oo, x, xo, offs, w)
             else:
                 _fi_3x5(o, oo, x, xo, offs, w)
-        m = _fi_next(m, g, mper)
+        m = _next_block(m, g, mper)
     return True
 
 
@@ -931,7 +934,7 @@ def _interleave_planes(rp, nphase, nch, mper, o):
     if mper < g or not ((nch == 3 and 2 <= nphase <= 5) or (nch == 1 and nphase == 5)):
         return False
     m = 0
-    while True:
+    while m >= 0:
         oo = nphase * nch * m
         if nch == 1:
             _pl_1x5(o, oo, rp, m, mper)
@@ -943,9 +946,8 @@ def _interleave_planes(rp, nphase, nch, mper, o):
             _pl_3x4(o, oo, rp, m, mper)
         else:
             _pl_3x5(o, oo, rp, m, mper)
-        if m == mper - g:
-            return True
-        m = min(m + g, mper - g)
+        m = _next_block(m, g, mper)
+    return True
 
 
 @jit
@@ -1409,20 +1411,16 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     if _JIT:
         if fc[4] == 16:
             if n >= _FIX16_PX:
-                while True:
+                while t >= 0:
                     _fix16(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
                            w0, w1, w2, w3, bias, q, off, top)
-                    if t == n - _FIX16_PX:
-                        break
-                    t = min(t + _FIX16_PX, n - _FIX16_PX)
+                    t = _next_block(t, _FIX16_PX, n)
                 t = n
         elif n >= _FIX32_PX:
-            while True:
+            while t >= 0:
                 _fix32(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
                        w0, w1, w2, w3, bias, q, off, top)
-                if t == n - _FIX32_PX:
-                    break
-                t = min(t + _FIX32_PX, n - _FIX32_PX)
+                t = _next_block(t, _FIX32_PX, n)
             t = n
     for u in range(t, n):
         s = (bias + w0 * np.int64(a0[t0 + u]) + w1 * np.int64(a1[t1 + u])
