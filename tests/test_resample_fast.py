@@ -548,3 +548,173 @@ def test_fractional_scales_on_pixel_phase_planes(monkeypatch, dtype):
             other = resize(img, scale, boundary=boundary)
             monkeypatch.setattr(R, "_IL_PIXEL_PLANES", True)
             np.testing.assert_array_equal(out, other)
+
+
+# --- downscales: pixel-phase planes with one output phase, and the pmaddwd path --------------
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+@pytest.mark.parametrize("q", [2, 3, 4, 5])
+@pytest.mark.parametrize("nch", [1, 2, 3])
+@pytest.mark.parametrize("w_in", [9, 40, 61, 130])
+def test_pixel_deinterleave_matches_numpy(dtype, q, nch, w_in):
+    """:func:`_deinterleave_pixels` (shuffle blocks for gray and 3 channels with Q = 2-4,
+    loops otherwise) against numpy slicing, into float32 planes and into planes of the row's
+    own dtype; plane entries past the source pixels are never written."""
+    row = _img((w_in * nch,), dtype, seed=w_in + q)
+    for s0 in (0, 1, 3):
+        plen = (w_in - s0) // q + 2
+        for xdt in (np.float32, dtype):
+            x = np.full(q * plen * nch, 7, dtype=xdt)
+            R._deinterleave_pixels(row, x, nch, q, s0, plen)
+            pix = row.reshape(w_in, nch)
+            for r in range(q):
+                want = pix[s0 + r::q][:plen].astype(xdt)
+                got = x[r * plen * nch:(r + 1) * plen * nch].reshape(plen, nch)
+                np.testing.assert_array_equal(got[:len(want)], want)
+                assert np.all(got[len(want):] == 7)
+
+
+@pytest.mark.parametrize("scale,ntaps", [(0.5, 8), (0.25, 16)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_madd_plan_constants(scale, ntaps, dtype):
+    """The pmaddwd plan (antialiased bicubic x0.5 / x0.25: 8 / 16 taps) holds the exact
+    weights as int16, packs the pairs as documented, and its constants put every sum in
+    32-bit range with the exactly rounded result (brute force over each row's extreme pixel
+    values, as for the four-tap plan); uint16 pixels do not fit int16 lanes."""
+    idx, w = _tables(64, int(64 * scale), scale, "bicubic", True, "symmetric", -0.5,
+                     np.dtype(np.float64))
+    maxval = int(np.iinfo(dtype).max)
+    plan = R._madd_plan(w, maxval, maxval)
+    if dtype == np.uint16:
+        assert plan is None
+        return
+    wi, wp, fc = plan
+    bias, q, off, top, bits = (int(v) for v in fc)
+    assert w.shape[1] == ntaps and bits == 32 and top == maxval
+    np.testing.assert_array_equal(wi, np.ldexp(w, q))
+    assert np.abs(wi).max() < 2 ** 15
+    lo = (wp & 0xFFFF).astype(np.int64)
+    hi = wp >> 16
+    np.testing.assert_array_equal(np.where(lo >= 2 ** 15, lo - 2 ** 16, lo), wi[:, 0::2])
+    np.testing.assert_array_equal(hi, wi[:, 1::2])
+    for row in wi:
+        for x in (maxval * (row > 0), maxval * (row < 0), np.full(ntaps, maxval)):
+            s = int(np.dot(row.astype(object), x.astype(object)))
+            assert 0 <= s + bias < 2 ** 32 and ((s + bias) >> q) < 2 ** 31
+            exact = Fraction(s, 2 ** q)
+            want = min(max(int(exact + Fraction(1, 2)) if exact >= 0 else 0, 0), top)
+            assert min(max(((s + bias) >> q) - off, 0), top) == want
+
+
+def test_madd_plan_refuses_what_it_cannot_do():
+    idx, w = _tables(96, 32, 1 / 3, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert R._madd_plan(w, 255, 255) is None  # 12 taps, not dyadic
+    idx, w = _tables(64, 128, 2.0, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert R._madd_plan(w, 255, 255) is None  # four taps: the fixed-point path's
+    small = np.array([[8.0, -7.0] + [0.0] * 6] * 8)  # q = 0: W = w fits int16
+    assert R._madd_plan(small, 255, 255) is not None
+    huge = np.array([[0.5 + 2.0 ** -16, 0.5 - 2.0 ** -16] + [0.0] * 6] * 8)  # q = 16: W > int16
+    assert R._madd_plan(huge, 255, 255) is None
+
+
+def test_target_feature_query_respects_numba_config(monkeypatch):
+    monkeypatch.setattr(R.numba.config, "CPU_FEATURES", "+sse2,+avx2")
+    assert R._target_has_avx2()
+    monkeypatch.setattr(R.numba.config, "CPU_FEATURES", "+sse2,-avx2")
+    assert not R._target_has_avx2()
+    monkeypatch.setattr(R.numba.config, "CPU_FEATURES", None)
+    monkeypatch.setattr(R.numba.config, "CPU_NAME", "generic")
+    assert not R._target_has_avx2()
+
+
+_MADD_KERNELS = ("_fused_chunk_madd", "_fused_chunk_il_madd", "_rows_chunk_madd",
+                 "_cols_chunk_madd")
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd path needs a JIT target with AVX2")
+def test_madd_path_is_taken_and_exact(monkeypatch):
+    """uint8 antialiased x0.5 / x0.25 (bicubic, bilinear) run on the pmaddwd kernels, fused
+    and as separate passes, mixed with other scales (rows-only or columns-only pmaddwd): the
+    kernels really ran, the result equals the independent reference and, bit for bit, the
+    float32 path it replaces.  Images of only 0 and 255 reach the extreme sums; widths below
+    one block (scalar loops), odd widths (overlapping last block), 1-4 channels."""
+    seen = []
+    real = R._run_chunks
+    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
+        seen.append(kernel.__name__), real(kernel, n, args))[1])
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
+    cases = [((96, 120, 3), 0.25, "bicubic", "symmetric"), ((64, 90), 0.5, "bicubic", "replicate"),
+             ((80, 72, 2), 0.25, "bilinear", "reflect"), ((40, 40, 3), 0.25, "bicubic", "wrap"),
+             ((37, 150, 4), 0.5, "bicubic", "symmetric"), ((64, 70, 3), (0.25, 1.0), "bicubic",
+                                                          "symmetric"),
+             ((64, 70, 3), (1.0, 0.5), "bicubic", "replicate"),
+             ((64, 70, 3), (0.5, 2.0), "bicubic", "symmetric"),
+             ((64, 70, 1), (0.25, 0.5), "bicubic", "constant"), ((16, 200), 0.25, "bicubic",
+                                                                 "symmetric")]
+    rng = np.random.default_rng(5)
+    for shape, scale, method, boundary in cases:
+        for kind in ("random", "extreme"):
+            img = (_img(shape, np.uint8, seed=shape[1]) if kind == "random"
+                   else (rng.random(shape) < 0.5).astype(np.uint8) * 255)
+            for fused in (True, False):
+                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+                seen.clear()
+                out = resize(img, scale, method=method, boundary=boundary)
+                assert any(name in _MADD_KERNELS for name in seen), (shape, scale, seen)
+                np.testing.assert_array_equal(
+                    out, reference_resize(img, scale, method=method, boundary=boundary))
+                monkeypatch.setattr(R, "_MADD", False)
+                seen.clear()
+                other = resize(img, scale, method=method, boundary=boundary)
+                monkeypatch.setattr(R, "_MADD", True)
+                assert not any(name in _MADD_KERNELS for name in seen)
+                np.testing.assert_array_equal(out, other)
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd path needs a JIT target with AVX2")
+@pytest.mark.parametrize("n", [16, 17, 31, 32, 33, 100])
+@pytest.mark.parametrize("ntaps", [8, 16])
+def test_madd_rows_block_edges(n, ntaps):
+    """Every output of :func:`_rows_row_madd` for lengths around the block size, into a
+    uint8 and a float32 row, against the scalar formula in Python integers."""
+    rng = np.random.default_rng(n + ntaps)
+    src = rng.integers(0, 256, size=(ntaps + 3, n)).astype(np.uint8)
+    wi = rng.integers(-300, 1200, size=(2, ntaps)).astype(np.int64)
+    idx = np.array([rng.permutation(ntaps + 3)[:ntaps], np.arange(ntaps)], dtype=np.intp)
+    wp = np.ascontiguousarray((wi[:, 1::2] << 16) | (wi[:, 0::2] & 0xFFFF))
+    q = 9
+    off = int(-((-255 * int(np.maximum(-wi, 0).sum(1).max())) >> q))
+    fc = np.array([(1 << (q - 1)) + (off << q), q, off, 255, 32], dtype=np.int64)
+    for i in range(2):
+        for odt in (np.uint8, np.float32):
+            out = np.full(n, 77, dtype=odt)
+            R._rows_row_madd(src, out, i, idx, wi, wp, fc, np.empty(ntaps, dtype=np.intp))
+            for t in range(n):
+                s = int(fc[0]) + sum(int(wi[i, k]) * int(src[idx[i, k], t]) for k in range(ntaps))
+                assert out[t] == min(max((s >> q) - off, 0), 255)
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32, np.float64])
+def test_downscales_on_pixel_phase_planes(monkeypatch, dtype):
+    """One-phase tables (downscales: x0.5, x0.25, x1/3) with periodic weights run on the
+    interleaved-row path over pixel-phase planes, filtered straight into the output row: the
+    kernels really ran, the result equals the reference and, bit for bit, the
+    channel-planes path."""
+    seen = []
+    real = R._run_chunks
+    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
+        seen.append(kernel.__name__), real(kernel, n, args))[1])
+    cases = [((64, 96, 3), 0.25, "symmetric"), ((40, 70), 0.5, "replicate"),
+             ((30, 64, 2), 0.5, "reflect"), ((48, 96, 3), (1.0, 0.25), "symmetric")]
+    for shape, scale, boundary in cases:
+        img = _img(shape, dtype, seed=shape[1])
+        for fused in (True, False):
+            monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+            seen.clear()
+            out = resize(img, scale, boundary=boundary)
+            assert any(name in ("_fused_chunk_il", "_cols_chunk_il") for name in seen), seen
+            _check(out, reference_resize(img, scale, boundary=boundary), dtype)
+            monkeypatch.setattr(R, "_IL_PIXEL_PLANES", False)
+            other = resize(img, scale, boundary=boundary)
+            monkeypatch.setattr(R, "_IL_PIXEL_PLANES", True)
+            np.testing.assert_array_equal(out, other)

@@ -30,7 +30,9 @@ Four-tap exact tables on unsigned images (bicubic integer upscales, the common S
 further: the sums are computed in integer SIMD lanes, ``((bias + sum_k W_k x_k) >> q) - off``
 with ``W = w 2**q`` (16-bit lanes for uint8 x2, 32-bit otherwise; see :func:`_fixed_plan` for
 why that is MATLAB's rounded value exactly), by an LLVM ``@intrinsic`` block
-(:func:`_fixed_block`).
+(:func:`_fixed_block`).  Eight- and sixteen-tap exact tables on 8-bit images (the
+antialiased x0.5 and x0.25 downscales) use the same integer formula with two taps per
+16-bit multiply-add (``vpmaddwd``, when Numba targets AVX2: :func:`_madd_block`).
 
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
@@ -64,7 +66,9 @@ Layout of the work
   :func:`cols_pass_il`).  Float images with four taps filter and interleave in registers
   (:func:`_fir_interleave`: no phase rows in memory).  Fractional scales with 2-5 phases and
   periodic float32 weights (x1.5, x2.5, x4/3, x0.75) take the same path over the ``Q`` pixel-phase
-  planes of the row (:func:`_deinterleave_pixels`: channels stay interleaved).
+  planes of the row (:func:`_deinterleave_pixels`: channels stay interleaved, shuffle
+  blocks :func:`_shuffle_deinterleave`); so do one-phase tables (downscales), filtered
+  straight into the output row.
 * Columns pass, polyphase planes: the per-(channel, phase) output planes are put back in pixel
   order by LLVM shuffle blocks too (:func:`_shuffle_planes`).
 * Both passes fused (:func:`fused_passes`): one output row at a time, rows pass then columns
@@ -1018,26 +1022,131 @@ def _interleave_phases(r, nphase, nch, mper, o):
                 o[(nphase * mm + p) * nch + c] = r[p, mm * nch + c]
 
 
+def _shuffle_deinterleave(q, nch, groups):
+    """An ``@intrinsic`` ``block(x, x_off, plane, row, row_off)``: ``groups`` pixels of each of
+    the ``q`` pixel-phase planes of :func:`_deinterleave_pixels`, ``x[x_off + r plane + g nch
+    + c] = row[row_off + (q g + r) nch + c]``, converted to ``x``'s dtype.  One vector load of
+    ``q groups nch`` elements, one ``shufflevector`` and one convert per plane, one store per
+    plane (generic IR, as :func:`_shuffle_interleave`).  ``x`` is a float array or of
+    ``row``'s own dtype (no conversion)."""
+    from numba.core import errors, types
+    from numba.extending import intrinsic
+
+    seg = groups * nch
+
+    @intrinsic
+    def block(typingctx, x, x_off, plane, row, row_off):
+        if not (isinstance(x, types.Array) and isinstance(row, types.Array) and x.ndim == 1
+                and row.ndim == 1 and x.layout == "C" and row.layout == "C"
+                and (isinstance(x.dtype, types.Float) or x.dtype == row.dtype)
+                and isinstance(row.dtype, (types.Float, types.Integer))
+                and (isinstance(row.dtype, types.Float) or not row.dtype.signed)):
+            raise errors.TypingError("pixel deinterleave block: unsupported arguments")
+        sig = types.void(x, types.intp, types.intp, row, types.intp)
+
+        def codegen(context, builder, signature, args):
+            xarr = context.make_array(signature.args[0])(context, builder, args[0])
+            rarr = context.make_array(signature.args[3])(context, builder, args[3])
+            xty = context.get_data_type(signature.args[0].dtype)
+            rty = context.get_data_type(signature.args[3].dtype)
+            xsize = context.get_abi_sizeof(xty)
+            rsize = context.get_abi_sizeof(rty)
+            src = builder.load(builder.bitcast(builder.gep(rarr.data, [args[4]]),
+                                               ir.VectorType(rty, q * seg).as_pointer()),
+                               align=rsize)
+            i32 = ir.IntType(32)
+            undef = ir.Constant(src.type, ir.Undefined)
+            vt = ir.VectorType(xty, seg)
+            for r in range(q):
+                mask = [(q * g + r) * nch + c for g in range(groups) for c in range(nch)]
+                v = builder.shuffle_vector(src, undef, ir.Constant(ir.VectorType(i32, seg), mask))
+                if signature.args[3].dtype == signature.args[0].dtype:
+                    pass
+                elif isinstance(signature.args[3].dtype, types.Integer):
+                    v = builder.uitofp(v, vt)
+                elif rsize < xsize:
+                    v = builder.fpext(v, vt)
+                elif rsize > xsize:
+                    v = builder.fptrunc(v, vt)
+                start = builder.add(args[1], builder.mul(args[2],
+                                                         context.get_constant(types.intp, r)))
+                builder.store(v, builder.bitcast(builder.gep(xarr.data, [start]), vt.as_pointer()),
+                              align=xsize)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return block
+
+
+_DI_G1 = 16  # pixels per plane of a pixel-deinterleave block, gray
+_DI_G3 = 8  # the same, 3 channels
+_di_1x2 = _shuffle_deinterleave(2, 1, _DI_G1)
+_di_1x3 = _shuffle_deinterleave(3, 1, _DI_G1)
+_di_1x4 = _shuffle_deinterleave(4, 1, _DI_G1)
+_di_3x2 = _shuffle_deinterleave(2, 3, _DI_G3)
+_di_3x3 = _shuffle_deinterleave(3, 3, _DI_G3)
+_di_3x4 = _shuffle_deinterleave(4, 3, _DI_G3)
+
+
+@jit
+def _deinterleave_pixels_blocks(row, x, nch, q, s0, plen, full):
+    """Pixels ``m < full`` of every plane of :func:`_deinterleave_pixels` by
+    :func:`_shuffle_deinterleave` blocks (the last block overlaps the one before); returns
+    False, writing nothing, for channel counts and factors without a block or fewer pixels
+    than one block."""
+    if not _JIT:
+        return False
+    g = _DI_G1 if nch == 1 else _DI_G3
+    if full < g or not (nch == 1 or nch == 3) or not (2 <= q <= 4):
+        return False
+    stride = plen * nch
+    m = 0
+    while m >= 0:
+        xo = m * nch
+        ro = (s0 + q * m) * nch
+        if nch == 1:
+            if q == 2:
+                _di_1x2(x, xo, stride, row, ro)
+            elif q == 3:
+                _di_1x3(x, xo, stride, row, ro)
+            else:
+                _di_1x4(x, xo, stride, row, ro)
+        else:
+            if q == 2:
+                _di_3x2(x, xo, stride, row, ro)
+            elif q == 3:
+                _di_3x3(x, xo, stride, row, ro)
+            else:
+                _di_3x4(x, xo, stride, row, ro)
+        m = _next_block(m, g, full)
+    return True
+
+
 @jit
 def _deinterleave_pixels(row, x, nch, q, s0, plen):
     """Pixel-phase planes of a channel-interleaved row: ``x[(r plen + m) nch + c] =
     row[(s0 + q m + r) nch + c]`` for the source pixels that exist (the rest of the planes is
-    left unset: no output reads it), converted to ``x``'s dtype."""
+    left unset: no output reads it), converted to ``x``'s dtype.  The pixels ``m`` whose ``q``
+    source pixels all exist go through shuffle blocks where there is one."""
     w_in = row.shape[0] // nch
+    done = min(plen, max(0, (w_in - s0) // q))
+    if not _deinterleave_pixels_blocks(row, x, nch, q, s0, plen, done):
+        done = 0
     for r in range(q):
         full = min(plen, max(0, (w_in - s0 - r + q - 1) // q))
         plane = x[r * plen * nch:(r * plen + full) * nch]
         if nch == 3:
-            for m in range(full):
+            for m in range(done, full):
                 i = (s0 + q * m + r) * 3
                 plane[3 * m] = row[i]
                 plane[3 * m + 1] = row[i + 1]
                 plane[3 * m + 2] = row[i + 2]
         elif nch == 1:
-            for m in range(full):
+            for m in range(done, full):
                 plane[m] = row[s0 + q * m + r]
         else:
-            for m in range(full):
+            for m in range(done, full):
                 i = (s0 + q * m + r) * nch
                 for c in range(nch):
                     plane[m * nch + c] = row[i + c]
@@ -1071,7 +1180,7 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
         _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
         return
     for p in range(nphase):
-        rp = r[p]
+        rp = orow[j0 * nch:j1 * nch] if nphase == 1 else r[p]
         if acc is None:
             o = offs[p]
             wr = wu[p]
@@ -1101,7 +1210,8 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
                                 for k in range(1, ntaps):
                                     d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
                                 rp[t] = _round_sat(d, maxval)
-    _interleave_phases(r, nphase, nch, mper, orow[j0 * nch:j1 * nch])
+    if nphase > 1:
+        _interleave_phases(r, nphase, nch, mper, orow[j0 * nch:j1 * nch])
     _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
 
 
@@ -1430,24 +1540,17 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
 
 @jit
 def _gather_fixed(row, orow, nch, idx, wi, fc, j_lo, j_hi):
-    """:func:`_gather_row` in fixed point (the scalar formula of :func:`_fir4_fixed`) for
-    outputs ``j_lo <= j < j_hi`` of a four-tap table."""
+    """:func:`_gather_row` in fixed point (the scalar formula of :func:`_fir4_fixed`, any
+    number of taps) for outputs ``j_lo <= j < j_hi``."""
     bias = fc[0]
     q = fc[1]
     off = fc[2]
     top = fc[3]
     for j in range(j_lo, j_hi):
-        i0 = idx[j, 0] * nch
-        i1 = idx[j, 1] * nch
-        i2 = idx[j, 2] * nch
-        i3 = idx[j, 3] * nch
-        w0 = wi[j, 0]
-        w1 = wi[j, 1]
-        w2 = wi[j, 2]
-        w3 = wi[j, 3]
         for c in range(nch):
-            s = (bias + w0 * np.int64(row[i0 + c]) + w1 * np.int64(row[i1 + c])
-                 + w2 * np.int64(row[i2 + c]) + w3 * np.int64(row[i3 + c]))
+            s = bias
+            for k in range(idx.shape[1]):
+                s += wi[j, k] * np.int64(row[idx[j, k] * nch + c])
             orow[j * nch + c] = min(max((s >> q) - off, 0), top)
 
 
@@ -1508,7 +1611,261 @@ def _fused_chunk_fixed(src, dst, mid, ridx, rwi, rfc, nch, idx, wi, j0, nphase, 
         _cols_row_fixed(xr, dst[i], r, nch, idx, wi, j0, nphase, mper, offs, wui, fc)
 
 
-def _fixed_plan(w64, maxval_in, maxval_out):
+# ---------------------------------------------------------------------------------------------
+# many-tap exact tables on 8-bit images: pairs of taps per 16-bit multiply-add (AVX2 pmaddwd)
+
+def _target_has_avx2():
+    """Whether Numba compiles for a CPU with AVX2 (the host, unless ``NUMBA_CPU_NAME`` /
+    ``NUMBA_CPU_FEATURES`` name another target: then only an explicit ``+avx2`` counts)."""
+    feats = numba.config.CPU_FEATURES
+    if feats:
+        return "+avx2" in str(feats).split(",")
+    if numba.config.CPU_NAME not in (None, "host"):
+        return False
+    try:
+        import llvmlite.binding as llvm
+
+        return bool(llvm.get_host_cpu_features().get("avx2", False))
+    except Exception:  # pragma: no cover - feature query unavailable
+        return False
+
+
+_MADD_PX = 16  # pixels per pmaddwd block (two AVX2 vectors of 32-bit sums)
+
+
+def _madd_block(npair):
+    """An ``@intrinsic`` ``block(out, oo, src, starts, t, wp, fc)``: ``_MADD_PX`` pixels of a
+    ``2 npair``-tap exact table in fixed point, two taps per ``vpmaddwd``::
+
+        S[e] = bias + sum_k W_k x_k[e],   x_k[e] = src.flat[starts[k] + t + e]
+        out[oo + e] = clamp((S[e] >> q) - off, 0, top)        (fc = (bias, q, off, top, bits))
+
+    ``wp[j]`` packs the int16 weights of taps ``2j`` (low half) and ``2j + 1`` (high half).
+    Pixel pairs of two source rows are interleaved into 16-bit lanes (``vpunpck[lh]wd``) and
+    multiplied and pair-summed into 32-bit lanes by ``llvm.x86.avx2.pmadd.wd``: 32
+    multiply-adds per instruction where the float path does 8 (plus a convert per tap).  It
+    needs AVX2 (:func:`_target_has_avx2`), pixels and weights that fit int16 and 32-bit sums
+    (:func:`_madd_plan`); the 32-bit additions wrap like those of :func:`_fixed_block`, which
+    is exact because the final ``S`` lies in ``[0, 2**32)``.  ``out`` may be an unsigned or a
+    float array (the fused passes' float row)."""
+    from numba.core import errors, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def block(typingctx, out, oo, src, starts, t, wp, fc):
+        if not (all(isinstance(a, types.Array) and a.layout == "C"
+                    for a in (out, src, starts, wp, fc))
+                and out.ndim == 1 and starts.ndim == 1 and wp.ndim == 1 and fc.ndim == 1
+                and (isinstance(out.dtype, types.Float)
+                     or (isinstance(out.dtype, types.Integer) and not out.dtype.signed))
+                and isinstance(src.dtype, types.Integer) and not src.dtype.signed
+                and src.dtype.bitwidth <= 16 and starts.dtype == types.intp
+                and wp.dtype == types.int64 and fc.dtype == types.int64):
+            raise errors.TypingError("pmaddwd block: unsupported arguments")
+        sig = types.void(out, types.intp, src, starts, types.intp, wp, fc)
+
+        def codegen(context, builder, signature, args):
+            oarr, sarr, starr, warr, farr = (
+                context.make_array(signature.args[i])(context, builder, args[i])
+                for i in (0, 2, 3, 5, 6))
+            i16, i32 = ir.IntType(16), ir.IntType(32)
+            v16 = ir.VectorType(i16, 16)
+            v8 = ir.VectorType(i32, 8)
+            madd = builder.module.declare_intrinsic("llvm.x86.avx2.pmadd.wd",
+                                                    fnty=ir.FunctionType(v8, [v16, v16]))
+            sty = context.get_data_type(signature.args[2].dtype)
+            ssize = context.get_abi_sizeof(sty)
+
+            def elem(arr, i):
+                return builder.load(builder.gep(arr.data, [context.get_constant(types.intp, i)]))
+
+            def row(k):  # 16 pixels of tap k as int16 lanes
+                start = builder.add(elem(starr, k), args[4])
+                ptr = builder.bitcast(builder.gep(sarr.data, [start]),
+                                      ir.VectorType(sty, 16).as_pointer())
+                return _ir_resize_int(builder, builder.load(ptr, align=ssize), v16)
+
+            # in-lane unpacks: "lo" holds pixels 0-3 and 8-11, "hi" pixels 4-7 and 12-15
+            mlo = [0, 16, 1, 17, 2, 18, 3, 19, 8, 24, 9, 25, 10, 26, 11, 27]
+            mhi = [m + 4 for m in mlo]
+            bias = _ir_splat(builder, v8, builder.trunc(elem(farr, 0), i32))
+            lo = hi = bias
+            for j in range(npair):
+                x, y = row(2 * j), row(2 * j + 1)
+                w = builder.bitcast(_ir_splat(builder, v8, builder.trunc(elem(warr, j), i32)), v16)
+                for half, mask in ((0, mlo), (1, mhi)):
+                    pair = builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(i32, 16), mask))
+                    prod = builder.call(madd, [pair, w])
+                    if half == 0:
+                        lo = builder.add(lo, prod)
+                    else:
+                        hi = builder.add(hi, prod)
+            order = [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15]
+            acc = builder.shuffle_vector(lo, hi, ir.Constant(ir.VectorType(i32, 16), order))
+
+            def splat(i):
+                return _ir_splat(builder, acc.type, builder.trunc(elem(farr, i), i32))
+
+            acc = _ir_fixed_round(builder, acc, splat(1), splat(2), splat(3))
+            oty = context.get_data_type(signature.args[0].dtype)
+            ovt = ir.VectorType(oty, 16)
+            if isinstance(signature.args[0].dtype, types.Float):
+                acc = builder.sitofp(acc, ovt)
+            else:
+                acc = _ir_resize_int(builder, acc, ovt)
+            optr = builder.bitcast(builder.gep(oarr.data, [args[1]]), ovt.as_pointer())
+            builder.store(acc, optr, align=context.get_abi_sizeof(oty))
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return block
+
+
+_madd8 = _madd_block(4)
+_madd16 = _madd_block(8)
+_MADD = True  # switch: many-tap exact tables of 8-bit images on the pmaddwd rows pass
+_MADD_OK = _JIT and _target_has_avx2()
+
+
+@jit
+def _rows_row_madd(src, out, i, idx, wi, wp, fc, starts):
+    """Output row ``i`` of a rows pass of an 8- or 16-tap exact table in fixed point (the
+    formula of :func:`_fir4_fixed`, any number of taps): :func:`_madd_block` blocks over the
+    row (the last one overlapping the one before), a scalar int64 loop for rows shorter than
+    one block.  ``src`` is 2-D C-contiguous; ``starts`` is scratch of ``K`` elements."""
+    n = out.shape[0]
+    ntaps = idx.shape[1]
+    length = src.shape[1]
+    bias = fc[0]
+    q = fc[1]
+    off = fc[2]
+    top = fc[3]
+    if n >= _MADD_PX and (ntaps == 8 or ntaps == 16):
+        for k in range(ntaps):
+            starts[k] = idx[i, k] * length
+        t = 0
+        while t >= 0:
+            if ntaps == 8:
+                _madd8(out, t, src, starts, t, wp[i], fc)
+            else:
+                _madd16(out, t, src, starts, t, wp[i], fc)
+            t = _next_block(t, _MADD_PX, n)
+        return
+    for t in range(n):
+        s = bias
+        for k in range(ntaps):
+            s += wi[i, k] * np.int64(src[idx[i, k], t])
+        out[t] = min(max((s >> q) - off, 0), top)
+
+
+@jit
+def _rows_chunk_madd(src, dst, idx, wi, wp, fc, ch, nchunks):
+    """Rows pass (:func:`_rows_row_madd`) of the output rows ``[ch * H_out // nchunks, ...)``."""
+    h_out = dst.shape[0]
+    starts = np.empty(idx.shape[1], dtype=np.intp)
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        _rows_row_madd(src, dst[i], i, idx, wi, wp, fc, starts)
+
+
+@jit
+def _fused_chunk_il_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, w, w64, mode, consts, maxval,
+                         j0, nphase, mper, offs, wu, qs, fma, accs, ch, nchunks):
+    """:func:`_fused_chunk_il` with the rows pass of :func:`_rows_row_madd` (its rounded
+    integers written straight into the columns pass's float row)."""
+    h_out = dst.shape[0]
+    length = src.shape[1]
+    x, r = _il_scratch(length, nch, nphase, mper, w, dst, qs)
+    starts = np.empty(ridx.shape[1], dtype=np.intp)
+    xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1), dtype=w.dtype)[:length]
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        _rows_row_madd(src, xr, i, ridx, rwi, rwp, rfc, starts)
+        if accs is None:
+            _cols_row_il(xr, x, False, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
+                         j0, nphase, mper, offs, wu, qs, fma)
+        else:
+            _cols_row_il(xr, x, False, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
+                         maxval, j0, nphase, mper, offs, wu, qs, fma)
+
+
+@jit
+def _cols_row_madd(row, x, orow, nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs):
+    """Columns pass of one flattened row for a one-phase (downscaling) table with periodic
+    8- or 16-tap exact weights in fixed point: the ``Q`` pixel-phase planes of the row
+    (:func:`_deinterleave_pixels`, in the row's own dtype) are filtered by
+    :func:`_madd_block` blocks straight into the output row (tap ``k`` of output pixel ``m``
+    reads ``x[offs[k] + m nch + c]``); the border outputs are gathered
+    (:func:`_gather_fixed`).  ``wpu``/``wiu``: the packed and plain weights of the period."""
+    w_out = orow.shape[0] // nch
+    n = mper * nch
+    ntaps = offs.shape[0]
+    j1 = j0 + mper
+    _gather_fixed(row, orow, nch, idx, wi, fc, _I0, min(j0, w_out))
+    _deinterleave_pixels(row, x, nch, qs[0], qs[1], qs[2])
+    o = orow[j0 * nch:j1 * nch]
+    if n >= _MADD_PX:
+        t = 0
+        while t >= 0:
+            if ntaps == 8:
+                _madd8(o, t, x, offs, t, wpu, fc)
+            else:
+                _madd16(o, t, x, offs, t, wpu, fc)
+            t = _next_block(t, _MADD_PX, n)
+    else:
+        for t in range(n):
+            s = fc[0]
+            for k in range(ntaps):
+                s += wiu[k] * np.int64(x[offs[k] + t])
+            o[t] = min(max((s >> fc[1]) - fc[2], 0), fc[3])
+    _gather_fixed(row, orow, nch, idx, wi, fc, j1, w_out)
+
+
+@jit
+def _cols_chunk_madd(src, dst, nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs, ch, nchunks):
+    """Columns pass (:func:`_cols_row_madd`) of the rows ``[ch * H // nchunks, ...)``."""
+    h = src.shape[0]
+    x = np.empty(max(qs[0] * qs[2] * nch, 1), dtype=src.dtype)
+    for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
+        _cols_row_madd(src[i], x, dst[i], nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs)
+
+
+@jit
+def _fused_chunk_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, wi, fc, j0, mper, offs, wpu, wiu,
+                      qs, ch, nchunks):
+    """Both passes on the pmaddwd path (:func:`_rows_row_madd`, then :func:`_cols_row_madd`)
+    of the output rows ``[ch * H_out // nchunks, ...)``; the intermediate row is one row of
+    the source dtype."""
+    h_out = dst.shape[0]
+    length = src.shape[1]
+    xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
+    x = np.empty(max(qs[0] * qs[2] * nch, 1), dtype=src.dtype)
+    starts = np.empty(ridx.shape[1], dtype=np.intp)
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        _rows_row_madd(src, xr, i, ridx, rwi, rwp, rfc, starts)
+        _cols_row_madd(xr, x, dst[i], nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs)
+
+
+def _madd_plan(w64, maxval_in, maxval_out):
+    """``(wi, wp, fc)`` of the pmaddwd rows pass (:func:`_rows_row_madd`), or ``None``.
+
+    :func:`_fixed_plan`'s integers and constants in 32-bit lanes, when the pixels and every
+    weight ``W`` fit int16 (so each ``vpmaddwd`` product pair is exact in int32) and the
+    table has 8 or 16 taps.  ``wp`` packs the weight pairs (see :func:`_madd_block`)."""
+    if w64.size == 0 or w64.shape[1] not in (8, 16) or maxval_in > 2 ** 15 - 1:
+        return None
+    plan = _fixed_plan(w64, maxval_in, maxval_out, any_taps=True)
+    if plan is None:
+        return None
+    wi, fc = plan
+    if np.abs(wi).max() > 2 ** 15 - 1:
+        return None
+    fc = fc.copy()
+    fc[4] = 32
+    wp = (wi[:, 1::2] << 16) | (wi[:, 0::2] & 0xFFFF)
+    return wi, np.ascontiguousarray(wp, dtype=np.int64), fc
+
+
+def _fixed_plan(w64, maxval_in, maxval_out, any_taps=False):
     """Integer weights and constants for the fixed-point path, or ``None``.
 
     Let ``q`` be the least integer with every ``w * 2**q`` an integer ``W`` (an exact table,
@@ -1523,8 +1880,9 @@ def _fixed_plan(w64, maxval_in, maxval_out):
     lanes hold ``S + bias`` exactly when it is below ``2**bits``, and the shifted value must
     stay below ``2**(bits - 1)`` (it is clamped as a signed lane): 16-bit lanes when both
     hold, else 32-bit lanes, else ``None``.  Returns ``(wi, fc)``: ``wi`` the int64 table
-    ``W``, ``fc = (bias, q, off, top, bits)``."""
-    if w64.size == 0 or w64.shape[1] != 4 or not np.isfinite(w64).all():
+    ``W``, ``fc = (bias, q, off, top, bits)``.  Four-tap tables only, unless ``any_taps``
+    (for :func:`_madd_plan`: the argument holds for any number of taps)."""
+    if w64.size == 0 or (w64.shape[1] != 4 and not any_taps) or not np.isfinite(w64).all():
         return None
     for q in range(0, 31):
         scaled = np.ldexp(w64, q)
@@ -1582,6 +1940,14 @@ class _TablePlan:
         if key not in self._cache:
             self._cache[key] = _fixed_plan(np.asarray(self.w, dtype=np.float64), maxval_in,
                                            maxval_out)
+        return self._cache[key]
+
+    def madd(self, maxval_in, maxval_out):
+        """``(wi, wp, fc)`` of the pmaddwd rows pass, or ``None`` (see :func:`_madd_plan`)."""
+        key = ("madd", maxval_in, maxval_out)
+        if key not in self._cache:
+            self._cache[key] = _madd_plan(np.asarray(self.w, dtype=np.float64), maxval_in,
+                                          maxval_out)
         return self._cache[key]
 
     def fixed_il(self, nch, fc):
@@ -1780,7 +2146,7 @@ def _cols_kind(plan, acc_dt, w_in, nch):
     # periodic weights, and an integer factor or (pixel-phase planes) 2-5 phases, which have
     # the shuffle blocks (measured, 512x512x3 one thread: x1.5 float32 3.0 -> 1.5 ms, uint8
     # 10.7 -> 6.7 ms; x2.5 float32 6.8 -> 4.4 ms, uint8 14.8 -> 12.3 ms)
-    if _INTERLEAVED_COLS and poly[9] and (poly[2] == 1 or (2 <= poly[1] <= 5 and _IL_PIXEL_PLANES)):
+    if _INTERLEAVED_COLS and poly[9] and (poly[2] == 1 or (1 <= poly[1] <= 5 and _IL_PIXEL_PLANES)):
         return "il", poly
     return "planes", poly
 
@@ -1801,6 +2167,29 @@ def _fixed_setup(plan, src_dt, dst_dt, maxval_out):
     if not _FIXED_POINT or src_dt.kind != "u" or dst_dt.kind != "u" or plan.ntaps != 4:
         return None
     return plan.fixed(int(np.iinfo(src_dt).max), int(maxval_out))
+
+
+def _madd_setup(plan, src_dt, dst_dt, maxval_out):
+    """``(wi, wp, fc)`` when a rows pass from ``src_dt`` to ``dst_dt`` pixels can run on
+    :func:`_rows_row_madd` (8-bit images, 8- or 16-tap exact table, AVX2), else ``None``."""
+    if not (_MADD and _MADD_OK) or src_dt.kind != "u" or dst_dt.kind != "u" \
+            or plan.ntaps not in (8, 16):
+        return None
+    return plan.madd(int(np.iinfo(src_dt).max), int(maxval_out))
+
+
+def _madd_cols(plan, w_in, nch, madd):
+    """``(j0, mper, offs, wpu, wiu, qs)`` of a pmaddwd columns pass (:func:`_cols_row_madd`:
+    one output phase, ``Q >= 2`` input pixels per output, periodic weights), or ``None``."""
+    if not (_INTERLEAVED_COLS and _IL_PIXEL_PLANES and _poly_ok(w_in, nch)):
+        return None
+    poly = plan.poly(np.float64)
+    if poly is None or poly[1] != 1 or poly[2] < 2 or not poly[9]:
+        return None
+    j0 = poly[0]
+    wi, wp, fc = madd
+    offs, _ = plan.interleaved(np.float64, nch)
+    return j0, poly[3], offs[0], wp[j0], wi[j0], plan.pixel_planes(np.float64)
 
 
 def _fixed_cols(plan, w_in, nch, fc):
@@ -1830,6 +2219,16 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
         il = _fixed_cols(plan, cur.shape[1], nch, fc)
         if il is not None:
             _run_chunks(_cols_chunk_fixed, nchunks, (src2, dst2, nch, idx, wi) + il + (fc,))
+            return
+    madd = _madd_setup(plan, cur.dtype, out.dtype, maxval_out)
+    if madd is not None:
+        nchunks = _nchunks(get_num_threads(), dst2.shape[0], dst2.size * idx.shape[1])
+        if ax == 0:
+            _run_chunks(_rows_chunk_madd, nchunks, (src2, dst2, idx) + madd)
+            return
+        il = _madd_cols(plan, cur.shape[1], nch, madd)
+        if il is not None:
+            _run_chunks(_cols_chunk_madd, nchunks, (src2, dst2, nch, idx, madd[0], madd[2]) + il)
             return
     plan, w64, wacc, acc_dt, mode, consts = _setup(cur.dtype, out.dtype, idx, w, maxval_out)
     if ax == 0:
@@ -1875,6 +2274,15 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
                         (src2, dst2, np.empty(0, dtype=mid_dt), ridx) + rfixed
                         + (nch, cidx, cfixed[0]) + il + (cfixed[1],))
             return
+    rmadd = None if cols_first else _madd_setup(_plan(ridx, rw), data.dtype, mid_dt, maxval_mid)
+    if rmadd is not None:
+        cmadd = _madd_setup(_plan(cidx, cw), mid_dt, out.dtype, maxval_out)
+        il = _madd_cols(_plan(cidx, cw), data.shape[1], nch, cmadd) if cmadd else None
+        if il is not None:
+            work = h_out * (src2.shape[1] * ridx.shape[1] + dst2.shape[1] * cidx.shape[1])
+            _run_chunks(_fused_chunk_madd, _nchunks(get_num_threads(), h_out, work),
+                        (src2, dst2, ridx) + rmadd + (nch, cidx, cmadd[0], cmadd[2]) + il)
+            return
     if cols_first:
         plan, w64, wacc, acc_dt, mode, consts = _setup(data.dtype, mid_dt, cidx, cw, maxval_mid)
         _, rw64, rwacc, _, rmode, rconsts = _setup(mid_dt, out.dtype, ridx, rw, maxval_out)
@@ -1902,8 +2310,13 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
     if kind == "il":
         j0, p, q, m = poly[:4]
         offs, wu = plan.interleaved(acc_dt, nch)
-        args = head + (j0, p, m, offs, wu, plan.pixel_planes(acc_dt), fma,
-                       _il_accs(cidx, wacc, mode, nchunks, m * nch))
+        tail = (j0, p, m, offs, wu, plan.pixel_planes(acc_dt), fma,
+                _il_accs(cidx, wacc, mode, nchunks, m * nch))
+        if rmadd is not None:
+            _run_chunks(_fused_chunk_il_madd, nchunks,
+                        (src2, dst2, ridx) + rmadd + head[9:] + tail)
+            return
+        args = head + tail
         _run_chunks(_fused_cols_first_il if cols_first else _fused_chunk_il, nchunks, args + ring)
     else:
         args = head + _planes_args(poly, acc_dt) + (fma,)
