@@ -437,7 +437,8 @@ def test_fixed_point_small_nojit_subset():
 
 
 @pytest.mark.parametrize("n", [1, 15, 16, 17, 31, 32, 33, 63, 64, 100])
-@pytest.mark.parametrize("bits", [16, 32])
+@pytest.mark.parametrize("bits", [16, 32, pytest.param(R._PMADD, marks=pytest.mark.skipif(
+    not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2"))])
 def test_fir4_fixed_block_edges(n, bits):
     """Every output of :func:`_fir4_fixed` for lengths around the block size (the last block
     overlaps the one before), at offsets into the source and output rows, against the
@@ -590,7 +591,7 @@ def test_madd_plan_constants(scale, ntaps, dtype):
         return
     wi, wp, fc = plan
     bias, q, off, top, bits = (int(v) for v in fc)
-    assert w.shape[1] == ntaps and bits == 32 and top == maxval
+    assert w.shape[1] == ntaps and bits == R._PMADD and top == maxval
     np.testing.assert_array_equal(wi, np.ldexp(w, q))
     assert np.abs(wi).max() < 2 ** 15
     lo = (wp & 0xFFFF).astype(np.int64)
@@ -600,7 +601,7 @@ def test_madd_plan_constants(scale, ntaps, dtype):
     for row in wi:
         for x in (maxval * (row > 0), maxval * (row < 0), np.full(ntaps, maxval)):
             s = int(np.dot(row.astype(object), x.astype(object)))
-            assert 0 <= s + bias < 2 ** 32 and ((s + bias) >> q) < 2 ** 31
+            assert 0 <= s + bias < 2 ** 31  # the arithmetic shift of the pmaddwd store
             exact = Fraction(s, 2 ** q)
             want = min(max(int(exact + Fraction(1, 2)) if exact >= 0 else 0, 0), top)
             assert min(max(((s + bias) >> q) - off, 0), top) == want
@@ -615,6 +616,21 @@ def test_madd_plan_refuses_what_it_cannot_do():
     assert R._madd_plan(small, 255, 255) is not None
     huge = np.array([[0.5 + 2.0 ** -16, 0.5 - 2.0 ** -16] + [0.0] * 6] * 8)  # q = 16: W > int16
     assert R._madd_plan(huge, 255, 255) is None
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2")
+def test_four_tap_plans_take_the_pmaddwd_block_where_they_can(monkeypatch):
+    """uint8 x4 (32-bit sums) moves to the pmaddwd block; uint8 x2 keeps 16-bit lanes, uint16
+    keeps 32-bit lanes, and the switch turns it off."""
+    def bits(n_out, scale, maxval):
+        idx, w = _tables(64, n_out, scale, "bicubic", True, "symmetric", -0.5,
+                         np.dtype(np.float64))
+        return int(R._TablePlan(idx, w).fixed(maxval, maxval)[1][4])
+    assert bits(256, 4.0, 255) == R._PMADD
+    assert bits(128, 2.0, 255) == 16
+    assert bits(256, 4.0, 65535) == 32
+    monkeypatch.setattr(R, "_MADD", False)
+    assert bits(256, 4.0, 255) == 32
 
 
 def test_target_feature_query_respects_numba_config(monkeypatch):

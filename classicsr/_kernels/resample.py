@@ -1506,7 +1506,8 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     """``out[oo + t] = clamp(((bias + sum_k wi[k] a_k[t_k + t]) >> q) - off, 0, top)`` for
     ``t < n``, with ``fc = (bias, q, off, top, bits)`` from :func:`_fixed_plan`: four taps of
     an exact table in integer arithmetic, which is MATLAB's rounded result (see there).
-    Blocks of :func:`_fixed_block` in ``bits``-bit lanes; the last block ends at ``n``
+    Blocks of :func:`_fixed_block` in ``bits``-bit lanes, or of :func:`_madd4_block` for
+    ``bits == _PMADD``; the last block ends at ``n``
     (overlapping the one before: it rewrites some outputs with the same values; ``out`` must
     not overlap the inputs).  Fewer than one block of pixels: a scalar loop in int64."""
     bias = fc[0]
@@ -1525,6 +1526,13 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
                     _fix16(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
                            w0, w1, w2, w3, bias, q, off, top)
                     t = _next_block(t, _FIX16_PX, n)
+                t = n
+        elif fc[4] == _PMADD:
+            if n >= _MADD_PX:
+                while t >= 0:
+                    _madd4(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
+                           w0, w1, w2, w3, bias, q, off, top)
+                    t = _next_block(t, _MADD_PX, n)
                 t = n
         elif n >= _FIX32_PX:
             while t >= 0:
@@ -1630,7 +1638,81 @@ def _target_has_avx2():
         return False
 
 
-_MADD_PX = 16  # pixels per pmaddwd block (two AVX2 vectors of 32-bit sums)
+_MADD_PX = 32  # pixels per pmaddwd block (four AVX2 vectors of 32-bit sums, one byte store)
+_PMADD = 1  # fc[4] of a four-tap fixed-point plan on the pmaddwd block (:func:`_madd4_block`)
+
+# pmaddwd blocks: two source rows' pixels are interleaved into 16-bit lane pairs by in-lane
+# unpacks, so of the two 32-bit sum vectors of 16 pixels "lo" holds pixels 0-3 and 8-11, "hi"
+# pixels 4-7 and 12-15 (the order that vpackssdw of (lo, hi) puts back in pixel order).
+_UNPACK_LO = [0, 16, 1, 17, 2, 18, 3, 19, 8, 24, 9, 25, 10, 26, 11, 27]
+_UNPACK_HI = [m + 4 for m in _UNPACK_LO]
+
+
+def _ir_x86(builder, name, ret, *args):
+    """Call the x86 intrinsic ``llvm.x86.<name>`` (only emitted for AVX2 targets)."""
+    fn = builder.module.declare_intrinsic("llvm.x86." + name,
+                                          fnty=ir.FunctionType(ret, [a.type for a in args]))
+    return builder.call(fn, list(args))
+
+
+def _ir_pair_weight(builder, wa, wb):
+    """The int16 pair ``(wa, wb)`` (int64 scalars) repeated over 16 lanes."""
+    i32 = ir.IntType(32)
+    pair = builder.or_(builder.and_(builder.trunc(wa, i32), ir.Constant(i32, 0xFFFF)),
+                       builder.shl(builder.trunc(wb, i32), ir.Constant(i32, 16)))
+    return builder.bitcast(_ir_splat(builder, ir.VectorType(i32, 8), pair),
+                           ir.VectorType(ir.IntType(16), 16))
+
+
+def _ir_madd_sums(builder, rows, weights, bias):
+    """``(lo, hi)``: ``bias + sum_k W_k x_k`` of 16 pixels (see ``_UNPACK_LO``) from the int16
+    lane vectors ``rows`` (an odd one out pairs with zeros) and the pair weights ``weights``
+    (:func:`_ir_pair_weight`), one ``vpmaddwd`` per pair and half."""
+    i32 = ir.IntType(32)
+    v8 = ir.VectorType(i32, 8)
+    if len(rows) % 2:
+        rows = rows + [ir.Constant(rows[0].type, [0] * 16)]
+    lo = hi = bias
+    for j, w in enumerate(weights):
+        x, y = rows[2 * j], rows[2 * j + 1]
+        for half, mask in ((0, _UNPACK_LO), (1, _UNPACK_HI)):
+            pair = builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(i32, 16), mask))
+            prod = _ir_x86(builder, "avx2.pmadd.wd", v8, pair, w)
+            if half == 0:
+                lo = builder.add(lo, prod)
+            else:
+                hi = builder.add(hi, prod)
+    return lo, hi
+
+
+def _ir_madd_store(builder, sums, q, off, top, ptr, oty):
+    """Round and store the ``(lo, hi)`` sums of 32 pixels (two pairs) at ``ptr``:
+    ``clamp((S >> q) - off, 0, top)``.  Bytes (``top`` = 255): an arithmetic shift, then
+    ``vpackssdw`` and ``vpackuswb`` saturate to ``[0, 255]`` and restore pixel order (S below
+    ``2**31``: :func:`_madd_plan`).  Float rows: :func:`_ir_fixed_round` and a convert."""
+    i32 = ir.IntType(32)
+    v8 = ir.VectorType(i32, 8)
+    qv, offv = (_ir_splat(builder, v8, builder.trunc(v, i32)) for v in (q, off))
+    if isinstance(oty, ir.IntType):
+        words = [_ir_x86(builder, "avx2.packssdw", ir.VectorType(ir.IntType(16), 16),
+                         builder.sub(builder.ashr(lo, qv), offv),
+                         builder.sub(builder.ashr(hi, qv), offv)) for lo, hi in sums]
+        b = _ir_x86(builder, "avx2.packuswb", ir.VectorType(ir.IntType(8), 32), *words)
+        q64 = builder.bitcast(b, ir.VectorType(ir.IntType(64), 4))
+        q64 = builder.shuffle_vector(q64, ir.Constant(q64.type, ir.Undefined),
+                                     ir.Constant(ir.VectorType(i32, 4), [0, 2, 1, 3]))
+        builder.store(q64, builder.bitcast(ptr, q64.type.as_pointer()), align=1)
+        return
+    order = [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15]
+    ovt = ir.VectorType(oty, 16)
+    size = 8 if isinstance(oty, ir.DoubleType) else 4
+    for n, (lo, hi) in enumerate(sums):
+        acc = builder.shuffle_vector(lo, hi, ir.Constant(ir.VectorType(i32, 16), order))
+        splat = (lambda v: _ir_splat(builder, acc.type, builder.trunc(v, i32)))
+        acc = _ir_fixed_round(builder, acc, splat(q), splat(off), splat(top))
+        dst = builder.gep(builder.bitcast(ptr, ovt.as_pointer()),
+                          [ir.Constant(ir.IntType(64), n)])
+        builder.store(builder.sitofp(acc, ovt), dst, align=size)
 
 
 def _madd_block(npair):
@@ -1644,10 +1726,10 @@ def _madd_block(npair):
     Pixel pairs of two source rows are interleaved into 16-bit lanes (``vpunpck[lh]wd``) and
     multiplied and pair-summed into 32-bit lanes by ``llvm.x86.avx2.pmadd.wd``: 32
     multiply-adds per instruction where the float path does 8 (plus a convert per tap).  It
-    needs AVX2 (:func:`_target_has_avx2`), pixels and weights that fit int16 and 32-bit sums
-    (:func:`_madd_plan`); the 32-bit additions wrap like those of :func:`_fixed_block`, which
-    is exact because the final ``S`` lies in ``[0, 2**32)``.  ``out`` may be an unsigned or a
-    float array (the fused passes' float row)."""
+    needs AVX2 (:func:`_target_has_avx2`), 8-bit pixels, int16 weights and sums below
+    ``2**31`` (:func:`_madd_plan`); the 32-bit additions wrap like those of
+    :func:`_fixed_block`, which is exact because the final ``S`` is in range.  ``out`` is a
+    uint8 row or a float row (the fused passes' columns-pass row)."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
@@ -1656,10 +1738,8 @@ def _madd_block(npair):
         if not (all(isinstance(a, types.Array) and a.layout == "C"
                     for a in (out, src, starts, wp, fc))
                 and out.ndim == 1 and starts.ndim == 1 and wp.ndim == 1 and fc.ndim == 1
-                and (isinstance(out.dtype, types.Float)
-                     or (isinstance(out.dtype, types.Integer) and not out.dtype.signed))
-                and isinstance(src.dtype, types.Integer) and not src.dtype.signed
-                and src.dtype.bitwidth <= 16 and starts.dtype == types.intp
+                and (isinstance(out.dtype, types.Float) or out.dtype == types.uint8)
+                and src.dtype == types.uint8 and starts.dtype == types.intp
                 and wp.dtype == types.int64 and fc.dtype == types.int64):
             raise errors.TypingError("pmaddwd block: unsupported arguments")
         sig = types.void(out, types.intp, src, starts, types.intp, wp, fc)
@@ -1668,53 +1748,83 @@ def _madd_block(npair):
             oarr, sarr, starr, warr, farr = (
                 context.make_array(signature.args[i])(context, builder, args[i])
                 for i in (0, 2, 3, 5, 6))
-            i16, i32 = ir.IntType(16), ir.IntType(32)
-            v16 = ir.VectorType(i16, 16)
-            v8 = ir.VectorType(i32, 8)
-            madd = builder.module.declare_intrinsic("llvm.x86.avx2.pmadd.wd",
-                                                    fnty=ir.FunctionType(v8, [v16, v16]))
-            sty = context.get_data_type(signature.args[2].dtype)
-            ssize = context.get_abi_sizeof(sty)
+            v16 = ir.VectorType(ir.IntType(16), 16)
+            v8 = ir.VectorType(ir.IntType(32), 8)
 
             def elem(arr, i):
                 return builder.load(builder.gep(arr.data, [context.get_constant(types.intp, i)]))
 
-            def row(k):  # 16 pixels of tap k as int16 lanes
-                start = builder.add(elem(starr, k), args[4])
-                ptr = builder.bitcast(builder.gep(sarr.data, [start]),
-                                      ir.VectorType(sty, 16).as_pointer())
-                return _ir_resize_int(builder, builder.load(ptr, align=ssize), v16)
-
-            # in-lane unpacks: "lo" holds pixels 0-3 and 8-11, "hi" pixels 4-7 and 12-15
-            mlo = [0, 16, 1, 17, 2, 18, 3, 19, 8, 24, 9, 25, 10, 26, 11, 27]
-            mhi = [m + 4 for m in mlo]
-            bias = _ir_splat(builder, v8, builder.trunc(elem(farr, 0), i32))
-            lo = hi = bias
+            starts = [builder.add(elem(starr, k), args[4]) for k in range(2 * npair)]
+            weights = []
             for j in range(npair):
-                x, y = row(2 * j), row(2 * j + 1)
-                w = builder.bitcast(_ir_splat(builder, v8, builder.trunc(elem(warr, j), i32)), v16)
-                for half, mask in ((0, mlo), (1, mhi)):
-                    pair = builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(i32, 16), mask))
-                    prod = builder.call(madd, [pair, w])
-                    if half == 0:
-                        lo = builder.add(lo, prod)
-                    else:
-                        hi = builder.add(hi, prod)
-            order = [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15]
-            acc = builder.shuffle_vector(lo, hi, ir.Constant(ir.VectorType(i32, 16), order))
-
-            def splat(i):
-                return _ir_splat(builder, acc.type, builder.trunc(elem(farr, i), i32))
-
-            acc = _ir_fixed_round(builder, acc, splat(1), splat(2), splat(3))
+                w = builder.trunc(elem(warr, j), ir.IntType(32))
+                weights.append(builder.bitcast(_ir_splat(builder, v8, w), v16))
+            bias = _ir_splat(builder, v8, builder.trunc(elem(farr, 0), ir.IntType(32)))
+            sums = []
+            for e in (0, 16):
+                rows = []
+                for k in range(2 * npair):
+                    ptr = builder.gep(sarr.data, [builder.add(starts[k],
+                                                              context.get_constant(types.intp, e))])
+                    ptr = builder.bitcast(ptr, ir.VectorType(ir.IntType(8), 16).as_pointer())
+                    rows.append(builder.zext(builder.load(ptr, align=1), v16))
+                sums.append(_ir_madd_sums(builder, rows, weights, bias))
             oty = context.get_data_type(signature.args[0].dtype)
-            ovt = ir.VectorType(oty, 16)
-            if isinstance(signature.args[0].dtype, types.Float):
-                acc = builder.sitofp(acc, ovt)
-            else:
-                acc = _ir_resize_int(builder, acc, ovt)
-            optr = builder.bitcast(builder.gep(oarr.data, [args[1]]), ovt.as_pointer())
-            builder.store(acc, optr, align=context.get_abi_sizeof(oty))
+            _ir_madd_store(builder, sums, elem(farr, 1), elem(farr, 2), elem(farr, 3),
+                           builder.gep(oarr.data, [args[1]]), oty)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return block
+
+
+def _madd4_block():
+    """An ``@intrinsic`` with the signature of :func:`_fixed_block` (``out, oo, a0, t0, ...,
+    w0..w3, bias, q, off, top``) computing ``_MADD_PX`` pixels of :func:`_fir4_fixed` on the
+    pmaddwd block of :func:`_madd_block` (taps 0 and 1, 2 and 3 paired): the four-tap plans
+    of 8-bit images whose sums need more than 16 bits (uint8 x4), ``fc[4] == _PMADD``.
+    Uint8 arrays only; the scalar weights and constants stay in registers across blocks."""
+    from numba.core import errors, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def block(typingctx, out, oo, a0, t0, a1, t1, a2, t2, a3, t3, w0, w1, w2, w3, bias, q, off,
+              top):
+        # other unsigned arrays type too (the uint16 specialisations of _fir4_fixed), and
+        # raise if ever reached: plans for them never select this block
+        if not all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
+                   and isinstance(a.dtype, types.Integer) and not a.dtype.signed
+                   for a in (out, a0, a1, a2, a3)):
+            raise errors.TypingError("pmaddwd four-tap block needs C-contiguous 1-D unsigned "
+                                     "arrays")
+        ip = types.intp
+        sig = types.void(out, ip, a0, ip, a1, ip, a2, ip, a3, ip, *([types.int64] * 8))
+
+        def codegen(context, builder, signature, args):
+            if any(signature.args[i].dtype != types.uint8 for i in (0, 2, 4, 6, 8)):
+                with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
+                    context.call_conv.return_user_exc(
+                        builder, TypeError, ("pmaddwd four-tap block: uint8 arrays only",))
+                return context.get_dummy_value()
+            arrs = [context.make_array(signature.args[2 * k])(context, builder, args[2 * k])
+                    for k in range(5)]
+            v16 = ir.VectorType(ir.IntType(16), 16)
+            weights = [_ir_pair_weight(builder, args[10], args[11]),
+                       _ir_pair_weight(builder, args[12], args[13])]
+            bias = _ir_splat(builder, ir.VectorType(ir.IntType(32), 8),
+                             builder.trunc(args[14], ir.IntType(32)))
+            sums = []
+            for e in (0, 16):
+                rows = []
+                for k in range(4):
+                    start = builder.add(args[2 * k + 3], context.get_constant(types.intp, e))
+                    ptr = builder.bitcast(builder.gep(arrs[k + 1].data, [start]),
+                                          ir.VectorType(ir.IntType(8), 16).as_pointer())
+                    rows.append(builder.zext(builder.load(ptr, align=1), v16))
+                sums.append(_ir_madd_sums(builder, rows, weights, bias))
+            _ir_madd_store(builder, sums, args[15], args[16], args[17],
+                           builder.gep(arrs[0].data, [args[1]]), ir.IntType(8))
             return context.get_dummy_value()
 
         return sig, codegen
@@ -1724,6 +1834,7 @@ def _madd_block(npair):
 
 _madd8 = _madd_block(4)
 _madd16 = _madd_block(8)
+_madd4 = _madd4_block()
 _MADD = True  # switch: many-tap exact tables of 8-bit images on the pmaddwd rows pass
 _MADD_OK = _JIT and _target_has_avx2()
 
@@ -1845,22 +1956,29 @@ def _fused_chunk_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, wi, fc, j0, mper,
         _cols_row_madd(xr, x, dst[i], nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs)
 
 
-def _madd_plan(w64, maxval_in, maxval_out):
-    """``(wi, wp, fc)`` of the pmaddwd rows pass (:func:`_rows_row_madd`), or ``None``.
+def _pmadd_ok(wi, fc, maxval_in, maxval_out):
+    """Whether the fixed-point plan ``(wi, fc)`` may run on the pmaddwd blocks: 8-bit pixels
+    and output (the byte store saturates to ``[0, 255]``), every weight in int16 (each
+    ``vpmaddwd`` product pair is then exact in int32) and ``S + bias`` below ``2**31`` (the
+    arithmetic shift of :func:`_ir_madd_store`)."""
+    pos = int(np.maximum(wi, 0).sum(axis=1).max())
+    return (maxval_in <= 255 and maxval_out == 255 and int(np.abs(wi).max()) < 2 ** 15
+            and maxval_in * pos + int(fc[0]) < 2 ** 31)
 
-    :func:`_fixed_plan`'s integers and constants in 32-bit lanes, when the pixels and every
-    weight ``W`` fit int16 (so each ``vpmaddwd`` product pair is exact in int32) and the
-    table has 8 or 16 taps.  ``wp`` packs the weight pairs (see :func:`_madd_block`)."""
-    if w64.size == 0 or w64.shape[1] not in (8, 16) or maxval_in > 2 ** 15 - 1:
+
+def _madd_plan(w64, maxval_in, maxval_out):
+    """``(wi, wp, fc)`` of the pmaddwd passes of 8- and 16-tap exact tables
+    (:func:`_rows_row_madd`, :func:`_cols_row_madd`), or ``None``: :func:`_fixed_plan`'s
+    integers and constants where :func:`_pmadd_ok` holds.  ``wp`` packs the weight pairs
+    (see :func:`_madd_block`)."""
+    if w64.size == 0 or w64.shape[1] not in (8, 16):
         return None
     plan = _fixed_plan(w64, maxval_in, maxval_out, any_taps=True)
-    if plan is None:
+    if plan is None or not _pmadd_ok(plan[0], plan[1], maxval_in, maxval_out):
         return None
     wi, fc = plan
-    if np.abs(wi).max() > 2 ** 15 - 1:
-        return None
     fc = fc.copy()
-    fc[4] = 32
+    fc[4] = _PMADD
     wp = (wi[:, 1::2] << 16) | (wi[:, 0::2] & 0xFFFF)
     return wi, np.ascontiguousarray(wp, dtype=np.int64), fc
 
@@ -1936,15 +2054,20 @@ class _TablePlan:
     def fixed(self, maxval_in, maxval_out):
         """``(wi, fc)`` of the fixed-point path for pixels ``<= maxval_in`` rounded into
         ``[0, maxval_out]``, or ``None`` (see :func:`_fixed_plan`)."""
-        key = ("fixed", maxval_in, maxval_out)
+        pmadd = _MADD and _MADD_OK
+        key = ("fixed", maxval_in, maxval_out, pmadd)
         if key not in self._cache:
-            self._cache[key] = _fixed_plan(np.asarray(self.w, dtype=np.float64), maxval_in,
-                                           maxval_out)
+            plan = _fixed_plan(np.asarray(self.w, dtype=np.float64), maxval_in, maxval_out)
+            if (pmadd and plan is not None and plan[1][4] == 32
+                    and _pmadd_ok(plan[0], plan[1], maxval_in, maxval_out)):
+                plan = (plan[0], plan[1].copy())
+                plan[1][4] = _PMADD  # 32-bit sums of 8-bit pixels: the pmaddwd block
+            self._cache[key] = plan
         return self._cache[key]
 
     def madd(self, maxval_in, maxval_out):
         """``(wi, wp, fc)`` of the pmaddwd rows pass, or ``None`` (see :func:`_madd_plan`)."""
-        key = ("madd", maxval_in, maxval_out)
+        key = ("madd", maxval_in, maxval_out)  # used only while _MADD and _MADD_OK
         if key not in self._cache:
             self._cache[key] = _madd_plan(np.asarray(self.w, dtype=np.float64), maxval_in,
                                           maxval_out)
