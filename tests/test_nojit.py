@@ -48,3 +48,28 @@ def test_second_process_loads_kernels_from_cache():
     second = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "COMPILES 0 " in second.stdout, second.stdout
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="needs the JIT")
+def test_portable_cpu_target_compiles_and_is_exact(tmp_path):
+    """``NUMBA_CPU_NAME=generic`` (portable caches): the kernels that contain the AVX2-only
+    pmaddwd blocks still compile (those blocks become a never-taken error stub) and the
+    uint8 paths that use them on AVX2 hosts give the independent reference's result."""
+    script = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import classicsr
+        from classicsr._kernels import resample as R
+        sys.path.insert(0, sys.argv[1])
+        from naive_resize import reference_resize
+        assert not R._MADD_OK
+        img = np.random.default_rng(0).integers(0, 256, (40, 50, 3)).astype(np.uint8)
+        for scale in (4, 0.25, 0.5):
+            assert np.array_equal(classicsr.resize(img, scale), reference_resize(img, scale))
+        print("OK")
+    """)
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_DISABLE_JIT", "NUMBA_CPU_FEATURES")}
+    env.update(NUMBA_CPU_NAME="generic", NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-c", script, str(REPO / "tests")], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "OK" in proc.stdout, proc.stderr[-3000:]

@@ -1655,6 +1655,16 @@ def _ir_x86(builder, name, ret, *args):
     return builder.call(fn, list(args))
 
 
+def _ir_no_avx2(context, builder, name):
+    """Codegen of a pmaddwd block when Numba does not target AVX2 (a portable
+    ``NUMBA_CPU_NAME``): a ``RuntimeError`` instead of x86 intrinsics LLVM could not select.
+    Python-level plans never reach it (:data:`_MADD_OK`); it exists because every branch of a
+    kernel is compiled."""
+    with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
+        context.call_conv.return_user_exc(builder, RuntimeError, (name + ": needs AVX2",))
+    return context.get_dummy_value()
+
+
 def _ir_pair_weight(builder, wa, wb):
     """The int16 pair ``(wa, wb)`` (int64 scalars) repeated over 16 lanes."""
     i32 = ir.IntType(32)
@@ -1745,6 +1755,8 @@ def _madd_block(npair):
         sig = types.void(out, types.intp, src, starts, types.intp, wp, fc)
 
         def codegen(context, builder, signature, args):
+            if not _MADD_OK:
+                return _ir_no_avx2(context, builder, "pmaddwd block")
             oarr, sarr, starr, warr, farr = (
                 context.make_array(signature.args[i])(context, builder, args[i])
                 for i in (0, 2, 3, 5, 6))
@@ -1807,6 +1819,8 @@ def _madd4_block():
                     context.call_conv.return_user_exc(
                         builder, TypeError, ("pmaddwd four-tap block: uint8 arrays only",))
                 return context.get_dummy_value()
+            if not _MADD_OK:
+                return _ir_no_avx2(context, builder, "pmaddwd four-tap block")
             arrs = [context.make_array(signature.args[2 * k])(context, builder, args[2 * k])
                     for k in range(5)]
             v16 = ir.VectorType(ir.IntType(16), 16)
