@@ -1734,7 +1734,7 @@ def _madd_block(npair):
 
     ``wp[j]`` packs the int16 weights of taps ``2j`` (low half) and ``2j + 1`` (high half).
     Pixel pairs of two source rows are interleaved into 16-bit lanes (``vpunpck[lh]wd``) and
-    multiplied and pair-summed into 32-bit lanes by ``llvm.x86.avx2.pmadd.wd``: 32
+    multiplied and pair-summed into 32-bit lanes by ``llvm.x86.avx2.pmadd.wd``: 16
     multiply-adds per instruction where the float path does 8 (plus a convert per tap).  It
     needs AVX2 (:func:`_target_has_avx2`), 8-bit pixels, int16 weights and sums below
     ``2**31`` (:func:`_madd_plan`); the 32-bit additions wrap like those of
@@ -1849,7 +1849,7 @@ def _madd4_block():
 _madd8 = _madd_block(4)
 _madd16 = _madd_block(8)
 _madd4 = _madd4_block()
-_MADD = True  # switch: many-tap exact tables of 8-bit images on the pmaddwd rows pass
+_MADD = True  # switch: the pmaddwd blocks (8-bit images; tests compare with the paths they replace)
 _MADD_OK = _JIT and _target_has_avx2()
 
 
