@@ -734,3 +734,63 @@ def test_downscales_on_pixel_phase_planes(monkeypatch, dtype):
             other = resize(img, scale, boundary=boundary)
             monkeypatch.setattr(R, "_IL_PIXEL_PLANES", True)
             np.testing.assert_array_equal(out, other)
+
+
+# --- checked four-tap tables (uint8 at x3, x1.5, x2.5, lanczos2): one register sweep --------
+
+@pytest.mark.skipif(not R._JIT, reason="the register blocks exist only in compiled code")
+@pytest.mark.parametrize("src_dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("out_dtype", [np.uint8, np.float32])
+def test_check4_block_against_numpy(src_dtype, out_dtype):
+    """:func:`_check4_block` on dyadic weights and integer pixels, where float32 is exact (so
+    FMA contraction cannot change a bit): the stored outputs are the rounded, saturated sums
+    and the returned mask marks exactly the outputs within ``bound`` of a tie, many of them
+    exact ties here."""
+    import numba
+
+    @numba.njit
+    def run(out, src, st, w, c):
+        return R._chk4(out, 3, src, st, 5, w[0], w[1], w[2], w[3], c[0], c[1], c[2])
+
+    rng = np.random.default_rng(7)
+    w = np.array([-0.0625, 0.5625, 0.5625, -0.0625], dtype=np.float32)  # x2 half-phase
+    consts = np.array([0.5, 255.0, 1e-3, 0.0, 1.0], dtype=np.float32)
+    for trial in range(20):
+        src = rng.integers(0, 256, size=200).astype(src_dtype)
+        if trial % 4 == 0:
+            src[:] = 255 * (rng.random(200) < 0.5)  # extremes: saturation both ways
+        st = (0, 40, 80, 120)
+        out = np.full(30, 7, dtype=out_dtype)
+        mask = run(out, src, st, w, consts)
+        v = sum(float(w[k]) * src[st[k] + 5:st[k] + 5 + R._CHK_PX].astype(np.float64)
+                for k in range(4))
+        want = np.clip(np.floor(v + 0.5), 0, 255)
+        np.testing.assert_array_equal(out[3:3 + R._CHK_PX], want.astype(out_dtype))
+        assert np.all(out[:3] == 7) and np.all(out[3 + R._CHK_PX:] == 7)
+        ties = np.abs(v - np.floor(v) - 0.5) <= 1e-3
+        assert mask == sum(1 << e for e in range(R._CHK_PX) if ties[e])
+
+
+@pytest.mark.skipif(not R._JIT, reason="the register blocks exist only in compiled code")
+def test_checked_tables_in_one_sweep_equal_the_reference(monkeypatch):
+    """uint8 with checked four-tap tables (x3, x1.5 and x2.5, whose half-pixel phase gives
+    exact ties, lanczos2 x2, anisotropic mixes), fused and as separate passes, with images of
+    random values and of only 0 and 255: the one-sweep blocks give the reference's result
+    and the three-sweep path's, bit for bit."""
+    cases = [((40, 70, 3), 3.0, "bicubic"), ((33, 64), 1.5, "bicubic"),
+             ((30, 64, 3), 2.5, "bicubic"), ((30, 50, 2), 2.0, "lanczos2"),
+             ((30, 50, 3), (3.0, 1.5), "bicubic"), ((30, 50, 3), (1.0, 3.0), "bicubic"),
+             ((41, 37, 4), 4 / 3, "bicubic")]
+    rng = np.random.default_rng(3)
+    for shape, scale, method in cases:
+        for kind in ("random", "extreme"):
+            img = (_img(shape, np.uint8, seed=shape[1]) if kind == "random"
+                   else (rng.random(shape) < 0.5).astype(np.uint8) * 255)
+            ref = reference_resize(img, scale, method=method)
+            for fused in (True, False):
+                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+                out = resize(img, scale, method=method)
+                np.testing.assert_array_equal(out, ref)
+                monkeypatch.setattr(R, "_CHECK_BLOCKS", False)
+                np.testing.assert_array_equal(resize(img, scale, method=method), out)
+                monkeypatch.setattr(R, "_CHECK_BLOCKS", True)
