@@ -741,8 +741,9 @@ def test_downscales_on_pixel_phase_planes(monkeypatch, dtype):
 @pytest.mark.skipif(not R._JIT, reason="the register blocks exist only in compiled code")
 @pytest.mark.parametrize("src_dtype", [np.uint8, np.float32])
 @pytest.mark.parametrize("out_dtype", [np.uint8, np.float32])
-def test_check4_block_against_numpy(src_dtype, out_dtype):
-    """:func:`_check4_block` on dyadic weights and integer pixels, where float32 is exact (so
+@pytest.mark.parametrize("ntaps", [4, 6, 8, 12])
+def test_check_block_against_numpy(src_dtype, out_dtype, ntaps):
+    """:func:`_check_block` on dyadic weights and integer pixels, where float32 is exact (so
     FMA contraction cannot change a bit): the stored outputs are the rounded, saturated sums
     and the returned mask marks exactly the outputs within ``bound`` of a tie, many of them
     exact ties here."""
@@ -750,20 +751,21 @@ def test_check4_block_against_numpy(src_dtype, out_dtype):
 
     @numba.njit
     def run(out, src, st, w, c):
-        return R._chk4(out, 3, src, st, 5, w[0], w[1], w[2], w[3], c[0], c[1], c[2])
+        return R._chk(out, 3, src, st, 5, w, (c[0], c[1], c[2]))
 
-    rng = np.random.default_rng(7)
-    w = np.array([-0.0625, 0.5625, 0.5625, -0.0625], dtype=np.float32)  # x2 half-phase
-    consts = np.array([0.5, 255.0, 1e-3, 0.0, 1.0], dtype=np.float32)
+    rng = np.random.default_rng(7 + ntaps)
+    half = [-0.0625, 0.5625, 0.5625, -0.0625]  # bicubic x2 half-phase: ties at multiples of 1/16
+    w = np.array((half * 3)[:ntaps], dtype=np.float32) / {4: 1, 6: 2, 8: 2, 12: 4}[ntaps]
+    consts = np.array([0.5, 255.0, 1e-3], dtype=np.float32)
     for trial in range(20):
-        src = rng.integers(0, 256, size=200).astype(src_dtype)
+        src = rng.integers(0, 256, size=40 * ntaps + 40).astype(src_dtype)
         if trial % 4 == 0:
-            src[:] = 255 * (rng.random(200) < 0.5)  # extremes: saturation both ways
-        st = (0, 40, 80, 120)
+            src[:] = 255 * (rng.random(src.size) < 0.5)  # extremes: saturation both ways
+        st = tuple(40 * k for k in range(ntaps))
         out = np.full(30, 7, dtype=out_dtype)
-        mask = run(out, src, st, w, consts)
+        mask = run(out, src, st, tuple(w), consts)
         v = sum(float(w[k]) * src[st[k] + 5:st[k] + 5 + R._CHK_PX].astype(np.float64)
-                for k in range(4))
+                for k in range(ntaps))
         want = np.clip(np.floor(v + 0.5), 0, 255)
         np.testing.assert_array_equal(out[3:3 + R._CHK_PX], want.astype(out_dtype))
         assert np.all(out[:3] == 7) and np.all(out[3 + R._CHK_PX:] == 7)
@@ -773,14 +775,18 @@ def test_check4_block_against_numpy(src_dtype, out_dtype):
 
 @pytest.mark.skipif(not R._JIT, reason="the register blocks exist only in compiled code")
 def test_checked_tables_in_one_sweep_equal_the_reference(monkeypatch):
-    """uint8 with checked four-tap tables (x3, x1.5 and x2.5, whose half-pixel phase gives
-    exact ties, lanczos2 x2, anisotropic mixes), fused and as separate passes, with images of
-    random values and of only 0 and 255: the one-sweep blocks give the reference's result
-    and the three-sweep path's, bit for bit."""
+    """uint8 with checked tables of 4 taps (x3, x1.5 and x2.5, whose half-pixel phase gives
+    exact ties, lanczos2 x2), 6 (lanczos3 x2, bicubic x0.75), 8 (lanczos2 x0.5) and 12
+    (bicubic x1/3, lanczos3 x0.5), anisotropic mixes, fused and as separate passes, with
+    images of random values and of only 0 and 255: the one-sweep blocks give the reference's
+    result and the three-sweep path's, bit for bit."""
     cases = [((40, 70, 3), 3.0, "bicubic"), ((33, 64), 1.5, "bicubic"),
              ((30, 64, 3), 2.5, "bicubic"), ((30, 50, 2), 2.0, "lanczos2"),
              ((30, 50, 3), (3.0, 1.5), "bicubic"), ((30, 50, 3), (1.0, 3.0), "bicubic"),
-             ((41, 37, 4), 4 / 3, "bicubic")]
+             ((41, 37, 4), 4 / 3, "bicubic"), ((30, 50, 3), 2.0, "lanczos3"),
+             ((64, 80, 3), 0.75, "bicubic"), ((64, 80), 0.5, "lanczos2"),
+             ((96, 99, 3), 1 / 3, "bicubic"), ((64, 90, 3), 0.5, "lanczos3"),
+             ((96, 60, 3), (1 / 3, 2.0), "bicubic")]
     rng = np.random.default_rng(3)
     for shape, scale, method in cases:
         for kind in ("random", "extreme"):

@@ -25,8 +25,8 @@ provably gives MATLAB's result; see :func:`_int_plan` for the two proofs:
 * *checked tables*: otherwise ``|s32 - d| <= bound`` with ``bound`` derived from ``K``,
   ``sum|w|`` and ``maxval``; outputs whose float32 value lies within ``bound`` of a rounding
   tie ``n + 0.5`` (rare: about ``2 * bound`` of them) are recomputed in float64 in tap order.
-  Four-tap checked tables (x3, x1.5, x2.5, lanczos2) filter, round, store and test for near
-  ties in one register sweep (:func:`_check4_block`, which returns the near ties' bit mask).
+  Checked tables of 4, 6, 8 or 12 taps (x3, x1.5, x2.5, x1/3, lanczos) filter, round, store
+  and test for near ties in one register sweep (:func:`_check_block`, which returns the near ties' bit mask).
 
 Four-tap exact tables on unsigned images (bicubic integer upscales, the common SR case) go
 further: the sums are computed in integer SIMD lanes, ``((bias + sum_k W_k x_k) >> q) - off``
@@ -453,6 +453,49 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform, fma):
 
 
 @jit
+def _rows_checked(src, out, i, idx, w64, maxval, st, wt, c):
+    """Output row ``i`` of a rows pass with a checked table by :func:`_check_block` blocks
+    (``st``/``wt``: the taps' flat offsets into ``src`` and weights as tuples), the near ties
+    recomputed in float64 in tap order."""
+    n = out.shape[0]
+    ntaps = idx.shape[1]
+    rows = idx[i]
+    t = 0
+    while t >= 0:
+        mask = _chk(out, t, src, st, t, wt, c)
+        while mask:
+            u = t + _lowest_bit(mask)
+            mask &= mask - 1
+            d = w64[i, 0] * np.float64(src[rows[0], u])
+            for k in range(1, ntaps):
+                d += w64[i, k] * np.float64(src[rows[k], u])
+            out[u] = _round_sat(d, maxval)
+        t = _next_block(t, _CHK_PX, n)
+
+
+@jit
+def _cols_checked(rp, st, wt, x, c, row, idx, w64, maxval, j0, nphase, p, nch):
+    """Output phase ``p`` of a columns pass (:func:`_cols_row_il`) with a checked table into
+    the phase row ``rp`` by :func:`_check_block` blocks over ``x``, the near ties recomputed
+    in float64 in tap order from ``row``."""
+    n = rp.shape[0]
+    ntaps = idx.shape[1]
+    t = 0
+    while t >= 0:
+        mask = _chk(rp, t, x, st, t, wt, c)
+        while mask:
+            u = t + _lowest_bit(mask)
+            mask &= mask - 1
+            j = j0 + nphase * (u // nch) + p
+            ch = u % nch
+            d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + ch])
+            for k in range(1, ntaps):
+                d += w64[j, k] * np.float64(row[idx[j, k] * nch + ch])
+            rp[u] = _round_sat(d, maxval)
+        t = _next_block(t, _CHK_PX, n)
+
+
+@jit
 def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
     """Output row ``i`` of the rows pass into ``out`` (its length is the row length).
 
@@ -472,23 +515,22 @@ def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
                   w[i, 0], w[i, 1], w[i, 2], w[i, 3], n, mode, consts)
         return
     ntaps = idx.shape[1]
-    if mode == MODE_CHECK and ntaps == 4 and consts[4] != 0 and _JIT and n >= _CHK_PX:
-        length = src.shape[1]
-        st = (rows[0] * length, rows[1] * length, rows[2] * length, rows[3] * length)
+    if mode == MODE_CHECK and consts[4] != 0 and _JIT and n >= _CHK_PX:
+        st = rows * src.shape[1]
         wr = w[i]
-        t = 0
-        while t >= 0:
-            mask = _chk4(out, t, src, st, t, wr[0], wr[1], wr[2], wr[3], consts[0], consts[1],
-                         consts[2])
-            while mask:  # the near ties, in float64 in tap order
-                u = t + _lowest_bit(mask)
-                mask &= mask - 1
-                d = w64[i, 0] * np.float64(src[rows[0], u])
-                for k in range(1, ntaps):
-                    d += w64[i, k] * np.float64(src[rows[k], u])
-                out[u] = _round_sat(d, maxval)
-            t = _next_block(t, _CHK_PX, n)
-        return
+        c = (consts[0], consts[1], consts[2])
+        if ntaps == 4:
+            _rows_checked(src, out, i, idx, w64, maxval, _tup4(st), _tup4(wr), c)
+            return
+        if ntaps == 6:
+            _rows_checked(src, out, i, idx, w64, maxval, _tup6(st), _tup6(wr), c)
+            return
+        if ntaps == 8:
+            _rows_checked(src, out, i, idx, w64, maxval, _tup8(st), _tup8(wr), c)
+            return
+        if ntaps == 12:
+            _rows_checked(src, out, i, idx, w64, maxval, _tup12(st), _tup12(wr), c)
+            return
     _fir_rows(acc, src, rows, w[i], n, fma)
     _store(acc, out, n, mode, consts)
     if mode == MODE_CHECK:
@@ -848,61 +890,64 @@ def _ir_unary_fn(builder, name, vt):
                                             fnty=ir.FunctionType(vt, [vt]))
 
 
-def _check4_block():
-    """An ``@intrinsic`` ``block(out, oo, src, starts, t, w0, w1, w2, w3, half, top, bound)
-    -> int``: ``_CHK_PX`` outputs of a four-tap checked table (MODE_CHECK: integer output,
-    float32 accumulation) filtered, rounded, stored and near-tie tested in registers::
+def _check_block():
+    """An ``@intrinsic`` ``block(out, oo, src, starts, t, w, c) -> int``: ``_CHK_PX`` outputs
+    of a ``K``-tap checked table (MODE_CHECK: integer output, float32 accumulation) filtered,
+    rounded, stored and near-tie tested in registers, ``K = len(starts) = len(w)`` (tuples,
+    so the loop-invariant offsets and weights stay in registers; ``c = (half, top, bound)``)::
 
-        v[e] = ((0 + w0 x_0[e]) + w1 x_1[e]) + ...,   x_k[e] = src.flat[starts[k] + t + e]
+        v[e] = ((0 + w[0] x_0[e]) + w[1] x_1[e]) + ...,   x_k[e] = src.flat[starts[k] + t + e]
         out[oo + e] = floor(clamp(v[e] + half, 0, top))
         returns the mask sum_e 2**e [|v[e] - floor(v[e]) - half| <= bound]
 
     the sweeps of :func:`_fir_rows` / :func:`_fir_il`, :func:`_store` and the near-tie count in
     one.  Multiply and add may contract to FMA (float32 into integer outputs: the bound of
     :func:`_int_plan` holds with it).  The caller recomputes the outputs of the mask's set bits
-    (the near ties) in float64 in tap order.
-    ``src`` is uint8 or float32 (converted per tap), ``out`` uint8 or float32 (the fused
-    passes' columns-pass row); other dtypes type (the kernels compile every branch) but raise
-    if reached."""
+    (the near ties) in float64 in tap order.  ``src`` is uint8 or float32 (converted per tap),
+    ``out`` uint8 or float32 (the fused passes' columns-pass row); other dtypes type (the
+    kernels compile every branch) but raise if reached."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
     @intrinsic
-    def block(typingctx, out, oo, src, starts, t, w0, w1, w2, w3, half, top, bound):
+    def block(typingctx, out, oo, src, starts, t, w, c):
         if not (isinstance(out, types.Array) and out.ndim == 1 and out.layout == "C"
                 and isinstance(src, types.Array) and src.layout == "C"
-                and isinstance(starts, types.UniTuple) and starts.count == 4
-                and isinstance(starts.dtype, types.Integer)):
-            raise errors.TypingError("checked four-tap block: unsupported arguments")
-        scal = (w0, w1, w2, w3, half, top, bound)
-        sig = types.int64(out, types.intp, src, starts, types.intp, *scal)
+                and isinstance(starts, types.UniTuple) and isinstance(starts.dtype, types.Integer)
+                and isinstance(w, types.UniTuple) and w.count == starts.count
+                and isinstance(c, types.UniTuple) and c.count == 3):
+            raise errors.TypingError("checked block: unsupported arguments")
+        sig = types.int64(out, types.intp, src, starts, types.intp, w, c)
 
         def codegen(context, builder, signature, args):
             sdt, odt = signature.args[2].dtype, signature.args[0].dtype
+            ntaps = signature.args[3].count
             if not (sdt in (types.uint8, types.float32) and odt in (types.uint8, types.float32)
-                    and all(a == types.float32 for a in signature.args[5:])):
+                    and signature.args[5].dtype == types.float32
+                    and signature.args[6].dtype == types.float32):
                 with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
                     context.call_conv.return_user_exc(
-                        builder, TypeError, ("checked four-tap block: unsupported dtypes",))
+                        builder, TypeError, ("checked block: unsupported dtypes",))
                 return ir.Constant(ir.IntType(64), 0)
             oarr = context.make_array(signature.args[0])(context, builder, args[0])
             sarr = context.make_array(signature.args[2])(context, builder, args[2])
-            f32 = ir.FloatType()
-            vt = ir.VectorType(f32, 8)
+            vt = ir.VectorType(ir.FloatType(), 8)
             sty = context.get_data_type(sdt)
             ssize = context.get_abi_sizeof(sty)
             flags = ("contract",)
-            w = [_ir_splat(builder, vt, a) for a in args[5:9]]
-            halfv, topv, boundv = (_ir_splat(builder, vt, a) for a in args[9:12])
+            w = [_ir_splat(builder, vt, builder.extract_value(args[5], k)) for k in range(ntaps)]
+            halfv, topv, boundv = (_ir_splat(builder, vt, builder.extract_value(args[6], k))
+                                   for k in range(3))
             zero = ir.Constant(vt, [0.0] * 8)
             floor = _ir_unary_fn(builder, "floor", vt)
             fabs = _ir_unary_fn(builder, "fabs", vt)
-            starts = [builder.add(builder.extract_value(args[3], k), args[4]) for k in range(4)]
+            starts = [builder.add(builder.extract_value(args[3], k), args[4])
+                      for k in range(ntaps)]
             ties = []
             outs = []
             for e in range(0, _CHK_PX, 8):
                 v = zero
-                for k in range(4):
+                for k in range(ntaps):
                     start = builder.add(starts[k], context.get_constant(types.intp, e))
                     ptr = builder.bitcast(builder.gep(sarr.data, [start]),
                                           ir.VectorType(sty, 8).as_pointer())
@@ -935,7 +980,29 @@ def _check4_block():
     return block
 
 
-_CHK_PX = 16  # outputs per checked four-tap block (the bits of its mask)
+_CHK_PX = 16  # outputs per checked block (the bits of its mask)
+# tap counts with a checked block: 4 (bicubic x3, x1.5, x2.5, lanczos2), 6 (lanczos3,
+# bicubic x0.75), 8, 12 (bicubic x1/3, lanczos3 x0.5); the tuples of their offsets/weights
+
+
+@jit
+def _tup4(a):
+    return (a[0], a[1], a[2], a[3])
+
+
+@jit
+def _tup6(a):
+    return (a[0], a[1], a[2], a[3], a[4], a[5])
+
+
+@jit
+def _tup8(a):
+    return (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7])
+
+
+@jit
+def _tup12(a):
+    return (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11])
 
 
 @jit
@@ -945,7 +1012,7 @@ def _lowest_bit(mask):
     while not (mask >> b) & 1:
         b += 1
     return b
-_chk4 = _check4_block()
+_chk = _check_block()
 
 
 _FI_G1 = 16  # pixels per fir-interleave block, gray
@@ -1317,24 +1384,20 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
                 _fir4_c(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
             else:
                 _fir4(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
-        elif mode == MODE_CHECK and ntaps == 4 and consts[4] != 0 and _JIT and n >= _CHK_PX:
+        elif (mode == MODE_CHECK and consts[4] != 0 and _JIT and n >= _CHK_PX
+              and (ntaps == 4 or ntaps == 6 or ntaps == 8 or ntaps == 12)):
             o = offs[p]
-            st = (o[0], o[1], o[2], o[3])
             wr = wu[p]
-            t = 0
-            while t >= 0:
-                mask = _chk4(rp, t, x, st, t, wr[0], wr[1], wr[2], wr[3], consts[0], consts[1],
-                             consts[2])
-                while mask:  # the near ties, in float64 in tap order
-                    u = t + _lowest_bit(mask)
-                    mask &= mask - 1
-                    j = j0 + nphase * (u // nch) + p
-                    c = u % nch
-                    d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + c])
-                    for k in range(1, ntaps):
-                        d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
-                    rp[u] = _round_sat(d, maxval)
-                t = _next_block(t, _CHK_PX, n)
+            c = (consts[0], consts[1], consts[2])
+            args = (x, c, row, idx, w64, maxval, j0, nphase, p, nch)
+            if ntaps == 4:
+                _cols_checked(rp, _tup4(o), _tup4(wr), *args)
+            elif ntaps == 6:
+                _cols_checked(rp, _tup6(o), _tup6(wr), *args)
+            elif ntaps == 8:
+                _cols_checked(rp, _tup8(o), _tup8(wr), *args)
+            else:
+                _cols_checked(rp, _tup12(o), _tup12(wr), *args)
         else:
             _fir_il(acc, x, offs[p], wu[p], n, fma)
             _store(acc, rp, n, mode, consts)
@@ -2414,7 +2477,7 @@ def _setup(src_dt, dst_dt, idx, w, maxval_out):
         mode, bound = MODE_FLOAT, 0.0
         acc_dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)
     wacc = plan.weights(acc_dt)
-    # consts[4]: the checked four-tap blocks (:func:`_check4_block`) may be used
+    # consts[4]: the checked blocks (:func:`_check_block`) may be used
     consts = np.array([0.5, maxval_out, bound, 0.0, 1.0 if _CHECK_BLOCKS else 0.0],
                       dtype=acc_dt)
     return plan, w64, wacc, acc_dt, mode, consts
@@ -2612,7 +2675,7 @@ _FMA = True  # contracted twins for float32 accumulation (_contracted)
 _FUSED_PASSES = True  # both passes without an intermediate image (fused_passes)
 _FIXED_POINT = True  # four-tap exact tables on unsigned images in integer lanes (_fir4_fixed)
 _IL_PIXEL_PLANES = True  # fractional upscales (Q > 1, P >= 2) on the interleaved-row path
-_CHECK_BLOCKS = True  # four-tap checked tables (uint8, MODE_CHECK) in one register sweep
+_CHECK_BLOCKS = True  # checked tables (uint8, MODE_CHECK) in one register sweep (_check_block)
 #: Columns-pass-first fusion pays for its row ring only for a float intermediate (float
 #: images, or integers with ``round_each_pass=False``) that would not stay in cache.  Measured
 #: (one thread, in-process A/B): float32 -11..-18% for 3000x3000x3 at (0.5, 0.25) and
