@@ -68,7 +68,8 @@ def test_portable_cpu_target_compiles_and_is_exact(tmp_path):
             assert np.array_equal(classicsr.resize(img, scale), reference_resize(img, scale))
         print("OK")
     """)
-    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_DISABLE_JIT", "NUMBA_CPU_FEATURES")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NUMBA_DISABLE_JIT", "NUMBA_CPU_FEATURES")}
     env.update(NUMBA_CPU_NAME="generic", NUMBA_CACHE_DIR=str(tmp_path / "cache"))
     proc = subprocess.run([sys.executable, "-c", script, str(REPO / "tests")], env=env,
                           capture_output=True, text=True, timeout=600)

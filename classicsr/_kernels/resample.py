@@ -26,7 +26,8 @@ provably gives MATLAB's result; see :func:`_int_plan` for the two proofs:
   ``sum|w|`` and ``maxval``; outputs whose float32 value lies within ``bound`` of a rounding
   tie ``n + 0.5`` (rare: about ``2 * bound`` of them) are recomputed in float64 in tap order.
   Checked tables of 4, 6, 8 or 12 taps (x3, x1.5, x2.5, x1/3, lanczos) filter, round, store
-  and test for near ties in one register sweep (:func:`_check_block`, which returns the near ties' bit mask).
+  and test for near ties in one register sweep (:func:`_check_block`, which returns the near
+  ties' bit mask).
 
 Four-tap exact tables on unsigned images (bicubic integer upscales, the common SR case) go
 further: the sums are computed in integer SIMD lanes, ``((bias + sum_k W_k x_k) >> q) - off``
@@ -1871,6 +1872,17 @@ def _ir_no_avx2(context, builder, name):
     return context.get_dummy_value()
 
 
+def _ir_intp(value):
+    """An intp (64-bit) LLVM constant."""
+    return ir.Constant(ir.IntType(64), value)
+
+
+def _ir_load_bytes16(builder, data, start):
+    """16 bytes at element ``start`` of the uint8 array data ``data``, as int16 lanes."""
+    ptr = builder.bitcast(builder.gep(data, [start]), ir.VectorType(ir.IntType(8), 16).as_pointer())
+    return builder.zext(builder.load(ptr, align=1), ir.VectorType(ir.IntType(16), 16))
+
+
 def _ir_pair_weight(builder, wa, wb):
     """The int16 pair ``(wa, wb)`` (int64 scalars) repeated over 16 lanes."""
     i32 = ir.IntType(32)
@@ -1980,12 +1992,8 @@ def _madd_block(npair):
             bias = _ir_splat(builder, v8, builder.trunc(elem(farr, 0), ir.IntType(32)))
             sums = []
             for e in (0, 16):
-                rows = []
-                for k in range(2 * npair):
-                    ptr = builder.gep(sarr.data, [builder.add(starts[k],
-                                                              context.get_constant(types.intp, e))])
-                    ptr = builder.bitcast(ptr, ir.VectorType(ir.IntType(8), 16).as_pointer())
-                    rows.append(builder.zext(builder.load(ptr, align=1), v16))
+                rows = [_ir_load_bytes16(builder, sarr.data, builder.add(starts[k], _ir_intp(e)))
+                        for k in range(2 * npair)]
                 sums.append(_ir_madd_sums(builder, rows, weights, bias))
             oty = context.get_data_type(signature.args[0].dtype)
             _ir_madd_store(builder, sums, elem(farr, 1), elem(farr, 2), elem(farr, 3),
@@ -2029,19 +2037,15 @@ def _madd4_block():
                 return _ir_no_avx2(context, builder, "pmaddwd four-tap block")
             arrs = [context.make_array(signature.args[2 * k])(context, builder, args[2 * k])
                     for k in range(5)]
-            v16 = ir.VectorType(ir.IntType(16), 16)
             weights = [_ir_pair_weight(builder, args[10], args[11]),
                        _ir_pair_weight(builder, args[12], args[13])]
             bias = _ir_splat(builder, ir.VectorType(ir.IntType(32), 8),
                              builder.trunc(args[14], ir.IntType(32)))
             sums = []
             for e in (0, 16):
-                rows = []
-                for k in range(4):
-                    start = builder.add(args[2 * k + 3], context.get_constant(types.intp, e))
-                    ptr = builder.bitcast(builder.gep(arrs[k + 1].data, [start]),
-                                          ir.VectorType(ir.IntType(8), 16).as_pointer())
-                    rows.append(builder.zext(builder.load(ptr, align=1), v16))
+                rows = [_ir_load_bytes16(builder, arrs[k + 1].data,
+                                         builder.add(args[2 * k + 3], _ir_intp(e)))
+                        for k in range(4)]
                 sums.append(_ir_madd_sums(builder, rows, weights, bias))
             _ir_madd_store(builder, sums, args[15], args[16], args[17],
                            builder.gep(arrs[0].data, [args[1]]), ir.IntType(8))
