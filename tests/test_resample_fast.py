@@ -800,3 +800,32 @@ def test_checked_tables_in_one_sweep_equal_the_reference(monkeypatch):
                 monkeypatch.setattr(R, "_CHECK_BLOCKS", False)
                 np.testing.assert_array_equal(resize(img, scale, method=method), out)
                 monkeypatch.setattr(R, "_CHECK_BLOCKS", True)
+
+
+def test_row_bounds_mark_exact_rows_and_share_a_phase_bound():
+    """Rows of a checked table that are exact on their own get bound -1 (x1.5: the half-pixel
+    phase, one row in three) and their float32 sums equal the float64 ones on extreme and
+    random pixels; a phase whose float64 rows differ below float32 precision from one period
+    to the next (same float32 weights, one row not dyadic) keeps the bound for every row."""
+    idx, w = _tables(64, 96, 1.5, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    bound = R._int_plan(w, 255.0)[1]
+    rb = R._TablePlan(idx, w).row_bounds(255.0, bound)
+    exact = rb < 0
+    assert 0 < exact.sum() < len(rb) and np.all(rb[~exact] == np.float32(bound))
+    rng = np.random.default_rng(0)
+    for i in np.nonzero(exact)[0]:
+        row = w[i]
+        for x in (255.0 * (row > 0), 255.0 * (row < 0), rng.integers(0, 256, row.size) * 1.0):
+            s32 = np.float32(0)
+            for k in range(row.size):
+                s32 = np.float32(s32 + np.float32(row[k]) * np.float32(x[k]))
+            assert Fraction(float(s32)) == sum(Fraction(float(row[k])) * int(x[k])
+                                                for k in range(row.size))
+    j0, nphase, _, mper = R._polyphase(idx, w.astype(np.float32))[:4]
+    p = next(q for q in range(nphase) if exact[j0 + q])
+    w2 = w.copy()
+    w2[j0 + p + nphase * (mper // 2), 1] += 2.0 ** -40  # not dyadic; same float32 weight
+    w2[j0 + p + nphase * (mper // 2), 2] -= 2.0 ** -40
+    assert np.array_equal(w2.astype(np.float32), w.astype(np.float32))
+    rb2 = R._TablePlan(idx, w2).row_bounds(255.0, bound)
+    assert np.all(rb2[j0 + p:j0 + nphase * mper:nphase] == np.float32(bound))

@@ -519,7 +519,7 @@ def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
     if mode == MODE_CHECK and consts[4] != 0 and _JIT and n >= _CHK_PX:
         st = rows * src.shape[1]
         wr = w[i]
-        c = (consts[0], consts[1], consts[2])
+        c = (consts[0], consts[1], consts[5 + i])
         if ntaps == 4:
             _rows_checked(src, out, i, idx, w64, maxval, _tup4(st), _tup4(wr), c)
             return
@@ -1389,7 +1389,7 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
               and (ntaps == 4 or ntaps == 6 or ntaps == 8 or ntaps == 12)):
             o = offs[p]
             wr = wu[p]
-            c = (consts[0], consts[1], consts[2])
+            c = (consts[0], consts[1], consts[5 + j0 + p])
             args = (x, c, row, idx, w64, maxval, j0, nphase, p, nch)
             if ntaps == 4:
                 _cols_checked(rp, _tup4(o), _tup4(wr), *args)
@@ -2275,6 +2275,23 @@ class _TablePlan:
             self._cache[key] = _int_plan(np.asarray(self.w, dtype=np.float64), maxval_in)
         return self._cache[key]
 
+    def row_bounds(self, maxval_in, bound):
+        """float32 near-tie bounds per output row (see :func:`_row_bounds`).  In a polyphase
+        interior every row of a phase gets the largest bound of that phase: the columns pass
+        filters all of them with the float32 weights of one row (:func:`cols_pass_il`),
+        which are exact for all only if every row of the phase is."""
+        key = ("rb", maxval_in, bound)
+        if key not in self._cache:
+            rb = _row_bounds(np.asarray(self.w, dtype=np.float64), maxval_in, bound)
+            poly = self.poly(np.float32)
+            if poly is not None:
+                j0, nphase, _, mper = poly[:4]
+                for p in range(nphase):
+                    rows = slice(j0 + p, j0 + nphase * mper, nphase)
+                    rb[rows] = rb[rows].max()
+            self._cache[key] = rb
+        return self._cache[key]
+
     def fixed(self, maxval_in, maxval_out):
         """``(wi, fc)`` of the fixed-point path for pixels ``<= maxval_in`` rounded into
         ``[0, maxval_out]``, or ``None`` (see :func:`_fixed_plan`)."""
@@ -2371,6 +2388,27 @@ def _int_plan(w64, maxval):
     k = w64.shape[1]
     bound = 2.0 * (k + 2) * _U32 * (1 + 1e-3) * maxval * s + 4.0 * _U32 * (maxval + 1)
     return MODE_CHECK, bound
+
+
+def _row_bounds(w64, maxval, bound):
+    """The near-tie bound of each output row of a checked table, as float32: ``bound``, or -1
+    (no output is ever recomputed) for the rows that are exact on their own.
+
+    :func:`_int_plan`'s exact-table argument holds row by row: when every weight of row ``i``
+    is a multiple of ``2**-q_i`` and ``(maxval * sum_k |w[i, k]| + 1) * 2**q_i < 2**24``, the
+    float32 sum of that row is MATLAB's float64 value exactly, and so is ``v + 0.5``; its
+    ties ``n + 0.5`` (the half-pixel phase of x1.5 or x2.5 puts one in 16 outputs there) are
+    real ties that ``floor(v + 0.5)`` rounds as MATLAB does."""
+    out = np.full(w64.shape[0], bound, dtype=np.float64)
+    if w64.size and np.isfinite(w64).all():
+        s = np.abs(w64).sum(axis=1)
+        todo = np.ones(w64.shape[0], dtype=bool)
+        for q in range(0, 40):
+            scaled = np.ldexp(w64, q)
+            found = todo & np.all(scaled == np.round(scaled), axis=1)
+            out[found & ((maxval * s + 1.0) * 2.0 ** q < 2.0 ** 24)] = -1.0
+            todo &= ~found
+    return out.astype(np.float32)
 
 
 def _polyphase(idx, w):
@@ -2481,9 +2519,12 @@ def _setup(src_dt, dst_dt, idx, w, maxval_out):
         mode, bound = MODE_FLOAT, 0.0
         acc_dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)
     wacc = plan.weights(acc_dt)
-    # consts[4]: the checked blocks (:func:`_check_block`) may be used
+    # consts[4]: the checked blocks (:func:`_check_block`) may be used; consts[5 + i]: their
+    # near-tie bound for output i (:func:`_row_bounds`)
     consts = np.array([0.5, maxval_out, bound, 0.0, 1.0 if _CHECK_BLOCKS else 0.0],
                       dtype=acc_dt)
+    if mode == MODE_CHECK:
+        consts = np.concatenate([consts, plan.row_bounds(float(np.iinfo(src_dt).max), bound)])
     return plan, w64, wacc, acc_dt, mode, consts
 
 
