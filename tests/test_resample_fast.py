@@ -751,7 +751,7 @@ def test_check_block_against_numpy(src_dtype, out_dtype, ntaps):
 
     @numba.njit
     def run(out, src, st, w, c):
-        return R._chk(out, 3, src, st, 5, w, (c[0], c[1], c[2]))
+        return R._chk(out, 3, src, st, 1, 5, w, (c[0], c[1], c[2]))
 
     rng = np.random.default_rng(7 + ntaps)
     half = [-0.0625, 0.5625, 0.5625, -0.0625]  # bicubic x2 half-phase: ties at multiples of 1/16

@@ -456,14 +456,14 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform, fma):
 @jit
 def _rows_checked(src, out, i, idx, w64, maxval, st, wt, c):
     """Output row ``i`` of a rows pass with a checked table by :func:`_check_block` blocks
-    (``st``/``wt``: the taps' flat offsets into ``src`` and weights as tuples), the near ties
+    (``st``/``wt``: the taps' source rows and weights as tuples), the near ties
     recomputed in float64 in tap order."""
     n = out.shape[0]
     ntaps = idx.shape[1]
     rows = idx[i]
     t = 0
     while t >= 0:
-        mask = _chk(out, t, src, st, t, wt, c)
+        mask = _chk(out, t, src, st, src.shape[1], t, wt, c)
         while mask:
             u = t + _lowest_bit(mask)
             mask &= mask - 1
@@ -483,7 +483,7 @@ def _cols_checked(rp, st, wt, x, c, row, idx, w64, maxval, j0, nphase, p, nch):
     ntaps = idx.shape[1]
     t = 0
     while t >= 0:
-        mask = _chk(rp, t, x, st, t, wt, c)
+        mask = _chk(rp, t, x, st, 1, t, wt, c)
         while mask:
             u = t + _lowest_bit(mask)
             mask &= mask - 1
@@ -517,20 +517,19 @@ def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
         return
     ntaps = idx.shape[1]
     if mode == MODE_CHECK and consts[4] != 0 and _JIT and n >= _CHK_PX:
-        st = rows * src.shape[1]
         wr = w[i]
         c = (consts[0], consts[1], consts[5 + i])
         if ntaps == 4:
-            _rows_checked(src, out, i, idx, w64, maxval, _tup4(st), _tup4(wr), c)
+            _rows_checked(src, out, i, idx, w64, maxval, _tup4(rows), _tup4(wr), c)
             return
         if ntaps == 6:
-            _rows_checked(src, out, i, idx, w64, maxval, _tup6(st), _tup6(wr), c)
+            _rows_checked(src, out, i, idx, w64, maxval, _tup6(rows), _tup6(wr), c)
             return
         if ntaps == 8:
-            _rows_checked(src, out, i, idx, w64, maxval, _tup8(st), _tup8(wr), c)
+            _rows_checked(src, out, i, idx, w64, maxval, _tup8(rows), _tup8(wr), c)
             return
         if ntaps == 12:
-            _rows_checked(src, out, i, idx, w64, maxval, _tup12(st), _tup12(wr), c)
+            _rows_checked(src, out, i, idx, w64, maxval, _tup12(rows), _tup12(wr), c)
             return
     _fir_rows(acc, src, rows, w[i], n, fma)
     _store(acc, out, n, mode, consts)
@@ -892,12 +891,13 @@ def _ir_unary_fn(builder, name, vt):
 
 
 def _check_block():
-    """An ``@intrinsic`` ``block(out, oo, src, starts, t, w, c) -> int``: ``_CHK_PX`` outputs
-    of a ``K``-tap checked table (MODE_CHECK: integer output, float32 accumulation) filtered,
+    """An ``@intrinsic`` ``block(out, oo, src, starts, stride, t, w, c) -> int``: ``_CHK_PX``
+    outputs of a ``K``-tap checked table (MODE_CHECK: integer output, float32 accumulation) filtered,
     rounded, stored and near-tie tested in registers, ``K = len(starts) = len(w)`` (tuples,
     so the loop-invariant offsets and weights stay in registers; ``c = (half, top, bound)``)::
 
-        v[e] = ((0 + w[0] x_0[e]) + w[1] x_1[e]) + ...,   x_k[e] = src.flat[starts[k] + t + e]
+        v[e] = ((0 + w[0] x_0[e]) + w[1] x_1[e]) + ...,
+        x_k[e] = src.flat[starts[k] stride + t + e]
         out[oo + e] = floor(clamp(v[e] + half, 0, top))
         returns the mask sum_e 2**e [|v[e] - floor(v[e]) - half| <= bound]
 
@@ -911,21 +911,21 @@ def _check_block():
     from numba.extending import intrinsic
 
     @intrinsic
-    def block(typingctx, out, oo, src, starts, t, w, c):
+    def block(typingctx, out, oo, src, starts, stride, t, w, c):
         if not (isinstance(out, types.Array) and out.ndim == 1 and out.layout == "C"
                 and isinstance(src, types.Array) and src.layout == "C"
                 and isinstance(starts, types.UniTuple) and isinstance(starts.dtype, types.Integer)
                 and isinstance(w, types.UniTuple) and w.count == starts.count
                 and isinstance(c, types.UniTuple) and c.count == 3):
             raise errors.TypingError("checked block: unsupported arguments")
-        sig = types.int64(out, types.intp, src, starts, types.intp, w, c)
+        sig = types.int64(out, types.intp, src, starts, types.intp, types.intp, w, c)
 
         def codegen(context, builder, signature, args):
             sdt, odt = signature.args[2].dtype, signature.args[0].dtype
             ntaps = signature.args[3].count
             if not (sdt in (types.uint8, types.float32) and odt in (types.uint8, types.float32)
-                    and signature.args[5].dtype == types.float32
-                    and signature.args[6].dtype == types.float32):
+                    and signature.args[6].dtype == types.float32
+                    and signature.args[7].dtype == types.float32):
                 with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
                     context.call_conv.return_user_exc(
                         builder, TypeError, ("checked block: unsupported dtypes",))
@@ -936,14 +936,14 @@ def _check_block():
             sty = context.get_data_type(sdt)
             ssize = context.get_abi_sizeof(sty)
             flags = ("contract",)
-            w = [_ir_splat(builder, vt, builder.extract_value(args[5], k)) for k in range(ntaps)]
-            halfv, topv, boundv = (_ir_splat(builder, vt, builder.extract_value(args[6], k))
+            w = [_ir_splat(builder, vt, builder.extract_value(args[6], k)) for k in range(ntaps)]
+            halfv, topv, boundv = (_ir_splat(builder, vt, builder.extract_value(args[7], k))
                                    for k in range(3))
             zero = ir.Constant(vt, [0.0] * 8)
             floor = _ir_unary_fn(builder, "floor", vt)
             fabs = _ir_unary_fn(builder, "fabs", vt)
-            starts = [builder.add(builder.extract_value(args[3], k), args[4])
-                      for k in range(ntaps)]
+            starts = [builder.add(builder.mul(builder.extract_value(args[3], k), args[4]),
+                                  args[5]) for k in range(ntaps)]
             ties = []
             outs = []
             for e in range(0, _CHK_PX, 8):
