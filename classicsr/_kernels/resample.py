@@ -892,9 +892,10 @@ def _ir_unary_fn(builder, name, vt):
 
 def _check_block():
     """An ``@intrinsic`` ``block(out, oo, src, starts, stride, t, w, c) -> int``: ``_CHK_PX``
-    outputs of a ``K``-tap checked table (MODE_CHECK: integer output, float32 accumulation) filtered,
-    rounded, stored and near-tie tested in registers, ``K = len(starts) = len(w)`` (tuples,
-    so the loop-invariant offsets and weights stay in registers; ``c = (half, top, bound)``)::
+    outputs of a ``K``-tap checked table (MODE_CHECK: integer output, float32 accumulation)
+    filtered, rounded, stored and near-tie tested in registers, ``K = len(starts) = len(w)``
+    (tuples, so the loop-invariant offsets and weights stay in registers; ``c = (half, top,
+    bound)``)::
 
         v[e] = ((0 + w[0] x_0[e]) + w[1] x_1[e]) + ...,
         x_k[e] = src.flat[starts[k] stride + t + e]
@@ -1013,6 +1014,8 @@ def _lowest_bit(mask):
     while not (mask >> b) & 1:
         b += 1
     return b
+
+
 _chk = _check_block()
 
 
