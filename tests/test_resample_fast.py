@@ -829,3 +829,22 @@ def test_row_bounds_mark_exact_rows_and_share_a_phase_bound():
     assert np.array_equal(w2.astype(np.float32), w.astype(np.float32))
     rb2 = R._TablePlan(idx, w2).row_bounds(255.0, bound)
     assert np.all(rb2[j0 + p:j0 + nphase * mper:nphase] == np.float32(bound))
+
+
+def test_row_q_is_the_least_power_of_two_denominator():
+    """:func:`_row_q` (read from the float64 representation) against exact rational
+    arithmetic: real tables (dyadic and not), random dyadic weights with up to 44 fractional
+    bits, zero rows, a subnormal and a huge weight."""
+    rng = np.random.default_rng(0)
+    tables = [_tables(n_in, n_out, s, m, True, "symmetric", -0.5, np.dtype(np.float64))[1]
+              for n_in, n_out, s, m in ((64, 96, 1.5, "bicubic"), (64, 192, 3.0, "bicubic"),
+                                        (192, 64, 1 / 3, "bicubic"), (64, 16, 0.25, "bicubic"),
+                                        (64, 128, 2.0, "lanczos3"), (64, 96, 1.5, "bilinear"))]
+    tables.append(np.ldexp(rng.integers(-1000, 1000, (50, 4)).astype(float),
+                           -rng.integers(0, 45, (50, 4))))
+    tables += [np.zeros((3, 4)), np.array([[2.0 ** -1074, 1e300, -3.0, 0.0]])]
+    for w in tables:
+        q = R._row_q(w)
+        for i, row in enumerate(w):
+            denominators = [Fraction(float(x)).denominator for x in row]
+            assert 2 ** int(q[i]) == max(denominators)
