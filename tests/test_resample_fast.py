@@ -398,10 +398,7 @@ def test_fixed_point_path_is_taken_and_exact(monkeypatch, dtype):
     result equals the independent reference and, bit for bit, the float32/float64 path it
     replaces.  Images of only 0 and maxval reach the extreme sums; widths from 9 (fewer
     outputs than a vector block) up, odd widths (overlapping last block), 1-4 channels."""
-    seen = []
-    real = R._run_chunks
-    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
-        seen.append(kernel.__name__), real(kernel, n, args))[1])
+    seen = _spy_kernels(monkeypatch)
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
     maxval = np.iinfo(dtype).max
     cases = [((40, 70, 3), 2.0, "symmetric"), ((33, 41), 4.0, "replicate"),
@@ -528,27 +525,41 @@ def test_fractional_scales_on_pixel_phase_planes(monkeypatch, dtype):
     periods, so uint16 and float64 keep the planes path): the kernels really ran, the result equals
     the independent reference and, bit for bit, the channel-planes path it replaces, fused
     and as separate passes (rows first and columns first)."""
-    seen = []
-    real = R._run_chunks
-    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
-        seen.append(kernel.__name__), real(kernel, n, args))[1])
     cases = [((40, 64, 3), 1.5, "symmetric"), ((33, 50), 4 / 3, "replicate"),
              ((30, 64, 3), 2.5, "symmetric"), ((30, 40), 2.5, "reflect"),
              ((30, 60, 3), 0.75, "symmetric"), ((20, 37, 2), 1.5, "wrap"),
              ((30, 50, 3), (2.0, 1.5), "symmetric"), ((30, 50, 3), (1.5, 3.0), "symmetric")]
+    # float32 weights: exactly periodic
+    _check_pixel_planes(monkeypatch, dtype, cases, dtype in (np.uint8, np.float32))
+
+
+def _check_pixel_planes(monkeypatch, dtype, cases, expect_il):
+    """Each case fused and as separate passes: the interleaved-row kernels ran (when
+    ``expect_il``), the result equals the reference and, bit for bit, the channel-planes
+    path (``_IL_PIXEL_PLANES`` off)."""
+    seen = _spy_kernels(monkeypatch)
     for shape, scale, boundary in cases:
         img = _img(shape, dtype, seed=shape[1])
         for fused in (True, False):
             monkeypatch.setattr(R, "_FUSED_PASSES", fused)
             seen.clear()
             out = resize(img, scale, boundary=boundary)
-            if dtype in (np.uint8, np.float32):  # float32 weights: exactly periodic
+            if expect_il:
                 assert any(name in ("_fused_chunk_il", "_cols_chunk_il") for name in seen), seen
             _check(out, reference_resize(img, scale, boundary=boundary), dtype)
             monkeypatch.setattr(R, "_IL_PIXEL_PLANES", False)
             other = resize(img, scale, boundary=boundary)
             monkeypatch.setattr(R, "_IL_PIXEL_PLANES", True)
             np.testing.assert_array_equal(out, other)
+
+
+def _spy_kernels(monkeypatch):
+    """The list that collects the name of every chunk kernel :func:`_run_chunks` runs."""
+    seen = []
+    real = R._run_chunks
+    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
+        seen.append(kernel.__name__), real(kernel, n, args))[1])
+    return seen
 
 
 # --- downscales: pixel-phase planes with one output phase, and the pmaddwd path --------------
@@ -654,10 +665,7 @@ def test_madd_path_is_taken_and_exact(monkeypatch):
     kernels really ran, the result equals the independent reference and, bit for bit, the
     float32 path it replaces.  Images of only 0 and 255 reach the extreme sums; widths below
     one block (scalar loops), odd widths (overlapping last block), 1-4 channels."""
-    seen = []
-    real = R._run_chunks
-    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
-        seen.append(kernel.__name__), real(kernel, n, args))[1])
+    seen = _spy_kernels(monkeypatch)
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
     cases = [((96, 120, 3), 0.25, "bicubic", "symmetric"), ((64, 90), 0.5, "bicubic", "replicate"),
              ((80, 72, 2), 0.25, "bilinear", "reflect"), ((40, 40, 3), 0.25, "bicubic", "wrap"),
@@ -712,31 +720,16 @@ def test_madd_rows_block_edges(n, ntaps):
 
 @pytest.mark.parametrize("dtype", [np.uint16, np.float32, np.float64])
 def test_downscales_on_pixel_phase_planes(monkeypatch, dtype):
-    """One-phase tables (downscales: x0.5, x0.25, x1/3) with periodic weights run on the
+    """One-phase tables (downscales: x0.5, x0.25) with periodic weights run on the
     interleaved-row path over pixel-phase planes, filtered straight into the output row: the
     kernels really ran, the result equals the reference and, bit for bit, the
     channel-planes path."""
-    seen = []
-    real = R._run_chunks
-    monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (
-        seen.append(kernel.__name__), real(kernel, n, args))[1])
     cases = [((64, 96, 3), 0.25, "symmetric"), ((40, 70), 0.5, "replicate"),
              ((30, 64, 2), 0.5, "reflect"), ((48, 96, 3), (1.0, 0.25), "symmetric")]
-    for shape, scale, boundary in cases:
-        img = _img(shape, dtype, seed=shape[1])
-        for fused in (True, False):
-            monkeypatch.setattr(R, "_FUSED_PASSES", fused)
-            seen.clear()
-            out = resize(img, scale, boundary=boundary)
-            assert any(name in ("_fused_chunk_il", "_cols_chunk_il") for name in seen), seen
-            _check(out, reference_resize(img, scale, boundary=boundary), dtype)
-            monkeypatch.setattr(R, "_IL_PIXEL_PLANES", False)
-            other = resize(img, scale, boundary=boundary)
-            monkeypatch.setattr(R, "_IL_PIXEL_PLANES", True)
-            np.testing.assert_array_equal(out, other)
+    _check_pixel_planes(monkeypatch, dtype, cases, True)
 
 
-# --- checked four-tap tables (uint8 at x3, x1.5, x2.5, lanczos2): one register sweep --------
+# --- checked tables (uint8 at x3, x1.5, x2.5, x1/3, lanczos): one register sweep -------------
 
 @pytest.mark.skipif(not R._JIT, reason="the register blocks exist only in compiled code")
 @pytest.mark.parametrize("src_dtype", [np.uint8, np.float32])
