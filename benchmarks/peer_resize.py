@@ -25,6 +25,11 @@ them alike, and all ratios are computed from medians measured in the same proces
 ``--clock cpu`` uses the process CPU time instead of wall time (only meaningful with one
 thread, where it discounts waiting for a core on an overloaded machine).
 
+``--reuse-output`` times classicsr with ``out=`` and cv2 with ``dst=`` given a preallocated
+array (as a loop over frames would): this drops the allocation and, for outputs above 32 MiB
+(which glibc maps fresh on every call), the page faults and zeroing of a new output.  Pillow
+and torch have no such argument and are timed as before.
+
 The DRAM floor is (bytes read + bytes written) / 28 GB/s, the single-thread copy bandwidth
 measured in PEERS.md.
 """
@@ -63,8 +68,9 @@ def _image(shape, dtype):
     return img.astype(dtype)
 
 
-def _callables(img, scale, peers):
-    """name -> zero-argument callable computing the resize of ``img`` by ``scale``."""
+def _callables(img, scale, peers, reuse_output=False):
+    """name -> zero-argument callable computing the resize of ``img`` by ``scale``
+    (``reuse_output``: classicsr and cv2 write into preallocated arrays)."""
     import numpy as np
 
     import classicsr
@@ -72,12 +78,20 @@ def _callables(img, scale, peers):
     h, w = img.shape[:2]
     oh, ow = int(round(h * scale)), int(round(w * scale))
     down = scale < 1
-    fns = {"classicsr": lambda: classicsr.resize(img, scale)}
+    if reuse_output:
+        dst = classicsr.resize(img, scale)
+        fns = {"classicsr": lambda: classicsr.resize(img, scale, out=dst)}
+    else:
+        fns = {"classicsr": lambda: classicsr.resize(img, scale)}
     if "cv2" in peers:
         import cv2
 
         interp = cv2.INTER_AREA if down else cv2.INTER_CUBIC
-        fns["cv2"] = lambda: cv2.resize(img, (ow, oh), interpolation=interp)
+        if reuse_output:
+            cdst = cv2.resize(img, (ow, oh), interpolation=interp)
+            fns["cv2"] = lambda: cv2.resize(img, (ow, oh), dst=cdst, interpolation=interp)
+        else:
+            fns["cv2"] = lambda: cv2.resize(img, (ow, oh), interpolation=interp)
     if "pillow" in peers:
         from PIL import Image
 
@@ -174,6 +188,8 @@ def main(argv=None) -> int:
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
                         help="peers to time (none: classicsr alone, e.g. for its own thread scaling)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    parser.add_argument("--reuse-output", action="store_true",
+                        help="classicsr out= and cv2 dst= into preallocated arrays")
     args = parser.parse_args(argv)
     os.environ["NUMBA_NUM_THREADS"] = str(max(max(args.threads), int(os.environ.get("NUMBA_NUM_THREADS", "0") or 0)))
     peers = [p for p in args.peers if not (args.no_slow and p in SLOW)]
@@ -192,7 +208,8 @@ def main(argv=None) -> int:
 
     import platform
 
-    print(f"# classicsr.resize vs peers; {platform.machine()}, {os.cpu_count()} CPUs; clock={args.clock}")
+    print(f"# classicsr.resize vs peers; {platform.machine()}, {os.cpu_count()} CPUs; clock={args.clock}"
+          + ("; classicsr out= and cv2 dst= reused" if args.reuse_output else ""))
     print(f"# {_versions()}")
     results = {}
     for nt in args.threads:
@@ -204,7 +221,7 @@ def main(argv=None) -> int:
             for case in args.cases:
                 shape, dtype, scale, _ = CASES[case]
                 img = _image(shape, dtype)
-                fns = _callables(img, scale, available)
+                fns = _callables(img, scale, available, args.reuse_output)
                 med = _time_round_robin(fns, args.repeat, min(args.slow_repeat, args.repeat), args.clock)
                 out = fns["classicsr"]()
                 med["floor"] = (img.nbytes + out.nbytes) / BANDWIDTH * 1e3

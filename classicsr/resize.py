@@ -241,7 +241,7 @@ def _check_scale_and_shape(scale, output_shape, in_shape):
 
 
 def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=True,
-           boundary="symmetric", channel_axis=-1, cubic_a=-0.5, round_each_pass=True):
+           boundary="symmetric", channel_axis=-1, cubic_a=-0.5, round_each_pass=True, out=None):
     """Resize a 2-D image with MATLAB ``imresize`` semantics.
 
     Parameters
@@ -272,21 +272,28 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     round_each_pass : bool
         Integer images only: round (half away from zero) and saturate after each 1-D pass,
         as MATLAB does (default), or keep the intermediate in float64 and round once at the end.
+    out : ndarray, optional
+        Where to write the result (as ``dst`` in OpenCV): a writeable array of the output's
+        shape and dtype (native byte order) that shares no memory with ``image``.  Any strides
+        work; a C-contiguous one (channels last) is written directly, which saves allocating
+        (and, for outputs above 32 MiB, page-faulting) a new array when resizing in a loop.
 
     Returns
     -------
     out : ndarray
         The resized image, same dtype as ``image`` (float32 for float16 input) and the same
-        channel position.  Float results are not clipped.
+        channel position.  Float results are not clipped.  ``out`` itself when given.
 
     Raises
     ------
     ValueError
         Wrong ndim, empty axes, a scale that is not a finite number > 0, both or neither of
-        ``scale`` and ``output_shape``, unknown method or boundary, or an output larger than
-        ``CLASSICSR_MAX_OUTPUT_BYTES``.
+        ``scale`` and ``output_shape``, unknown method or boundary, an output larger than
+        ``CLASSICSR_MAX_OUTPUT_BYTES``, or an ``out`` of the wrong shape, read-only or
+        overlapping ``image``.
     TypeError
-        Unsupported dtype or non-numeric parameters.
+        Unsupported dtype, non-numeric parameters, or an ``out`` that is not an ndarray of the
+        output's dtype.
 
     Notes
     -----
@@ -336,10 +343,16 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     nch = src.shape[2] if src.ndim == 3 else 1
     V.check_output_size(out_shape + ((nch,) if src.ndim == 3 else ()), in_dtype)
 
+    dest = None if out is None else _out_view(out, out_shape, nch, in_dtype, axis, array)
+
     data = V.native_contiguous(src, in_dtype).reshape(in_shape[0], in_shape[1], nch)
     order, tables = _plan(in_shape, scales, out_shape, method, antialias, boundary, cubic_a, in_dtype)
     cur = _execute(data, [(ax,) + tables[ax] for ax in order if tables[ax] is not None], out_shape,
-                   in_dtype, round_each_pass)
+                   in_dtype, round_each_pass, dest)
+    if out is not None:
+        if cur is not dest:  # an identity resize, or an out the kernels cannot write directly
+            np.copyto(out, cur.reshape(out_shape) if axis is None else np.moveaxis(cur, -1, axis))
+        return out
     if cur is data and np.shares_memory(data, array):
         cur = data.copy()
 
@@ -350,6 +363,30 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
         if axis is not None and axis != 2:
             result = np.ascontiguousarray(np.moveaxis(result, -1, axis))
     return result
+
+
+def _out_view(out, out_shape, nch, dtype, axis, image):
+    """Check ``resize``'s ``out`` argument (``out_shape``: output rows and columns; ``axis``:
+    the normalised channel axis, ``None`` for 2-D); return the ``(H, W, C)`` C-contiguous
+    view of it the kernels write into, or ``None`` when its layout needs a copy instead."""
+    shape = list(out_shape)
+    if axis is not None:
+        shape.insert(axis, nch)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy ndarray or None, got {type(out).__name__}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"out must have the output's shape {tuple(shape)}, got {out.shape}")
+    if out.dtype != dtype:
+        raise TypeError(f"out must have the output's dtype {dtype} (native byte order), got "
+                        f"{out.dtype.str if out.dtype.byteorder not in '=|' else out.dtype}")
+    if not out.flags.writeable:
+        raise ValueError("out must be writeable, got a read-only array")
+    if np.shares_memory(out, image):
+        raise ValueError("out must not share memory with image (the input is never modified)")
+    view = out if axis is None or out.ndim == 2 else np.moveaxis(out, axis, -1)
+    if not (view.flags.c_contiguous and view.flags.aligned):
+        return None
+    return view.reshape(out_shape[0], out_shape[1], nch)
 
 
 def _weight_dtype(dtype) -> np.dtype:
@@ -384,13 +421,14 @@ def _as_table(a, dtype):
     return np.ascontiguousarray(a, dtype=dtype)
 
 
-def _execute(data, passes, out_shape, dtype, round_each_pass):
+def _execute(data, passes, out_shape, dtype, round_each_pass, out=None):
     """Run ``passes`` (a list of ``(axis, idx, w)``, in order) on ``data`` (H, W, C), C-contiguous.
 
     ``out_shape`` is the (rows, cols) of the result; ``idx`` index ``data`` (so a caller may
     pass tables restricted to a slab of the input, re-based to the slab's origin).  Integer
     dtypes are rounded and saturated after each pass when ``round_each_pass`` (else once).
-    Returns ``data`` itself when ``passes`` is empty.
+    ``out``: the destination (see :func:`classicsr._kernels.resample.run_passes`) or ``None``.
+    Returns the destination, or ``data`` itself when ``passes`` is empty.
     """
     from ._kernels import resample as K
 
@@ -403,4 +441,4 @@ def _execute(data, passes, out_shape, dtype, round_each_pass):
         maxval = 0.0
         mid_dtype = dtype
     passes = [(ax, _as_table(idx, np.intp), _as_table(w, wdtype)) for ax, idx, w in passes]
-    return K.run_passes(data, passes, tuple(out_shape), dtype, mid_dtype, maxval)
+    return K.run_passes(data, passes, tuple(out_shape), dtype, mid_dtype, maxval, out)

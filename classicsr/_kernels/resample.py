@@ -2741,12 +2741,15 @@ def _poly_ok(w_in, nch):
     return w_in >= 8
 
 
-def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval):
+def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
     """Run the 1-D passes in order on ``data`` (H, W, C) contiguous.
 
     ``passes`` is a list of ``(axis, idx, wts)``; the last pass writes ``out_dtype``, earlier
     ones ``mid_dtype``.  ``maxval`` is the saturation value for unsigned destinations.
-    Returns ``data`` itself when ``passes`` is empty.
+    ``out``: the destination, ``(H_out, W_out, C)`` C-contiguous, native, aligned, writeable
+    ``out_dtype`` sharing no memory with ``data`` (checked by the caller), or ``None`` for a
+    new array.  Returns the destination, or ``data`` itself when ``passes`` is empty (``out``
+    is then left alone).
     """
     nch = data.shape[2]
     cols_first = len(passes) == 2 and passes[0][0] == 1
@@ -2756,7 +2759,8 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval):
     if _FUSED_PASSES and len(passes) == 2 and (not cols_first or ring_pays):
         mid = np.dtype(mid_dtype)
         out_dt = np.dtype(out_dtype)
-        out = np.empty((out_shape[0], out_shape[1], nch), dtype=out_dt)
+        if out is None:
+            out = np.empty((out_shape[0], out_shape[1], nch), dtype=out_dt)
         rows, cols = (passes[1], passes[0]) if cols_first else (passes[0], passes[1])
         fused_passes(data, out, rows[1:], cols[1:], mid,
                      float(maxval) if mid.kind == "u" else 0.0,
@@ -2769,7 +2773,12 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval):
         shape = (out_shape[0], cur.shape[1], nch) if ax == 0 else (cur.shape[0], out_shape[1], nch)
         last = n == len(passes) - 1
         # the intermediate never leaves this function: reuse a per-thread buffer for it
-        out = np.empty(shape, dtype=dtype) if last else _scratch("mid", shape, dtype)
-        _run_pass(cur, out, ax, idx, w, nch, mv)
-        cur = out
+        if not last:
+            dst = _scratch("mid", shape, dtype)
+        elif out is None:
+            dst = np.empty(shape, dtype=dtype)
+        else:
+            dst = out
+        _run_pass(cur, dst, ax, idx, w, nch, mv)
+        cur = dst
     return cur
