@@ -250,12 +250,52 @@ def test_small_passes_stay_on_the_calling_thread(monkeypatch):
     monkeypatch.setattr(R, "_run_chunks", lambda kernel, n, args: (seen.append(n), real(kernel, n, args))[1])
     small = _img((32, 32, 3), np.uint8, seed=1)
     ref = resize(small, 2)  # whatever thread count is configured
-    assert R._nchunks(2, 10_000, 10 * R._MIN_CHUNK_WORK) == 2
+    per = R._PIECES_PER_THREAD
+    assert R._nchunks(2, 10_000, 10 * R._MIN_CHUNK_WORK) == 2 * per
+    assert R._nchunks(4, 10_000, 2 * R._MIN_CHUNK_WORK) == 2 * per  # work for two threads
     assert R._nchunks(2, 10_000, R._MIN_CHUNK_WORK - 1) == 1
     assert R._nchunks(8, 3, 100 * R._MIN_CHUNK_WORK) == 3
     seen.clear()
     np.testing.assert_array_equal(resize(small, 2), ref)
     assert seen and all(n == 1 for n in seen)
+
+
+def test_chunks_taken_dynamically(monkeypatch):
+    """Every chunk runs once, on at most ``ceil(nchunks / _PIECES_PER_THREAD)`` threads; a pool
+    thread held up on its first chunk leaves the rest to the calling thread; an exception in
+    any chunk reaches the caller."""
+    import threading
+    import time
+
+    numba = pytest.importorskip("numba")
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs NUMBA_NUM_THREADS >= 2")
+    main = threading.get_ident()
+    runs = []
+
+    def kernel(tag, ch, n):
+        runs.append((tag, ch, n, threading.get_ident()))
+        if threading.get_ident() != main:
+            time.sleep(0.3)
+
+    nchunks = 2 * R._PIECES_PER_THREAD
+    R._run_chunks(kernel, nchunks, ("a",))
+    assert sorted(r[1] for r in runs) == list(range(nchunks))
+    assert {r[2] for r in runs} == {nchunks}
+    assert len({r[3] for r in runs}) <= 2
+    assert sum(r[3] == main for r in runs) >= nchunks - 1
+    # fewer chunks than one thread's share: the calling thread alone
+    runs.clear()
+    R._run_chunks(kernel, R._PIECES_PER_THREAD, ("b",))
+    assert [r[1] for r in runs] == list(range(R._PIECES_PER_THREAD))
+    assert all(r[3] == main for r in runs)
+
+    def failing(ch, n):
+        if ch == n - 1:
+            raise RuntimeError("chunk failed")
+
+    with pytest.raises(RuntimeError, match="chunk failed"):
+        R._run_chunks(failing, nchunks, ())
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])

@@ -82,6 +82,7 @@ Layout of the work
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections import OrderedDict
@@ -352,8 +353,12 @@ def _interleave(planes, length, factor, dst, off):
 # ---------------------------------------------------------------------------------------------
 # the kernels: serial ``@jit(nogil=True)`` chunk functions, run on Python threads
 #
-# Each pass splits its work into ``nchunks`` interleaved chunks (one per thread, scratch
-# allocated once per chunk).  The chunks run on a small thread pool (the kernels release the
+# Each pass splits its output rows into ``nchunks`` contiguous chunks (``_PIECES_PER_THREAD``
+# per thread; the kernels take ``(ch, nchunks)`` and allocate their scratch per call, and
+# per-chunk scratch passed in, such as accumulator rows or the row ring, has ``nchunks``
+# entries).  The threads take the chunks in order from a shared counter, so a thread that
+# starts late (waking an idle vCPU) or runs slow (a shared host) does less of the work instead
+# of holding up the others.  The chunks run on a small thread pool (the kernels release the
 # GIL) instead of a ``prange`` loop: a ``parallel=True`` wrapper re-optimises the whole inlined
 # chunk inside its gufunc, which more than doubled the cold compile time of every
 # specialisation (measured: float32 columns pass 12 s for the chunk, +18 s for the wrapper).
@@ -382,21 +387,43 @@ def _pool():
 _MIN_CHUNK_WORK = 2_000_000
 
 
+#: Chunks per thread when a pass runs on several threads (taken dynamically, see above).
+_PIECES_PER_THREAD = 4
+
+
 def _nchunks(nthreads, nrows, work):
-    """Chunks for a pass of ``nrows`` rows and ``work`` multiply-adds on ``nthreads`` threads."""
-    return max(1, min(nthreads, nrows, work // _MIN_CHUNK_WORK if _MIN_CHUNK_WORK else nthreads))
+    """Chunks for a pass of ``nrows`` rows and ``work`` multiply-adds on ``nthreads`` threads:
+    1 (the calling thread alone), or ``_PIECES_PER_THREAD`` per thread used (at most one per
+    row); :func:`_run_chunks` recovers the thread count."""
+    threads = max(1, min(nthreads, nrows,
+                         work // _MIN_CHUNK_WORK if _MIN_CHUNK_WORK else nthreads))
+    return 1 if threads == 1 else min(nrows, threads * max(1, _PIECES_PER_THREAD))
 
 
 def _run_chunks(kernel, nchunks, args):
-    """``kernel(*args, ch, nchunks)`` for ``ch < nchunks``: chunk 0 on the calling thread, the
-    others on the pool (at most ``get_num_threads()`` chunks are ever requested)."""
+    """``kernel(*args, ch, nchunks)`` for every ``ch < nchunks``, on
+    ``ceil(nchunks / _PIECES_PER_THREAD)`` threads (the calling one and pool threads), each
+    taking the next chunk from a shared counter until none is left."""
     if nchunks <= 1:
         kernel(*args, 0, 1)
         return
+    workers = -(-nchunks // max(1, _PIECES_PER_THREAD))
+    if workers <= 1:
+        for ch in range(nchunks):
+            kernel(*args, ch, nchunks)
+        return
+    counter = itertools.count()  # next() is atomic (one C call under the GIL)
+
+    def work():
+        ch = next(counter)
+        while ch < nchunks:
+            kernel(*args, ch, nchunks)
+            ch = next(counter)
+
     pool = _pool()
-    futures = [pool.submit(kernel, *args, ch, nchunks) for ch in range(1, nchunks)]
+    futures = [pool.submit(work) for _ in range(workers - 1)]
     try:
-        kernel(*args, 0, nchunks)
+        work()
     finally:
         for fut in futures:
             fut.result()
