@@ -153,3 +153,14 @@ def test_out_disjoint_parts_of_one_buffer():
     big[:10, :12] = buf[:10]
     resize(big[:10, :12], 1, out=big[20:30, 20:32])
     np.testing.assert_array_equal(big[20:30, 20:32], buf[:10])
+
+
+def test_out_memmap(tmp_path):
+    """A disk-backed output (``np.memmap``) is filled as any array is."""
+    img = np.random.default_rng(5).random((40, 48, 3)).astype(np.float32)
+    ref = resize(img, 2)
+    mm = np.memmap(tmp_path / "out.f32", dtype=np.float32, mode="w+", shape=ref.shape)
+    assert resize(img, 2, out=mm) is mm
+    mm.flush()
+    back = np.memmap(tmp_path / "out.f32", dtype=np.float32, mode="r", shape=ref.shape)
+    np.testing.assert_array_equal(back, ref)
