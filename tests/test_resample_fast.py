@@ -881,3 +881,92 @@ def test_row_q_is_the_least_power_of_two_denominator():
         for i, row in enumerate(w):
             denominators = [Fraction(float(x)).denominator for x in row]
             assert 2 ** int(q[i]) == max(denominators)
+
+
+# --- columns pass of eight rows in lanes (_cols_group): any table --------------------------
+
+LANE_CASES = [((37, 53, 3), 1.2, "symmetric"),  # period 6: no interleaved path
+              ((29, 44, 1), 1.237, "replicate"),  # no period at all
+              ((19, 5, 2), 2.3, "symmetric"),  # narrower than the polyphase minimum
+              ((26, 61, 4), (1.1, 0.7), "wrap"),
+              ((41, 33, 3), (0.6, 1.4), "constant"),  # columns first
+              ((9, 40, 3), (1.3, 1.3), "reflect")]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+def test_lane_columns_pass(monkeypatch, dtype):
+    """Tables without the interleaved path run their columns pass eight rows at a time, the
+    rows in vector lanes: fused and as separate passes (heights and widths that leave partial
+    groups and blocks), equal to the reference, and bit for bit to the polyphase-planes and
+    gather path they replace (``_LANE_COLS`` off), ``round_each_pass=False`` included."""
+    seen = _spy_kernels(monkeypatch)
+    for shape, scale, boundary in LANE_CASES:
+        img = _img(shape, dtype, seed=shape[0])
+        kws = [{}, {"round_each_pass": False}] if np.dtype(dtype).kind == "u" else [{}]
+        for kw in kws:
+            for fused in (True, False):
+                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+                seen.clear()
+                out = resize(img, scale, boundary=boundary, **kw)
+                assert {"_fused_chunk_lanes", "_cols_chunk_lanes"} & set(seen), seen
+                _check(out, reference_resize(img, scale, boundary=boundary, **kw), dtype)
+                monkeypatch.setattr(R, "_LANE_COLS", False)
+                old = resize(img, scale, boundary=boundary, **kw)
+                monkeypatch.setattr(R, "_LANE_COLS", True)
+                np.testing.assert_array_equal(out, old)
+
+
+def test_lane_columns_pass_near_ties_uint8():
+    """uint8 at x1.2 (float32 lanes with near-tie checks) equals MATLAB's float64 arithmetic
+    (the reference) over a quarter of a million outputs, and flat regions whose sums land
+    exactly on ties."""
+    img = _img((120, 170, 3), np.uint8, seed=12)
+    img[:40, :60] = 7
+    img[40:80, 60:] = np.arange(110, dtype=np.uint8)[None, :, None] * 2
+    for scale in (1.2, (1.1, 1.4), 0.7):
+        np.testing.assert_array_equal(resize(img, scale), reference_resize(img, scale))
+
+
+@pytest.mark.nojit_subset
+def test_lane_columns_pass_small():
+    img = _img((11, 9, 2), np.uint8, seed=3)
+    np.testing.assert_array_equal(resize(img, 1.2), reference_resize(img, 1.2))
+    imf = _img((11, 9, 2), np.float32, seed=3)
+    _check(resize(imf, 1.2), reference_resize(imf, 1.2), np.float32)
+
+
+@pytest.mark.skipif(not R._JIT, reason="the lane blocks exist only in compiled code")
+@pytest.mark.parametrize("src_dt,lane_dt", [(np.uint8, np.float32), (np.uint16, np.float32),
+                                            (np.float32, np.float32), (np.uint16, np.float64),
+                                            (np.float64, np.float64)])
+def test_lane_transpose_blocks(src_dt, lane_dt):
+    """``_lanes_in`` and ``_lanes_out`` against numpy: eight elements of ``g`` rows into the
+    lanes (converted; lanes past ``g`` zero) and back (rounded half up, saturated and
+    truncated for integer outputs, as :func:`_store`); rows past ``g`` untouched."""
+    numba = pytest.importorskip("numba")
+    lanes_in = numba.njit(lambda tin, x, rows, g: R._lanes_in(tin, x, rows, g))
+    lanes_out = numba.njit(lambda out, e, tout, g, half, top, zero:
+                           R._lanes_out(out, e, tout, g, half, top, zero))
+    rng = np.random.default_rng(0)
+    rows = _img((8, 21), src_dt, seed=4)
+    for g in range(1, 9):
+        tin = np.full((21, 8), np.nan, dtype=lane_dt)
+        lanes_in(tin, 5, rows[:g], g)
+        expect = np.zeros((8, 8), dtype=lane_dt)
+        expect[:, :g] = rows[:g, 5:13].T.astype(lane_dt)
+        np.testing.assert_array_equal(tin[5:13], expect)
+        assert np.isnan(tin[:5]).all() and np.isnan(tin[13:]).all()
+        out_dt = src_dt
+        tout = (rng.uniform(-20, 300, (16, 8)) if np.dtype(out_dt).kind == "u"
+                else rng.standard_normal((16, 8))).astype(lane_dt)
+        tout[8, :3] = [254.5, 0.49, 255.7]  # rounding and saturation edges
+        out = np.full((8, 16), 3, dtype=out_dt)
+        top = float(np.iinfo(out_dt).max) if np.dtype(out_dt).kind == "u" else 0.0
+        lanes_out(out[:g], 8, tout, g, lane_dt(0.5), lane_dt(top), lane_dt(0))
+        if np.dtype(out_dt).kind == "u":
+            want = np.minimum(np.maximum(tout[8:16].T.astype(np.float64) + 0.5, 0), top)
+            want = np.floor(want).astype(out_dt)
+        else:
+            want = tout[8:16].T
+        np.testing.assert_array_equal(out[:g, 8:16], want[:g])
+        assert (out[:g, :8] == 3).all() and (out[g:] == 3).all()
