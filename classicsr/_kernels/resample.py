@@ -73,11 +73,18 @@ Layout of the work
   blocks :func:`_shuffle_deinterleave`); so do one-phase tables (downscales), filtered
   straight into the output row.
 * Columns pass, polyphase planes: the per-(channel, phase) output planes are put back in pixel
-  order by LLVM shuffle blocks too (:func:`_shuffle_planes`).
-* Both passes fused (:func:`fused_passes`): one output row at a time, rows pass then columns
-  pass on that row, or columns-pass rows kept in a small per-thread ring when the columns pass
-  comes first; the intermediate image is never stored, and every value is computed exactly as
-  by the separate passes.
+  order by LLVM shuffle blocks too (:func:`_shuffle_planes`).  Since the seventh session this
+  path only runs with ``_LANE_COLS`` off (tests compare against it): tables without the
+  interleaved path (periods of more than 5 phases such as x1.2 or x1.4, no period at all as
+  for most ``output_shape`` requests, images narrower than 8 pixels) filter eight rows at a
+  time instead (:func:`_cols_group`): the rows are transposed into the lanes of 8-wide
+  vectors (one 8x8 shuffle transpose per 8 elements), every output element is one vector FIR
+  over its taps (in tap order: the same bits as every other path) that also returns the
+  near-tie mask of checked tables, and the lanes are transposed back and rounded.
+* Both passes fused (:func:`fused_passes`): one output row at a time (eight for the lanes),
+  rows pass then columns pass on that row, or columns-pass rows kept in a small per-thread
+  ring when the columns pass comes first (interleaved columns paths only); the intermediate
+  image is never stored, and every value is computed exactly as by the separate passes.
 """
 
 from __future__ import annotations
