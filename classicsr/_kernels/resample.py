@@ -1791,13 +1791,14 @@ _lanes_in, _lanes_out = _lane_io_blocks()
 
 
 @jit
-def _cols_group(rows, g, out, nch, idx, w, w64, mode, consts, maxval, tin, tout):
+def _cols_group(rows, g, out, nch, idx, w, w64, mode, consts, maxval, tin, tout, fix):
     """Columns pass of the ``g <= _LANES`` flattened rows ``rows[:g] -> out[:g]`` for any table:
     the rows are transposed into the lanes of ``tin`` (``(W_in * C, _LANES)``, accumulation
     type), each output element is filtered in all lanes at once (:func:`_lane_fir`) into
     ``tout`` (``(W_out * C, _LANES)``), then stored back row by row (rounded and saturated for
-    integer outputs, near ties recomputed in float64 in tap order as everywhere else).  Lanes
-    ``>= g`` compute whatever ``tin`` holds there and are never stored."""
+    integer outputs, near ties recomputed in float64 in tap order as everywhere else; ``fix``
+    holds each element's near-tie lanes).  Lanes ``>= g`` compute whatever ``tin`` holds there
+    and are never stored."""
     length = rows.shape[1]
     lo = out.shape[1]
     w_out = lo // nch
@@ -1814,9 +1815,7 @@ def _cols_group(rows, g, out, nch, idx, w, w64, mode, consts, maxval, tin, tout)
         r = rows[i]
         for x in range(x0, length):
             tin[x, i] = r[x]
-    # near ties of the first g lanes to recompute after the stores below
-    fix = np.zeros(lo if check else 0, dtype=np.int64)
-    lanes = (1 << g) - 1
+    lanes = (1 << g) - 1  # near ties of the first g lanes are recomputed after the stores
     never = zero - half - half  # -1: no value is within it of a tie
     for j in range(w_out):
         bound = consts[5 + j] if check else never  # the row's bound; -1 for exact rows
@@ -1869,9 +1868,10 @@ def _cols_group(rows, g, out, nch, idx, w, w64, mode, consts, maxval, tin, tout)
 
 @jit
 def _lane_scratch(length, lo, w):
-    """``(tin, tout)`` of :func:`_cols_group` (``tin`` zeroed: its unused lanes stay finite)."""
+    """``(tin, tout, fix)`` of :func:`_cols_group` (``tin`` zeroed: its unused lanes stay
+    finite)."""
     return (np.zeros((max(length, 1), _LANES), dtype=w.dtype),
-            np.empty((max(lo, 1), _LANES), dtype=w.dtype))
+            np.empty((max(lo, 1), _LANES), dtype=w.dtype), np.empty(max(lo, 1), dtype=np.int64))
 
 
 @jit
@@ -1879,12 +1879,12 @@ def _cols_chunk_lanes(src, dst, nch, idx, w, w64, mode, consts, maxval, ch, nchu
     """Columns pass (:func:`_cols_group`) of the rows ``[ch * H // nchunks, ...)``, eight at a
     time."""
     h = src.shape[0]
-    tin, tout = _lane_scratch(src.shape[1], dst.shape[1], w)
+    tin, tout, fix = _lane_scratch(src.shape[1], dst.shape[1], w)
     i1 = (ch + 1) * h // nchunks
     for i in range(ch * h // nchunks, i1, _LANES):
         g = min(_LANES, i1 - i)
         _cols_group(src[i:i + g], g, dst[i:i + g], nch, idx, w, w64, mode, consts, maxval, tin,
-                    tout)
+                    tout, fix)
 
 
 @jit
@@ -1896,13 +1896,14 @@ def _fused_chunk_lanes(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, 
     length = src.shape[1]
     mid = np.empty((_LANES, length), dtype=w.dtype)
     racc = np.empty(length, dtype=rw.dtype)
-    tin, tout = _lane_scratch(length, dst.shape[1], w)
+    tin, tout, fix = _lane_scratch(length, dst.shape[1], w)
     i1 = (ch + 1) * h_out // nchunks
     for i in range(ch * h_out // nchunks, i1, _LANES):
         g = min(_LANES, i1 - i)
         for t in range(g):
             _rows_row(src, mid[t], i + t, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
-        _cols_group(mid, g, dst[i:i + g], nch, idx, w, w64, mode, consts, maxval, tin, tout)
+        _cols_group(mid, g, dst[i:i + g], nch, idx, w, w64, mode, consts, maxval, tin, tout,
+                    fix)
 
 
 @jit
