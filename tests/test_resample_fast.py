@@ -254,7 +254,7 @@ def test_small_passes_stay_on_the_calling_thread(monkeypatch):
     assert R._nchunks(2, 10_000, 10 * R._MIN_CHUNK_WORK) == 2 * per
     assert R._nchunks(4, 10_000, 2 * R._MIN_CHUNK_WORK) == 2 * per  # work for two threads
     assert R._nchunks(2, 10_000, R._MIN_CHUNK_WORK - 1) == 1
-    assert R._nchunks(8, 3, 100 * R._MIN_CHUNK_WORK) == 3
+    assert R._nchunks(8, 3, 100 * R._MIN_CHUNK_WORK) == 3 * per  # three threads, one row each
     seen.clear()
     np.testing.assert_array_equal(resize(small, 2), ref)
     assert seen and all(n == 1 for n in seen)

@@ -400,11 +400,12 @@ _PIECES_PER_THREAD = 4
 
 def _nchunks(nthreads, nrows, work):
     """Chunks for a pass of ``nrows`` rows and ``work`` multiply-adds on ``nthreads`` threads:
-    1 (the calling thread alone), or ``_PIECES_PER_THREAD`` per thread used (at most one per
-    row); :func:`_run_chunks` recovers the thread count."""
+    1 (the calling thread alone), or ``_PIECES_PER_THREAD`` per thread used, from which
+    :func:`_run_chunks` recovers the thread count (with fewer rows than chunks some chunks
+    are empty)."""
     threads = max(1, min(nthreads, nrows,
                          work // _MIN_CHUNK_WORK if _MIN_CHUNK_WORK else nthreads))
-    return 1 if threads == 1 else min(nrows, threads * max(1, _PIECES_PER_THREAD))
+    return 1 if threads == 1 else threads * max(1, _PIECES_PER_THREAD)
 
 
 def _run_chunks(kernel, nchunks, args):
