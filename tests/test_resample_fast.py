@@ -979,3 +979,124 @@ def test_lane_transpose_blocks(src_dt, lane_dt):
             want = tout[8:16].T
         np.testing.assert_array_equal(out[:g, 8:16], want[:g])
         assert (out[:g, :8] == 3).all() and (out[g:] == 3).all()
+
+
+# --- short integer tables: widened to four taps; tie-heavy checked tables in float64 --------
+
+_CHECKED_KERNELS = ("_rows_chunk", "_fused_chunk_il", "_cols_chunk_il", "_fused_chunk_lanes",
+                    "_cols_chunk_lanes")
+
+
+def test_padded_table_repeats_the_last_index_with_zero_weight():
+    idx, w = _tables(60, 90, 1.5, "bilinear", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert idx.shape[1] == 2
+    idx4, w4 = R._plan(idx, w).padded(4)
+    assert idx4.shape == (90, 4) and w4.shape == (90, 4)
+    np.testing.assert_array_equal(idx4[:, :2], idx)
+    np.testing.assert_array_equal(idx4[:, 2:], np.repeat(idx[:, -1:], 2, axis=1))
+    np.testing.assert_array_equal(w4[:, :2], w)
+    assert (w4[:, 2:] == 0).all() and not idx4.flags.writeable and not w4.flags.writeable
+    assert R._plan(idx, w).padded(4)[0] is idx4  # cached: the plan cache can key on it
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_short_integer_tables_widened_to_four_taps(monkeypatch, dtype):
+    """Two- and three-tap tables between integer images (bilinear) run on the four-tap
+    paths, padded with zero weights: exact ones (x2, x4) in fixed point, checked ones (x3,
+    x1.37, 8-bit only) on the register blocks.  Results equal the reference and, bit for bit,
+    the unpadded paths; float images and tables the padding would not speed up keep their
+    own width."""
+    seen = _spy_kernels(monkeypatch)
+    maxval = np.iinfo(dtype).max
+    rng = np.random.default_rng(8)
+    cases = [((40, 70, 3), 2.0, "symmetric", True), ((33, 41), 4.0, "replicate", True),
+             ((30, 50, 3), (2.0, 4.0), "symmetric", True), ((9, 9, 2), 2.0, "reflect", True),
+             ((36, 61, 3), 3.0, "symmetric", dtype == np.uint8),
+             ((31, 45), 1.37, "replicate", dtype == np.uint8),
+             ((40, 70, 3), (3.0, 2.0), "symmetric", True)]
+    for shape, scale, boundary, padded in cases:
+        for kind in ("random", "extreme"):
+            img = (_img(shape, dtype, seed=shape[1]) if kind == "random"
+                   else (rng.random(shape) < 0.5).astype(dtype) * maxval)
+            seen.clear()
+            out = resize(img, scale, method="bilinear", boundary=boundary)
+            ref = reference_resize(img, scale, method="bilinear", boundary=boundary)
+            np.testing.assert_array_equal(out, ref)
+            if padded and np.all(np.asarray(scale) >= 2) and np.all(np.log2(scale) % 1 == 0):
+                assert any(name in _FIXED_KERNELS for name in seen), (shape, scale, seen)
+            monkeypatch.setattr(R, "_PAD_TAPS", False)
+            seen.clear()
+            other = resize(img, scale, method="bilinear", boundary=boundary)
+            monkeypatch.setattr(R, "_PAD_TAPS", True)
+            assert not any(name in _FIXED_KERNELS for name in seen)
+            np.testing.assert_array_equal(out, other)
+
+
+def test_padding_applies_only_where_a_four_tap_path_takes_it():
+    f64 = np.dtype(np.float64)
+    u8, u16, f32 = np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32)
+
+    def width(scale, src, dst, maxval):
+        n_out = int(np.ceil(60 * scale))
+        idx, w = _tables(60, n_out, scale, "bilinear", True, "symmetric", -0.5, f64)
+        return R._pad_taps(idx, w, src, dst, maxval)[0].shape[1]
+
+    assert width(2.0, u8, u8, 255.0) == 4  # exact: fixed point
+    assert width(2.0, u16, u16, 65535.0) == 4
+    assert width(3.0, u8, u8, 255.0) == 4  # checked, no ties: register block
+    assert width(3.0, u16, u16, 65535.0) == 2  # float64 accumulation: padding costs
+    assert width(1.5, u8, u8, 255.0) == 2  # tie-heavy: float64 accumulation
+    assert width(2.0, u8, f64, 0.0) == 2  # float intermediate (round_each_pass=False)
+    assert width(2.0, f32, f32, 0.0) == 2  # float images: 0 * inf would be NaN
+
+
+def test_tie_heavy_checked_tables_accumulate_in_float64(monkeypatch):
+    """Bilinear weights with small denominators (x1.5: 5/6 and 1/6) make one output in a
+    few an exact tie of the true value, which the float32 check must send to float64 one
+    by one; such tables accumulate in float64 instead.  Bicubic tables stay checked.  Both
+    choices give the reference's values (forcing the checked path shows it)."""
+    def plan(scale, method, maxval=255.0):
+        idx, w = _tables(60, int(np.ceil(60 * scale)), scale, method, True, "symmetric", -0.5,
+                         np.dtype(np.float64))
+        return R._int_plan(w, maxval)
+
+    for scale in (1.5, 1.2, 1.1, 2.5):
+        assert plan(scale, "bilinear") is None, scale
+    for scale in (1.5, 1.2, 3.0, 1 / 3):
+        assert plan(scale, "bicubic")[0] == R.MODE_CHECK, scale
+    assert plan(3.0, "bilinear")[0] == R.MODE_CHECK  # weights 1/3, 2/3: never a tie
+    rng = np.random.default_rng(3)
+    for shape, scale in [((41, 57, 3), 1.5), ((30, 44), 1.2), ((50, 47, 3), 0.7),
+                         ((20, 33, 2), (2.5, 1.5))]:
+        img = _img(shape, np.uint8, seed=shape[0])
+        img[: shape[0] // 3] = rng.integers(100, 103, size=img[: shape[0] // 3].shape)
+        ref = reference_resize(img, scale, method="bilinear")
+        out = resize(img, scale, method="bilinear")
+        np.testing.assert_array_equal(out, ref)
+        monkeypatch.setattr(R, "_PLANS", type(R._PLANS)())
+        monkeypatch.setattr(R, "_TIE_RATE_SHORT", 1.0)  # force the checked path
+        monkeypatch.setattr(R, "_TIE_RATE_PER_TAP", 1.0)
+        seen = _spy_kernels(monkeypatch)
+        forced = resize(img, scale, method="bilinear")
+        monkeypatch.undo()
+        np.testing.assert_array_equal(forced, ref)
+        assert any(name in _CHECKED_KERNELS for name in seen)
+
+
+@pytest.mark.parametrize("scale,method", [(1.5, "bilinear"), (1.2, "bilinear"), (0.7, "bilinear"),
+                                          (1.5, "bicubic"), (0.3, "bicubic")])
+def test_near_tie_rate_estimate(scale, method):
+    """The estimate against the near ties counted on a whole random image's rows pass
+    (numpy, float64): the same fraction within sampling noise."""
+    n_out = int(np.ceil(200 * scale))
+    idx, w = _tables(200, n_out, scale, method, True, "symmetric", -0.5, np.dtype(np.float64))
+    k = w.shape[1]
+    bound = 2.0 * (k + 2) * R._U32 * (1 + 1e-3) * 255 * np.abs(w).sum(axis=1).max() \
+        + 4.0 * R._U32 * 256
+    est = R._near_tie_rate(w, 255.0, bound)
+    assert est == R._near_tie_rate(w, 255.0, bound)  # deterministic
+    img = _img((200, 300), np.uint8, seed=11).astype(np.float64)
+    v = np.einsum("ok,okc->oc", w, img[idx])
+    rb = R._row_bounds(w, 255.0, bound).astype(np.float64)[:, None]
+    actual = np.mean(np.abs(v - np.floor(v) - 0.5) <= rb)
+    assert abs(est - actual) <= 0.25 * actual + 0.005, (est, actual)
