@@ -1100,3 +1100,67 @@ def test_near_tie_rate_estimate(scale, method):
     rb = R._row_bounds(w, 255.0, bound).astype(np.float64)[:, None]
     actual = np.mean(np.abs(v - np.floor(v) - 0.5) <= rb)
     assert abs(est - actual) <= 0.25 * actual + 0.005, (est, actual)
+
+
+# --- passes that only select pixels: one gather ----------------------------------------------
+
+def test_selection_tables_are_recognised():
+    f64 = np.dtype(np.float64)
+    for scale, method, expect in [(2.0, "nearest", True), (0.7, "nearest", True),
+                                  (1.5, "box", True), (0.5, "box", False),
+                                  (2.0, "bilinear", False)]:
+        idx, w = _tables(50, int(np.ceil(50 * scale)), scale, method, True, "symmetric", -0.5,
+                         f64)
+        sel = R._plan(idx, w).selection()
+        assert (sel is not None) == expect, (scale, method)
+        if expect:  # the index of the one unit weight of each row
+            pos = np.arange(w.shape[0])
+            np.testing.assert_array_equal(sel, idx[pos, np.argmax(w, axis=1)])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+def test_selection_passes_gather(monkeypatch, dtype):
+    """nearest (any scale) and box upscales copy pixels in one gather kernel: equal to the
+    reference, bit for bit to the weighted paths, NaN and inf kept, the input untouched, the
+    result written into ``out=`` too; a computing pass (bilinear rows) keeps the passes."""
+    seen = _spy_kernels(monkeypatch)
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
+    for shape, scale, method in [((23, 31, 3), 2.0, "nearest"), ((40, 37), 0.7, "nearest"),
+                                 ((17, 29, 2), (3.0, 0.5), "nearest"), ((20, 21, 4), 1.5, "box"),
+                                 ((30, 40, 3), (1.0, 2.5), "nearest"), ((9, 9), 4.0, "nearest")]:
+        img = _img(shape, dtype, seed=shape[1])
+        if np.dtype(dtype).kind == "f":
+            img[3, 4] = np.nan
+            img[5, 6] = -np.inf
+        before = img.copy()
+        seen.clear()
+        out = resize(img, scale, method=method)
+        assert seen == ["_select_chunk"], (shape, scale, seen)
+        np.testing.assert_array_equal(img, before)
+        ref = reference_resize(img, scale, method=method)
+        np.testing.assert_array_equal(out, ref)
+        dst = np.empty_like(out)
+        assert resize(img, scale, method=method, out=dst) is dst
+        np.testing.assert_array_equal(dst, out)
+        monkeypatch.setattr(R, "_SELECT", False)
+        seen.clear()
+        other = resize(img, scale, method=method)
+        monkeypatch.setattr(R, "_SELECT", True)
+        assert "_select_chunk" not in seen
+        np.testing.assert_array_equal(out, other)
+    seen.clear()
+    resize(_img((20, 20), dtype), (2.0, 1.5), method="box")  # box x1.5 selects, x2 too
+    assert seen == ["_select_chunk"]
+    seen.clear()
+    resize(_img((20, 20), dtype), (2.0, 0.5), method="box")  # box x0.5 averages
+    assert "_select_chunk" not in seen
+
+
+@pytest.mark.nojit_subset
+def test_selection_keeps_negative_zero():
+    img = np.array([[-0.0, 1.0], [2.0, -0.0]], dtype=np.float32)
+    out = resize(img, 2, method="nearest")
+    assert np.signbit(out[:2, :2]).all() and not np.signbit(out[:2, 2:]).any()
+    img = _img((5, 7, 3), np.uint8)
+    np.testing.assert_array_equal(resize(img, (3.0, 0.5), method="nearest"),
+                                  reference_resize(img, (3.0, 0.5), method="nearest"))

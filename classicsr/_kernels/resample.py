@@ -2699,6 +2699,20 @@ class _TablePlan:
             self._cache[key] = (idx, w)
         return self._cache[key]
 
+    def selection(self):
+        """The source index of each output (intp) when every row of the table selects one
+        pixel (one weight exactly 1, the others 0: ``nearest``, ``box`` upscales), else
+        ``None`` (see :func:`_select_chunk`)."""
+        if "sel" not in self._cache:
+            w = np.asarray(self.w)
+            one = w == 1
+            sel = None
+            if w.size and (one | (w == 0)).all() and (one.sum(axis=1) == 1).all():
+                sel = np.ascontiguousarray(
+                    self.idx[np.arange(w.shape[0]), np.argmax(one, axis=1)], dtype=np.intp)
+            self._cache["sel"] = sel
+        return self._cache["sel"]
+
     def fixed_il(self, nch, fc):
         """``(offs, wui)``: :meth:`interleaved` with the weights as the integers of ``fc``."""
         key = ("fixed_il", nch, int(fc[1]))
@@ -3173,6 +3187,7 @@ _FUSED_PASSES = True  # both passes without an intermediate image (fused_passes)
 _FIXED_POINT = True  # four-tap exact tables on unsigned images in integer lanes (_fir4_fixed)
 _IL_PIXEL_PLANES = True  # fractional upscales (Q > 1, P >= 2) on the interleaved-row path
 _CHECK_BLOCKS = True  # checked tables (uint8, MODE_CHECK) in one register sweep (_check_block)
+_SELECT = True  # passes that only select pixels (nearest, box upscales) as one gather
 _PAD_TAPS = True  # two- and three-tap integer tables widened to four taps (_pad_taps)
 _LANE_COLS = True  # columns passes without the interleaved path: eight rows in lanes (_cols_group)
 #: Columns-pass-first fusion pays for its row ring only for a float intermediate (float
@@ -3188,6 +3203,50 @@ def _poly_ok(w_in, nch):
     return w_in >= 8
 
 
+@jit
+def _select_chunk(src, dst, ri, eidx, ch, nchunks):
+    """Output rows ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)`` of a resize whose
+    passes only select pixels: ``dst[i, e] = src[ri[i], eidx[e]]`` (rows flattened, ``eidx``
+    the source element of each output element).  A row whose source row is the one before's
+    is copied from the row already written."""
+    h = dst.shape[0]
+    n = dst.shape[1]
+    lo = ch * h // nchunks
+    for i in range(lo, (ch + 1) * h // nchunks):
+        o = dst[i]
+        if i > lo and ri[i] == ri[i - 1]:
+            prev = dst[i - 1]
+            for e in range(n):
+                o[e] = prev[e]
+        else:
+            r = src[ri[i]]
+            for e in range(n):
+                o[e] = r[eidx[e]]
+
+
+def _select_passes(data, passes, out_shape, out):
+    """Run passes that only select pixels (:meth:`_TablePlan.selection` of every table) as
+    one gather, or return ``None`` when a pass computes.  Copying the selected pixel is what
+    every weighted path computes (``0 + 1 x`` is ``x``, except that ``-0.0`` stays ``-0.0``)
+    and what MATLAB's nearest-neighbour ``imresize`` does (it indexes)."""
+    if not _SELECT or not passes:
+        return None
+    sel = [np.arange(data.shape[0], dtype=np.intp), np.arange(data.shape[1], dtype=np.intp)]
+    for ax, idx, w in passes:
+        s = _plan(idx, w).selection()
+        if s is None:
+            return None
+        sel[ax] = s
+    nch = data.shape[2]
+    if out is None:
+        out = np.empty((out_shape[0], out_shape[1], nch), dtype=data.dtype)
+    eidx = (sel[1][:, None] * nch + np.arange(nch, dtype=np.intp)).ravel()
+    dst2 = out.reshape(out.shape[0], -1)
+    _run_chunks(_select_chunk, _nchunks(get_num_threads(), dst2.shape[0], dst2.size),
+                (data.reshape(data.shape[0], -1), dst2, sel[0], eidx))
+    return out
+
+
 def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
     """Run the 1-D passes in order on ``data`` (H, W, C) contiguous.
 
@@ -3198,6 +3257,10 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
     new array.  Returns the destination, or ``data`` itself when ``passes`` is empty (``out``
     is then left alone).
     """
+    if np.dtype(out_dtype) == data.dtype:
+        selected = _select_passes(data, passes, out_shape, out)
+        if selected is not None:
+            return selected
     nch = data.shape[2]
     dts = [np.dtype(mid_dtype)] * (len(passes) - 1) + [np.dtype(out_dtype)]
     src_dts = [data.dtype] + dts[:-1]
