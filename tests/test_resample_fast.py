@@ -129,6 +129,13 @@ CASES = [
     ((30, 70, 2), 4.0, "bilinear", "symmetric"),
     ((30, 70, 4), 2.0, "bicubic", "symmetric"),
     ((30, 70, 3), (3.0, 4.0), "lanczos2", "reflect"),
+    # two-tap tables (bilinear): one-sweep rows pass, register blocks / two-tap sweeps in the
+    # columns pass, integer tables widened to four taps or accumulated in float64
+    ((30, 70, 3), 2.0, "bilinear", "symmetric"),
+    ((30, 70), 4.0, "bilinear", "replicate"),
+    ((31, 70, 3), 1.5, "bilinear", "symmetric"),
+    ((30, 71), 3.0, "bilinear", "reflect"),
+    ((30, 70, 3), (1.2, 2.5), "bilinear", "symmetric"),
 ]
 
 
@@ -505,7 +512,8 @@ def test_fir4_fixed_block_edges(n, bits):
 @pytest.mark.parametrize("nch", [1, 3])
 @pytest.mark.parametrize("nphase", [2, 3, 4, 5])
 @pytest.mark.parametrize("mper", [7, 8, 9, 16, 17, 40])
-def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper):
+@pytest.mark.parametrize("ntaps", [4, 2])
+def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper, ntaps):
     """The float columns pass filtered and interleaved in registers (:func:`_fir_interleave`
     blocks, the last one overlapping) equals numpy's ``((0 + w0 a0) + w1 a1) + ...`` in the
     same dtype, bit for bit, put in pixel order; too few pixels for a block: nothing written
@@ -513,8 +521,8 @@ def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper):
     rng = np.random.default_rng(nch * 100 + nphase * 10 + mper)
     length = (mper + 6) * nch
     x = rng.uniform(-2, 3, size=length).astype(dtype)
-    offs = np.ascontiguousarray(rng.integers(0, 6, size=(nphase, 4)) * nch, dtype=np.intp)
-    w = rng.uniform(-0.3, 1.0, size=(nphase, 4)).astype(dtype)
+    offs = np.ascontiguousarray(rng.integers(0, 6, size=(nphase, ntaps)) * nch, dtype=np.intp)
+    w = rng.uniform(-0.3, 1.0, size=(nphase, ntaps)).astype(dtype)
     o = np.full(nphase * nch * mper + 4, -7, dtype=dtype)  # 4 guard elements past the end
     done = R._fir_interleave_row(o[:nphase * nch * mper], x, nch, nphase, mper, offs, w)
     g = R._FI_G1 if nch == 1 else R._FI_G3
@@ -526,7 +534,7 @@ def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper):
     phases = []
     for p in range(nphase):
         acc = np.zeros(n, dtype=dtype)
-        for k in range(4):
+        for k in range(ntaps):
             acc = acc + w[p, k] * x[offs[p, k]:offs[p, k] + n]
         phases.append(acc)
     expect = np.stack(phases).reshape(nphase, mper, nch).transpose(1, 0, 2).reshape(-1)

@@ -187,6 +187,23 @@ def _fir4(out, a0, a1, a2, a3, w0, w1, w2, w3, n, mode, consts):
             out[t] = np.int32(v)  # v >= 0: truncation is floor
 
 
+@jit
+def _fir2(out, a0, a1, w0, w1, n, mode, consts):
+    """:func:`_fir4` for two taps (bilinear upscales): ``(0 + w0 a0) + w1 a1``, stored in the
+    same sweep."""
+    zero = consts[3]
+    if mode == MODE_FLOAT:
+        for t in range(n):
+            out[t] = zero + w0 * a0[t] + w1 * a1[t]
+    else:
+        half = consts[0]
+        top = consts[1]
+        for t in range(n):
+            v = zero + w0 * a0[t] + w1 * a1[t]
+            v = min(max(v + half, zero), top)
+            out[t] = np.int32(v)  # v >= 0: truncation is floor
+
+
 def _use_fma(w, mode):
     """FMA twins only for float32 accumulation into *integer* outputs.
 
@@ -218,6 +235,7 @@ def _contracted(kernel, name):
 _acc4_c = _contracted(_acc4, "_acc4_c")
 _acc1_c = _contracted(_acc1, "_acc1_c")
 _fir4_c = _contracted(_fir4, "_fir4_c")
+_fir2_c = _contracted(_fir2, "_fir2_c")
 
 
 @jit
@@ -551,6 +569,12 @@ def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
                   w[i, 0], w[i, 1], w[i, 2], w[i, 3], n, mode, consts)
         return
     ntaps = idx.shape[1]
+    if ntaps == 2 and mode != MODE_CHECK:
+        if fma:
+            _fir2_c(out, src[rows[0]], src[rows[1]], w[i, 0], w[i, 1], n, mode, consts)
+        else:
+            _fir2(out, src[rows[0]], src[rows[1]], w[i, 0], w[i, 1], n, mode, consts)
+        return
     if mode == MODE_CHECK and consts[4] != 0 and _JIT and n >= _CHK_PX:
         wr = w[i]
         c = (consts[0], consts[1], consts[5 + i])
@@ -851,9 +875,10 @@ _il_3x5 = _shuffle_interleave(5, 3, _IL_G)
 _il_3x5_b = _shuffle_interleave(5, 3, 2 * _IL_G)
 
 
-def _fir_interleave(nphase, nch, groups):
+def _fir_interleave(nphase, nch, groups, ntaps=4):
     """An ``@intrinsic`` ``block(o, o_off, x, x_off, offs, w)``: ``groups`` pixels of all
-    ``nphase`` output phases of a four-tap float columns pass with periodic weights (integer
+    ``nphase`` output phases of a ``ntaps``-tap (4, or 2 for bilinear) float columns pass
+    with periodic weights (integer
     factors, or fractional ones on pixel-phase planes), filtered and interleaved in registers
     (no phase rows in memory)::
 
@@ -862,7 +887,8 @@ def _fir_interleave(nphase, nch, groups):
 
     Float lanes of ``x``'s dtype with a separate multiply and add per tap in tap order (no
     contraction): the bits of :func:`_fir4` in MODE_FLOAT, so every path gives a pixel the
-    same value.  ``offs`` (intp) and ``w`` (``x``'s dtype) are C-contiguous ``(nphase, 4)``;
+    same value.  ``offs`` (intp) and ``w`` (``x``'s dtype) are C-contiguous
+    ``(nphase, ntaps)``;
     ``o`` and ``x`` 1-D C-contiguous.  Measured against filtering each phase into a row and
     interleaving it (:func:`_interleave_phases`), one thread, 512x512x3 float32: x2 3.2 ->
     2.3 ms, x4 10.6 -> 8.2 ms.  The same blocks in integer lanes (fixed point) were slower than
@@ -904,12 +930,12 @@ def _fir_interleave(nphase, nch, groups):
             vecs = []
             for p in range(nphase):
                 acc = ir.Constant(vt, [0.0] * seg)
-                for k in range(4):
-                    start = builder.add(args[3], elem(offarr, 4 * p + k))
+                for k in range(ntaps):
+                    start = builder.add(args[3], elem(offarr, ntaps * p + k))
                     a = builder.load(builder.bitcast(builder.gep(xarr.data, [start]),
                                                      vt.as_pointer()), align=size)
-                    acc = builder.fadd(acc, builder.fmul(_ir_splat(builder, vt,
-                                                                   elem(warr, 4 * p + k)), a))
+                    acc = builder.fadd(acc, builder.fmul(
+                        _ir_splat(builder, vt, elem(warr, ntaps * p + k)), a))
                 vecs.append(acc)
             _ir_store_interleaved(builder, oarr.data, args[1], vecs, mask, size)
             return context.get_dummy_value()
@@ -1066,6 +1092,15 @@ _fi_3x3 = _fir_interleave(3, 3, _FI_G3)
 _fi_3x4 = _fir_interleave(4, 3, _FI_G3)
 _fi_1x5 = _fir_interleave(5, 1, _FI_G1)
 _fi_3x5 = _fir_interleave(5, 3, _FI_G3)
+# two taps (bilinear upscales)
+_fi2_1x2 = _fir_interleave(2, 1, _FI_G1, 2)
+_fi2_1x3 = _fir_interleave(3, 1, _FI_G1, 2)
+_fi2_1x4 = _fir_interleave(4, 1, _FI_G1, 2)
+_fi2_1x5 = _fir_interleave(5, 1, _FI_G1, 2)
+_fi2_3x2 = _fir_interleave(2, 3, _FI_G3, 2)
+_fi2_3x3 = _fir_interleave(3, 3, _FI_G3, 2)
+_fi2_3x4 = _fir_interleave(4, 3, _FI_G3, 2)
+_fi2_3x5 = _fir_interleave(5, 3, _FI_G3, 2)
 
 
 @jit
@@ -1077,13 +1112,34 @@ def _fir_interleave_row(o, x, nch, nphase, mper, offs, w):
     if not _JIT:
         return False
     g = _FI_G1 if nch == 1 else _FI_G3
-    if mper < g or not (nch == 1 or nch == 3) or not (2 <= nphase <= 5):
+    ntaps = offs.shape[1]
+    if mper < g or not (nch == 1 or nch == 3) or not (2 <= nphase <= 5) \
+            or not (ntaps == 2 or ntaps == 4):
         return False
     m = 0
     while m >= 0:
         oo = nphase * m * nch
         xo = m * nch
-        if nch == 1:
+        if ntaps == 2:
+            if nch == 1:
+                if nphase == 2:
+                    _fi2_1x2(o, oo, x, xo, offs, w)
+                elif nphase == 3:
+                    _fi2_1x3(o, oo, x, xo, offs, w)
+                elif nphase == 4:
+                    _fi2_1x4(o, oo, x, xo, offs, w)
+                else:
+                    _fi2_1x5(o, oo, x, xo, offs, w)
+            else:
+                if nphase == 2:
+                    _fi2_3x2(o, oo, x, xo, offs, w)
+                elif nphase == 3:
+                    _fi2_3x3(o, oo, x, xo, offs, w)
+                elif nphase == 4:
+                    _fi2_3x4(o, oo, x, xo, offs, w)
+                else:
+                    _fi2_3x5(o, oo, x, xo, offs, w)
+        elif nch == 1:
             if nphase == 2:
                 _fi_1x2(o, oo, x, xo, offs, w)
             elif nphase == 3:
@@ -1408,7 +1464,7 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
     elif copy:
         for t in range(row.shape[0]):
             x[t] = row[t]
-    if acc is None and mode == MODE_FLOAT and _fir_interleave_row(
+    if (acc is None or ntaps == 2) and mode == MODE_FLOAT and _fir_interleave_row(
             orow[j0 * nch:j1 * nch], x, nch, nphase, mper, offs, wu):
         _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
         return
@@ -1425,6 +1481,13 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
                 _fir4_c(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
             else:
                 _fir4(rp, a0, a1, a2, a3, wr[0], wr[1], wr[2], wr[3], n, mode, consts)
+        elif ntaps == 2 and mode != MODE_CHECK:
+            o = offs[p]
+            wr = wu[p]
+            if fma:
+                _fir2_c(rp, x[o[0]:o[0] + n], x[o[1]:o[1] + n], wr[0], wr[1], n, mode, consts)
+            else:
+                _fir2(rp, x[o[0]:o[0] + n], x[o[1]:o[1] + n], wr[0], wr[1], n, mode, consts)
         elif (mode == MODE_CHECK and consts[4] != 0 and _JIT and n >= _CHK_PX
               and (ntaps == 4 or ntaps == 6 or ntaps == 8 or ntaps == 12)):
             o = offs[p]
