@@ -333,7 +333,7 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     method, boundary, antialias, round_each_pass, cubic_a = _check_options(
         method, boundary, antialias, round_each_pass, cubic_a)
 
-    src = array if axis is None else np.moveaxis(array, axis, -1)
+    src = array if axis is None or axis == 2 else np.moveaxis(array, axis, -1)
     in_shape = src.shape[:2]
     if in_shape[0] == 0 or in_shape[1] == 0 or src.size == 0:
         raise ValueError(f"image must not have empty axes, got shape {array.shape}")

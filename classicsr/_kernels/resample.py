@@ -3003,13 +3003,22 @@ def _scratch(name, shape, dtype):
     return buf[:size].reshape(shape)
 
 
+_MAXVALS = {np.dtype(t): float(np.iinfo(t).max) for t in (np.uint8, np.uint16)}
+
+
+def _maxval(dtype):
+    """The largest value of the unsigned ``dtype``, as a float (``np.iinfo`` costs a few
+    microseconds per call: noticeable on small images)."""
+    return _MAXVALS.get(dtype) or float(np.iinfo(dtype).max)
+
+
 def _setup(src_dt, dst_dt, idx, w, maxval_out):
     """Per-pass arithmetic: ``(plan, w64, wacc, acc_dt, mode, consts)`` for a pass from
     ``src_dt`` pixels to ``dst_dt`` pixels (see :func:`_int_plan` for the integer choice)."""
     plan = _plan(idx, w)
     w64 = plan.weights(np.float64)
     if dst_dt.kind == "u":
-        choice = plan.int_plan(float(np.iinfo(src_dt).max)) if src_dt.kind == "u" else None
+        choice = plan.int_plan(_maxval(src_dt)) if src_dt.kind == "u" else None
         if choice is not None:
             mode, bound = choice
             acc_dt = np.dtype(np.float32)
@@ -3025,7 +3034,7 @@ def _setup(src_dt, dst_dt, idx, w, maxval_out):
     consts = np.array([0.5, maxval_out, bound, 0.0, 1.0 if _CHECK_BLOCKS else 0.0],
                       dtype=acc_dt)
     if mode == MODE_CHECK:
-        consts = np.concatenate([consts, plan.row_bounds(float(np.iinfo(src_dt).max), bound)])
+        consts = np.concatenate([consts, plan.row_bounds(_maxval(src_dt), bound)])
     return plan, w64, wacc, acc_dt, mode, consts
 
 
@@ -3057,7 +3066,7 @@ def _fixed_setup(plan, src_dt, dst_dt, maxval_out):
     (unsigned images, four-tap exact table: :func:`_fixed_plan`), else ``None``."""
     if not _FIXED_POINT or src_dt.kind != "u" or dst_dt.kind != "u" or plan.ntaps != 4:
         return None
-    return plan.fixed(int(np.iinfo(src_dt).max), int(maxval_out))
+    return plan.fixed(int(_maxval(src_dt)), int(maxval_out))
 
 
 def _pad_taps(idx, w, src_dt, dst_dt, maxval_out):
@@ -3076,7 +3085,7 @@ def _pad_taps(idx, w, src_dt, dst_dt, maxval_out):
     plan4 = _plan(idx4, w4)
     if _fixed_setup(plan4, src_dt, dst_dt, maxval_out) is not None:
         return idx4, w4
-    choice = plan4.int_plan(float(np.iinfo(src_dt).max))
+    choice = plan4.int_plan(_maxval(src_dt))
     if _CHECK_BLOCKS and choice is not None and choice[0] == MODE_CHECK:
         return idx4, w4
     return idx, w
@@ -3088,7 +3097,7 @@ def _madd_setup(plan, src_dt, dst_dt, maxval_out):
     if not (_MADD and _MADD_OK) or src_dt.kind != "u" or dst_dt.kind != "u" \
             or plan.ntaps not in (8, 16):
         return None
-    return plan.madd(int(np.iinfo(src_dt).max), int(maxval_out))
+    return plan.madd(int(_maxval(src_dt)), int(maxval_out))
 
 
 def _madd_cols(plan, w_in, nch, madd):
@@ -3294,12 +3303,13 @@ def _select_passes(data, passes, out_shape, out):
     and what MATLAB's nearest-neighbour ``imresize`` does (it indexes)."""
     if not _SELECT or not passes:
         return None
-    sel = [np.arange(data.shape[0], dtype=np.intp), np.arange(data.shape[1], dtype=np.intp)]
+    sel = [None, None]
     for ax, idx, w in passes:
-        s = _plan(idx, w).selection()
-        if s is None:
+        sel[ax] = _plan(idx, w).selection()
+        if sel[ax] is None:
             return None
-        sel[ax] = s
+    sel = [np.arange(data.shape[ax], dtype=np.intp) if s is None else s
+           for ax, s in enumerate(sel)]
     nch = data.shape[2]
     if out is None:
         out = np.empty((out_shape[0], out_shape[1], nch), dtype=data.dtype)
