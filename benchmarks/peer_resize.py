@@ -5,6 +5,7 @@ Usage::
     python benchmarks/peer_resize.py                       # 1 and 2 threads, all peers
     python benchmarks/peer_resize.py --threads 1 --repeat 31 --no-slow
     python benchmarks/peer_resize.py --cases up2_rgb_u8 down4_rgb_u8
+    python benchmarks/peer_resize.py --method bilinear --threads 1 --no-slow
 
 The cases are those of issue 2 (bicubic upscales of 512x512x3 and 1024x1024 gray, antialiased
 bicubic downscale x4 of 2048x2048x3).  Peers, as configured in ``/work/shared/docs/PEERS.md``:
@@ -15,6 +16,11 @@ view, ``scipy.ndimage.zoom(order=3)`` and ``skimage.transform.resize(order=3)`` 
 timed with fewer repeats; ``--no-slow`` skips them).  Only classicsr computes MATLAB's
 ``imresize``; the peers compute related but different things (see PEERS.md), so this is a
 speed comparison only.
+
+``--method bilinear`` / ``nearest`` runs the same cases with that kernel everywhere: cv2
+INTER_LINEAR / INTER_NEAREST (INTER_AREA for bilinear downscales, as above), Pillow BILINEAR /
+NEAREST, torch ``"bilinear"`` / ``"nearest"`` (antialiased bilinear downscales), scipy and
+scikit-image ``order=1`` / ``0``; the labels keep the bicubic names of the issue's cases.
 
 Thread counts are applied with ``numba.set_num_threads``, ``cv2.setNumThreads``,
 ``torch.set_num_threads`` and ``threadpoolctl.threadpool_limits`` (when installed);
@@ -68,9 +74,12 @@ def _image(shape, dtype):
     return img.astype(dtype)
 
 
-def _callables(img, scale, peers, reuse_output=False):
-    """name -> zero-argument callable computing the resize of ``img`` by ``scale``
-    (``reuse_output``: classicsr and cv2 write into preallocated arrays)."""
+METHODS = ("bicubic", "bilinear", "nearest")
+
+
+def _callables(img, scale, peers, reuse_output=False, method="bicubic"):
+    """name -> zero-argument callable computing the resize of ``img`` by ``scale`` with
+    ``method`` (``reuse_output``: classicsr and cv2 write into preallocated arrays)."""
     import numpy as np
 
     import classicsr
@@ -78,15 +87,21 @@ def _callables(img, scale, peers, reuse_output=False):
     h, w = img.shape[:2]
     oh, ow = int(round(h * scale)), int(round(w * scale))
     down = scale < 1
+    order = METHODS.index(method)
+    order = {0: 3, 1: 1, 2: 0}[order]  # scipy / skimage spline order
     if reuse_output:
-        dst = classicsr.resize(img, scale)
-        fns = {"classicsr": lambda: classicsr.resize(img, scale, out=dst)}
+        dst = classicsr.resize(img, scale, method=method)
+        fns = {"classicsr": lambda: classicsr.resize(img, scale, method=method, out=dst)}
     else:
-        fns = {"classicsr": lambda: classicsr.resize(img, scale)}
+        fns = {"classicsr": lambda: classicsr.resize(img, scale, method=method)}
     if "cv2" in peers:
         import cv2
 
-        interp = cv2.INTER_AREA if down else cv2.INTER_CUBIC
+        if method == "nearest":
+            interp = cv2.INTER_NEAREST
+        else:
+            interp = cv2.INTER_AREA if down else {"bicubic": cv2.INTER_CUBIC,
+                                                  "bilinear": cv2.INTER_LINEAR}[method]
         if reuse_output:
             cdst = cv2.resize(img, (ow, oh), interpolation=interp)
             fns["cv2"] = lambda: cv2.resize(img, (ow, oh), dst=cdst, interpolation=interp)
@@ -95,31 +110,38 @@ def _callables(img, scale, peers, reuse_output=False):
     if "pillow" in peers:
         from PIL import Image
 
+        resample = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR,
+                    "nearest": Image.NEAREST}[method]
         if img.dtype == np.uint8:
             pim = Image.fromarray(img)
-            fns["pillow"] = lambda: pim.resize((ow, oh), Image.BICUBIC)
+            fns["pillow"] = lambda: pim.resize((ow, oh), resample)
         else:
             bands = [Image.fromarray(np.ascontiguousarray(img[..., c]) if img.ndim == 3 else img,
                                      mode="F") for c in range(img.shape[2] if img.ndim == 3 else 1)]
-            fns["pillow"] = lambda: [b.resize((ow, oh), Image.BICUBIC) for b in bands]
+            fns["pillow"] = lambda: [b.resize((ow, oh), resample) for b in bands]
     if "torch" in peers:
         import torch
         import torch.nn.functional as F
 
         t = torch.from_numpy(img)
         t = t.permute(2, 0, 1)[None] if img.ndim == 3 else t[None, None]  # channels-last view
-        fns["torch"] = lambda: F.interpolate(t, size=(oh, ow), mode="bicubic", align_corners=False,
-                                             antialias=down)
+        if method == "nearest":
+            fns["torch"] = lambda: F.interpolate(t, size=(oh, ow), mode="nearest")
+        else:
+            fns["torch"] = lambda: F.interpolate(t, size=(oh, ow), mode=method,
+                                                 align_corners=False, antialias=down)
     if "scipy" in peers:
         from scipy import ndimage
 
         zoom = (scale, scale) + ((1,) if img.ndim == 3 else ())
-        fns["scipy"] = lambda: ndimage.zoom(img, zoom, order=3)
+        fns["scipy"] = lambda: ndimage.zoom(img, zoom, order=order)
     if "skimage" in peers:
         from skimage.transform import resize as skresize
 
         shape = (oh, ow) + img.shape[2:]
-        fns["skimage"] = lambda: skresize(img, shape, order=3, anti_aliasing=down, preserve_range=True)
+        fns["skimage"] = lambda: skresize(img, shape, order=order,
+                                          anti_aliasing=down and method != "nearest",
+                                          preserve_range=True)
     return fns
 
 
@@ -188,6 +210,8 @@ def main(argv=None) -> int:
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
                         help="peers to time (none: classicsr alone, e.g. for its own thread scaling)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    parser.add_argument("--method", choices=METHODS, default="bicubic",
+                        help="kernel for every library (default: the issue's bicubic)")
     parser.add_argument("--reuse-output", action="store_true",
                         help="classicsr out= and cv2 dst= into preallocated arrays")
     args = parser.parse_args(argv)
@@ -209,7 +233,8 @@ def main(argv=None) -> int:
     import platform
 
     print(f"# classicsr.resize vs peers; {platform.machine()}, {os.cpu_count()} CPUs; clock={args.clock}"
-          + ("; classicsr out= and cv2 dst= reused" if args.reuse_output else ""))
+          + ("; classicsr out= and cv2 dst= reused" if args.reuse_output else "")
+          + ("" if args.method == "bicubic" else f"; method={args.method} for every library"))
     print(f"# {_versions()}")
     results = {}
     for nt in args.threads:
@@ -221,7 +246,7 @@ def main(argv=None) -> int:
             for case in args.cases:
                 shape, dtype, scale, _ = CASES[case]
                 img = _image(shape, dtype)
-                fns = _callables(img, scale, available, args.reuse_output)
+                fns = _callables(img, scale, available, args.reuse_output, args.method)
                 med = _time_round_robin(fns, args.repeat, min(args.slow_repeat, args.repeat), args.clock)
                 out = fns["classicsr"]()
                 med["floor"] = (img.nbytes + out.nbytes) / BANDWIDTH * 1e3
