@@ -29,6 +29,12 @@ provably gives MATLAB's result; see :func:`_int_plan` for the two proofs:
   and test for near ties in one register sweep (:func:`_check_block`, which returns the near
   ties' bit mask).
 
+Two- and three-tap integer tables (bilinear) are widened to four taps with zero weights
+when that reaches a four-tap path (:func:`_pad_taps`), and checked tables whose outputs are
+often near ties (small-denominator weights: bilinear x1.5) accumulate in float64 instead
+(:func:`_tie_rate_max`).  Tables that only select pixels (``nearest``, ``box`` upscales) run
+as one gather over both axes (:func:`_select_chunk`).
+
 Four-tap exact tables on unsigned images (bicubic integer upscales, the common SR case) go
 further: the sums are computed in integer SIMD lanes, ``((bias + sum_k W_k x_k) >> q) - off``
 with ``W = w 2**q`` (16-bit lanes for uint8 x2, 32-bit otherwise; see :func:`_fixed_plan` for
