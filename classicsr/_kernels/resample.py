@@ -1111,41 +1111,31 @@ _fi2_3x5 = _fir_interleave(5, 3, _FI_G3, 2)
 
 @jit
 def _fir_interleave_row(o, x, nch, nphase, mper, offs, w):
-    """All ``mper`` pixels of the ``nphase`` phases of a four-tap float columns pass into
-    ``o`` by :func:`_fir_interleave` blocks (the last block overlaps the one before and
+    """All ``mper`` pixels of the ``nphase`` phases of a four- or two-tap float columns pass
+    into ``o`` by :func:`_fir_interleave` blocks (the last block overlaps the one before and
     rewrites some outputs with the same values).  Returns False, writing nothing, for
-    channel/phase counts without a block or fewer pixels than one block."""
+    channel/phase/tap counts without a block or fewer pixels than one block."""
     if not _JIT:
         return False
     g = _FI_G1 if nch == 1 else _FI_G3
-    ntaps = offs.shape[1]
-    if mper < g or not (nch == 1 or nch == 3) or not (2 <= nphase <= 5) \
-            or not (ntaps == 2 or ntaps == 4):
+    if mper < g or not (nch == 1 or nch == 3) or not (2 <= nphase <= 5):
         return False
+    if offs.shape[1] == 4:
+        _fir_interleave_row4(o, x, nch, nphase, mper, offs, w, g)
+        return True
+    if offs.shape[1] == 2:
+        _fir_interleave_row2(o, x, nch, nphase, mper, offs, w, g)
+        return True
+    return False
+
+
+@jit
+def _fir_interleave_row4(o, x, nch, nphase, mper, offs, w, g):
     m = 0
     while m >= 0:
         oo = nphase * m * nch
         xo = m * nch
-        if ntaps == 2:
-            if nch == 1:
-                if nphase == 2:
-                    _fi2_1x2(o, oo, x, xo, offs, w)
-                elif nphase == 3:
-                    _fi2_1x3(o, oo, x, xo, offs, w)
-                elif nphase == 4:
-                    _fi2_1x4(o, oo, x, xo, offs, w)
-                else:
-                    _fi2_1x5(o, oo, x, xo, offs, w)
-            else:
-                if nphase == 2:
-                    _fi2_3x2(o, oo, x, xo, offs, w)
-                elif nphase == 3:
-                    _fi2_3x3(o, oo, x, xo, offs, w)
-                elif nphase == 4:
-                    _fi2_3x4(o, oo, x, xo, offs, w)
-                else:
-                    _fi2_3x5(o, oo, x, xo, offs, w)
-        elif nch == 1:
+        if nch == 1:
             if nphase == 2:
                 _fi_1x2(o, oo, x, xo, offs, w)
             elif nphase == 3:
@@ -1164,7 +1154,33 @@ def _fir_interleave_row(o, x, nch, nphase, mper, offs, w):
             else:
                 _fi_3x5(o, oo, x, xo, offs, w)
         m = _next_block(m, g, mper)
-    return True
+
+
+@jit
+def _fir_interleave_row2(o, x, nch, nphase, mper, offs, w, g):
+    m = 0
+    while m >= 0:
+        oo = nphase * m * nch
+        xo = m * nch
+        if nch == 1:
+            if nphase == 2:
+                _fi2_1x2(o, oo, x, xo, offs, w)
+            elif nphase == 3:
+                _fi2_1x3(o, oo, x, xo, offs, w)
+            elif nphase == 4:
+                _fi2_1x4(o, oo, x, xo, offs, w)
+            else:
+                _fi2_1x5(o, oo, x, xo, offs, w)
+        else:
+            if nphase == 2:
+                _fi2_3x2(o, oo, x, xo, offs, w)
+            elif nphase == 3:
+                _fi2_3x3(o, oo, x, xo, offs, w)
+            elif nphase == 4:
+                _fi2_3x4(o, oo, x, xo, offs, w)
+            else:
+                _fi2_3x5(o, oo, x, xo, offs, w)
+        m = _next_block(m, g, mper)
 
 
 def _shuffle_planes(nphase, nch):
