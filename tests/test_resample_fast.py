@@ -1011,7 +1011,7 @@ def test_padded_table_repeats_the_last_index_with_zero_weight():
 def test_short_integer_tables_widened_to_four_taps(monkeypatch, dtype):
     """Two- and three-tap tables between integer images (bilinear) run on the four-tap
     paths, padded with zero weights: exact ones (x2, x4) in fixed point, checked ones (x3,
-    x1.37, 8-bit only) on the register blocks.  Results equal the reference and, bit for bit,
+    x0.75, 8-bit only) on the register blocks.  Results equal the reference and, bit for bit,
     the unpadded paths; float images and tables the padding would not speed up keep their
     own width."""
     seen = _spy_kernels(monkeypatch)
@@ -1020,7 +1020,7 @@ def test_short_integer_tables_widened_to_four_taps(monkeypatch, dtype):
     cases = [((40, 70, 3), 2.0, "symmetric", True), ((33, 41), 4.0, "replicate", True),
              ((30, 50, 3), (2.0, 4.0), "symmetric", True), ((9, 9, 2), 2.0, "reflect", True),
              ((36, 61, 3), 3.0, "symmetric", dtype == np.uint8),
-             ((31, 45), 1.37, "replicate", dtype == np.uint8),
+             ((31, 45), 0.75, "replicate", dtype == np.uint8),
              ((40, 70, 3), (3.0, 2.0), "symmetric", True)]
     for shape, scale, boundary, padded in cases:
         for kind in ("random", "extreme"):
@@ -1054,6 +1054,8 @@ def test_padding_applies_only_where_a_four_tap_path_takes_it():
     assert width(3.0, u8, u8, 255.0) == 4  # checked, no ties: register block
     assert width(3.0, u16, u16, 65535.0) == 2  # float64 accumulation: padding costs
     assert width(1.5, u8, u8, 255.0) == 2  # tie-heavy: float64 accumulation
+    assert width(1.37, u8, u8, 255.0) == 2  # few ties, but more than a short table's share
+    assert width(0.75, u8, u8, 255.0) == 4  # three taps, no ties
     assert width(2.0, u8, f64, 0.0) == 2  # float intermediate (round_each_pass=False)
     assert width(2.0, f32, f32, 0.0) == 2  # float images: 0 * inf would be NaN
 

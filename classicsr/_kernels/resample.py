@@ -3103,12 +3103,16 @@ def _pad_taps(idx, w, src_dt, dst_dt, maxval_out):
     ``d + 0 == d``); the near-tie bound grows with ``K`` (still a valid bound)."""
     if not (_PAD_TAPS and src_dt.kind == "u" and dst_dt.kind == "u" and 2 <= idx.shape[1] < 4):
         return idx, w
-    idx4, w4 = _plan(idx, w).padded(4)
+    plan = _plan(idx, w)
+    idx4, w4 = plan.padded(4)
     plan4 = _plan(idx4, w4)
     if _fixed_setup(plan4, src_dt, dst_dt, maxval_out) is not None:
         return idx4, w4
-    choice = plan4.int_plan(_maxval(src_dt))
-    if _CHECK_BLOCKS and choice is not None and choice[0] == MODE_CHECK:
+    # checked: only where the table itself is checked (its near-tie threshold, that of a
+    # short table, decides), and stays so at four taps (a larger bound, more near ties)
+    maxval_in = _maxval(src_dt)
+    choices = (plan.int_plan(maxval_in), plan4.int_plan(maxval_in))
+    if _CHECK_BLOCKS and all(c is not None and c[0] == MODE_CHECK for c in choices):
         return idx4, w4
     return idx, w
 
