@@ -1129,6 +1129,9 @@ def _fir_interleave_row(o, x, nch, nphase, mper, offs, w):
     return False
 
 
+# Two loops of the same shape on purpose: one loop choosing among the sixteen blocks per
+# block measured 15-25% slower for 512x512x3 float32 x2 / x4, and one block per shape with a
+# branch between two and four taps inside (phi of the phase vectors) 2x slower.
 @jit
 def _fir_interleave_row4(o, x, nch, nphase, mper, offs, w, g):
     m = 0
