@@ -2898,7 +2898,7 @@ def _near_tie_rate(w64, maxval, bound, nrows=256, per_row=16):
     float64 recomputation, estimated on ``per_row`` pseudo-random pixel vectors for each of
     ``nrows`` pseudo-random rows (fixed seed), with those rows' own bounds
     (:func:`_row_bounds`: rows exact on their own never count).  Speed only: either choice
-    gives MATLAB's values.  About 0.25 ms (the bounds of the sampled rows only: ``classicsr.dask``
+    gives MATLAB's values.  0.25-0.6 ms (the bounds of the sampled rows only; ``classicsr.dask``
     pays it for every block's fresh table)."""
     rng = np.random.default_rng(0)
     rows = rng.integers(0, w64.shape[0], size=nrows)
@@ -3101,7 +3101,8 @@ def _pad_taps(idx, w, src_dt, dst_dt, maxval_out):
     """``(idx, w)`` of a pass between unsigned images, widened to four taps (zero weights on
     a repeated index: :meth:`_TablePlan.padded`) when that makes it a four-tap fixed-point
     table (exact two- and three-tap tables: bilinear x2, x4) or a checked table with the
-    four-tap register block (bilinear x1.5, x3: 8-bit images); else unchanged.
+    four-tap register block (bilinear x3, x0.75: 8-bit images with few near ties; tie-heavy
+    ones such as x1.5 accumulate in float64, unpadded); else unchanged.
 
     The padded table gives every output the same value: integer pixels are finite, so each
     zero tap adds an exact ``+0`` to the float32 sum, to the integer sum of the fixed-point
