@@ -36,6 +36,11 @@ array (as a loop over frames would): this drops the allocation and, for outputs 
 (which glibc maps fresh on every call), the page faults and zeroing of a new output.  Pillow
 and torch have no such argument and are timed as before.
 
+Results of 32 MiB or more come from classicsr's output pool (blocks reused once dropped, see
+``classicsr.set_output_pool``), which the calls here drop at once; ``--no-pool`` turns it off,
+so that every classicsr result is a fresh ``np.empty`` array paying its page faults as the
+peers' do.
+
 The DRAM floor is (bytes read + bytes written) / 28 GB/s, the single-thread copy bandwidth
 measured in PEERS.md.
 """
@@ -214,6 +219,8 @@ def main(argv=None) -> int:
                         help="kernel for every library (default: the issue's bicubic)")
     parser.add_argument("--reuse-output", action="store_true",
                         help="classicsr out= and cv2 dst= into preallocated arrays")
+    parser.add_argument("--no-pool", action="store_true",
+                        help="classicsr without its output pool (fresh arrays, as the peers)")
     args = parser.parse_args(argv)
     os.environ["NUMBA_NUM_THREADS"] = str(max(max(args.threads), int(os.environ.get("NUMBA_NUM_THREADS", "0") or 0)))
     peers = [p for p in args.peers if not (args.no_slow and p in SLOW)]
@@ -234,8 +241,13 @@ def main(argv=None) -> int:
 
     print(f"# classicsr.resize vs peers; {platform.machine()}, {os.cpu_count()} CPUs; clock={args.clock}"
           + ("; classicsr out= and cv2 dst= reused" if args.reuse_output else "")
+          + ("; classicsr output pool off" if args.no_pool else "")
           + ("" if args.method == "bicubic" else f"; method={args.method} for every library"))
     print(f"# {_versions()}")
+    if args.no_pool:
+        import classicsr
+
+        classicsr.set_output_pool(0)
     results = {}
     for nt in args.threads:
         _set_threads(nt)

@@ -15,6 +15,7 @@ import importlib
 __version__ = "0.1.0"
 
 from ._config import get_num_threads, set_num_threads  # noqa: E402
+from ._memory import get_output_pool, set_output_pool  # noqa: E402
 # Bind the function eagerly: ``classicsr.resize`` is the function, and importing the module
 # ``classicsr.resize`` first (e.g. ``from classicsr.resize import KERNELS``) must not rebind it.
 from .resize import resize  # noqa: E402
@@ -46,7 +47,8 @@ _SUBMODULES = {
 # Public functions re-exported from submodules, resolved lazily.
 _LAZY_FUNCTIONS: dict[str, str] = {}
 
-__all__ = ["resize", "evaluate", "set_num_threads", "get_num_threads", "__version__"]
+__all__ = ["resize", "evaluate", "set_num_threads", "get_num_threads", "set_output_pool",
+           "get_output_pool", "__version__"]
 
 
 def __getattr__(name):

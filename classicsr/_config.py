@@ -13,6 +13,10 @@ import time:
     Threads used by parallel kernels; see :func:`set_num_threads`.
 ``CLASSICSR_MAX_OUTPUT_BYTES`` (default 16 GiB)
     Calls whose output would exceed this many bytes fail fast with a ``ValueError``.
+``CLASSICSR_OUTPUT_POOL_BYTES`` (default 256 MiB)
+    Bytes of large (>= 32 MiB) output blocks kept for reuse, which spares the page faults of
+    a fresh mapping on every call; ``0`` turns the pool off.  See :mod:`classicsr._memory`
+    and :func:`classicsr.set_output_pool`.
 ``CLASSICSR_FFT_BACKEND`` (``"pyfftw"`` or ``"scipy"``, default ``"pyfftw"`` when importable)
 ``CLASSICSR_FFT_THREADS`` (default 1)
 ``CLASSICSR_FFT_PLANNER`` (default ``"FFTW_MEASURE"``)
@@ -26,6 +30,7 @@ __all__ = [
     "NUMBA_CACHE",
     "NUMBA_FASTMATH",
     "MAX_OUTPUT_BYTES",
+    "OUTPUT_POOL_BYTES",
     "FFT_BACKEND",
     "FFT_THREADS",
     "FFT_PLANNER",
@@ -55,6 +60,10 @@ def _env_int(name: str, default: int | None) -> int | None:
 NUMBA_CACHE: bool = _env_bool("CLASSICSR_NUMBA_CACHE", True)
 NUMBA_FASTMATH: bool = _env_bool("CLASSICSR_NUMBA_FASTMATH", False)
 MAX_OUTPUT_BYTES: int = _env_int("CLASSICSR_MAX_OUTPUT_BYTES", 16 * 1024**3)
+OUTPUT_POOL_BYTES: int = _env_int("CLASSICSR_OUTPUT_POOL_BYTES", 256 * 1024**2)
+if OUTPUT_POOL_BYTES < 0:
+    raise ValueError(f"environment variable CLASSICSR_OUTPUT_POOL_BYTES must be >= 0 (0 turns the "
+                     f"output pool off), got {OUTPUT_POOL_BYTES}")
 FFT_BACKEND: str = os.environ.get("CLASSICSR_FFT_BACKEND", "pyfftw").strip().lower()
 FFT_THREADS: int = _env_int("CLASSICSR_FFT_THREADS", 1)
 FFT_PLANNER: str = os.environ.get("CLASSICSR_FFT_PLANNER", "FFTW_MEASURE").strip()

@@ -276,13 +276,16 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
         Where to write the result (as ``dst`` in OpenCV): a writeable array of the output's
         shape and dtype (native byte order) that shares no memory with ``image``.  Any strides
         work; a C-contiguous one (channels last) is written directly, which saves allocating
-        (and, for outputs above 32 MiB, page-faulting) a new array when resizing in a loop.
+        a new array when resizing in a loop.
 
     Returns
     -------
     out : ndarray
         The resized image, same dtype as ``image`` (float32 for float16 input) and the same
         channel position.  Float results are not clipped.  ``out`` itself when given.
+        Results of 32 MiB or more are views of blocks that classicsr reuses once nothing
+        refers to them any more (no page faults for a fresh mapping on every call; see
+        :func:`classicsr.set_output_pool`).
 
     Raises
     ------

@@ -77,6 +77,33 @@ class ResizeIntoOut:
         self.resize(self.img, scale, out=self.out)
 
 
+class ResizeFreshOutput:
+    """Bicubic float32 x4 upscales with large outputs (48 and 64 MiB) with the output pool on
+    (the default: a dropped result's block is reused) and off (a fresh ``np.empty`` array, which
+    page-faults on every call), one thread."""
+
+    params = (["512x512x3", "1024x1024"], [True, False])
+    param_names = ["shape", "pool"]
+
+    def setup(self, shape, pool):
+        import classicsr
+
+        dims = tuple(int(s) for s in shape.split("x"))
+        self.img = _image(dims, "float32")
+        self.resize = classicsr.resize
+        _threads(1)
+        self.previous = classicsr.set_output_pool(classicsr.get_output_pool() if pool else 0)
+        self.resize(self.img, 4)
+
+    def teardown(self, shape, pool):
+        import classicsr
+
+        classicsr.set_output_pool(self.previous)
+
+    def time_bicubic_x4(self, shape, pool):
+        self.resize(self.img, 4)
+
+
 class ResizeDownscale:
     """Antialiased bicubic downscales: x4 of 2048x2048x3 (issue 2) and the benchmark LR
     degradation (x1/3, replicate boundary: a table that is not dyadic, so the float32 path

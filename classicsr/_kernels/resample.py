@@ -106,6 +106,7 @@ from llvmlite import ir
 from numba import get_num_threads
 
 from .._config import jit
+from .._memory import new_output
 
 _FIX = 64  # block length of the near-tie check in the checked rounding mode
 _U32 = 2.0 ** -24  # unit roundoff of float32
@@ -3345,7 +3346,7 @@ def _select_passes(data, passes, out_shape, out):
            for ax, s in enumerate(sel)]
     nch = data.shape[2]
     if out is None:
-        out = np.empty((out_shape[0], out_shape[1], nch), dtype=data.dtype)
+        out = new_output((out_shape[0], out_shape[1], nch), data.dtype)
     eidx = (sel[1][:, None] * nch + np.arange(nch, dtype=np.intp)).ravel()
     dst2 = out.reshape(out.shape[0], -1)
     # a gathered element costs about eight vector multiply-adds' worth (one thread, uint8:
@@ -3388,7 +3389,7 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
         mid = np.dtype(mid_dtype)
         out_dt = np.dtype(out_dtype)
         if out is None:
-            out = np.empty((out_shape[0], out_shape[1], nch), dtype=out_dt)
+            out = new_output((out_shape[0], out_shape[1], nch), out_dt)
         rows, cols = (passes[1], passes[0]) if cols_first else (passes[0], passes[1])
         fused_passes(data, out, rows[1:], cols[1:], mid,
                      float(maxval) if mid.kind == "u" else 0.0,
@@ -3404,7 +3405,7 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
         if not last:
             dst = _scratch("mid", shape, dtype)
         elif out is None:
-            dst = np.empty(shape, dtype=dtype)
+            dst = new_output(shape, dtype)
         else:
             dst = out
         _run_pass(cur, dst, ax, idx, w, nch, mv)
