@@ -130,8 +130,16 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
         idx, w = table
         sub = idx[start:stop]
         lo, hi = int(sub.min()), int(sub.max()) + 1
-        return lo, hi, (sub - lo, w[start:stop])
+        rebased = sub - lo
+        # read-only, as resize's cached tables: the kernels then cache the table's plan by
+        # identity, so the blocks of a row band (or a column band) that share these arrays
+        # analyse the table once instead of once per block (0.3-0.9 ms each for tables that
+        # need the near-tie estimate)
+        rebased.flags.writeable = False
+        return lo, hi, (rebased, w[start:stop])
 
+    # one span (and one table pair) per column band, shared by every row band's blocks
+    col_spans = [span(1, int(col_starts[j]), int(col_starts[j + 1])) for j in range(len(col_sizes))]
     rows = []
     for i in range(len(row_sizes)):
         r0, r1 = int(row_starts[i]), int(row_starts[i + 1])
@@ -139,7 +147,7 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
         row = []
         for j in range(len(col_sizes)):
             c0, c1 = int(col_starts[j]), int(col_starts[j + 1])
-            clo, chi, ctab = span(1, c0, c1)
+            clo, chi, ctab = col_spans[j]
             slab = src[rlo:rhi, clo:chi].rechunk(-1)
             passes = [(ax,) + tab for ax, tab in ((0, rtab), (1, ctab)) if tab is not None]
             passes.sort(key=lambda p: order.index(p[0]))

@@ -92,3 +92,26 @@ def test_import_classicsr_does_not_import_dask():
            "assert 'dask' not in sys.modules and 'torch' not in sys.modules and 'cv2' not in sys.modules"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_block_tables_are_analysed_once_per_band(monkeypatch):
+    """The blocks of one row band share its rows table and those of one column band its
+    columns table (read-only arrays), so each table's plan is built once, not once per block;
+    the result stays bit-exact."""
+    from classicsr._kernels import resample as R
+
+    built = []
+    real = R._TablePlan.__init__
+
+    def counting(self, idx, w):
+        built.append(idx.shape)
+        real(self, idx, w)
+
+    monkeypatch.setattr(R._TablePlan, "__init__", counting)
+    R._PLANS.clear()
+    img = (np.random.default_rng(3).random((64, 64, 3)) * 255).astype(np.uint8)
+    x = da.from_array(img, chunks=(16, 16, 3))  # 4 x 4 blocks
+    got = cdask.resize(x, 3).compute(scheduler="sync")
+    np.testing.assert_array_equal(got, classicsr.resize(img, 3))
+    # 4 row bands + 4 column bands, plus whatever the in-memory resize above added (2 tables)
+    assert len(built) <= 4 + 4 + 2, built
