@@ -108,6 +108,8 @@ def check_choice(name: str, value, allowed: Iterable[str]) -> str:
 
 
 def _is_real(value) -> bool:
+    if type(value) is float or type(value) is int:  # the common case, without the ABC check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
@@ -135,7 +137,8 @@ def check_number_pair(name: str, value) -> tuple[float, float]:
 
 def check_int(name: str, value, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """An integer (not bool) within optional bounds."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral,)):
+    if type(value) is not int and (isinstance(value, (bool, np.bool_))
+                                   or not isinstance(value, numbers.Integral)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     value = int(value)
     if minimum is not None and value < minimum:
