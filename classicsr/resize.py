@@ -79,6 +79,11 @@ def output_size(in_size: int, scale: float) -> int:
     """MATLAB's output length for one axis: ``ceil(scale * in_size)``."""
     in_size = V.check_int("in_size", in_size, minimum=1)
     scale = V.check_positive_number("scale", scale)
+    return _output_length(in_size, scale)
+
+
+def _output_length(in_size: int, scale: float) -> int:
+    """:func:`output_size` without its checks, for values checked already."""
     return int(math.ceil(scale * in_size))
 
 
@@ -233,8 +238,8 @@ def _check_scale_and_shape(scale, output_shape, in_shape):
         )
     if scale is not None:
         scales = V.check_number_pair("scale", scale)
-        # output_size's formula on values checked already (its own checks cost ~5 us a call)
-        out_shape = tuple(int(math.ceil(s * int(n))) for n, s in zip(in_shape, scales))
+        # the checks of output_size cost ~5 us a call: scale is checked, shapes are ints
+        out_shape = tuple(_output_length(int(n), s) for n, s in zip(in_shape, scales))
     else:
         out_shape = V.check_shape_pair("output_shape", output_shape)
         scales = tuple(o / n for o, n in zip(out_shape, in_shape))
