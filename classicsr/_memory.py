@@ -109,12 +109,21 @@ def _trim(limit):
                 i += 1
 
 
-def new_output(shape, dtype):
+#: Pooled outputs are placed in their block so that their byte ``align_at`` starts a line of
+#: this many bytes (a block has this much to spare).
+ALIGN = 64
+
+
+def new_output(shape, dtype, align_at=0):
     """An uninitialised C-contiguous array of ``shape`` and ``dtype`` for a function's result.
 
     Outputs of at least 32 MiB and at most the bound reuse a free pooled block of 1 to 2 times
     their size when there is one, else get a new block that joins the pool (older blocks leave
     it to make room, see :func:`_trim`).  Everything else is ``np.empty``.
+
+    A pooled output is placed in its block so that its byte ``align_at`` (a multiple of the
+    item size) is :data:`ALIGN`-byte aligned: the kernels stream whole aligned vectors to
+    memory from there (``classicsr._kernels.resample._stream_align``).
     """
     dtype = np.dtype(dtype)
     nbytes = dtype.itemsize
@@ -124,15 +133,24 @@ def new_output(shape, dtype):
     if nbytes < MIN_BYTES or _FREE is None:
         return np.empty(shape, dtype=dtype)
     with _LOCK:
-        if nbytes > limit:
+        if nbytes + ALIGN > limit:
             _trim(limit)
             return np.empty(shape, dtype=dtype)
+        need = nbytes + ALIGN
         for i in range(len(_BLOCKS)):
-            if nbytes <= _BLOCKS[i].size <= 2 * nbytes and sys.getrefcount(_BLOCKS[i]) == _FREE:
+            if need <= _BLOCKS[i].size <= 2 * nbytes and sys.getrefcount(_BLOCKS[i]) == _FREE:
                 block = _BLOCKS.pop(i)
                 _BLOCKS.append(block)
-                return block[:nbytes].view(dtype).reshape(shape)
-        _trim(limit - nbytes)
-        block = np.empty(nbytes, dtype=np.uint8)
+                return _place(block, nbytes, dtype, shape, align_at)
+        _trim(limit - need)
+        block = np.empty(need, dtype=np.uint8)
         _BLOCKS.append(block)
-        return block.view(dtype).reshape(shape)
+        return _place(block, nbytes, dtype, shape, align_at)
+
+
+def _place(block, nbytes, dtype, shape, align_at):
+    """The ``nbytes`` of ``block`` at the first offset where byte ``align_at`` of them is
+    :data:`ALIGN`-aligned and the items are aligned, as an array of ``shape``."""
+    start = -(block.ctypes.data + int(align_at)) % ALIGN
+    start -= start % dtype.alignment  # only when align_at is not a multiple of the item size
+    return block[start:start + nbytes].view(dtype).reshape(shape)

@@ -35,6 +35,10 @@ def fresh_pool():
 
 
 def _addr(a):
+    """The address of the memory that ``a`` views (its pooled block, where it is from one:
+    a pooled output starts a few bytes into its block, see ``test_pooled_outputs_aligned``)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
     return a.__array_interface__["data"][0]
 
 
@@ -75,6 +79,25 @@ def test_a_view_keeps_the_block_busy(view):
     assert _addr(d) != where
     del v, d
     assert _addr(M.new_output(shape, np.float32)) in {_addr(b) for b in M._BLOCKS}
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+@pytest.mark.parametrize("align_at", [0, 8, 24, 72, 96, 1000])
+def test_pooled_outputs_aligned(dtype, align_at):
+    """A pooled output's byte ``align_at`` starts a 64-byte line (fresh block or reused one),
+    the output lies inside its block and is item-aligned; small outputs ignore the hint."""
+    shape = (33 * MiB // np.dtype(dtype).itemsize,)
+    for _ in range(2):  # a new block, then the same block reused
+        a = M.new_output(shape, dtype, align_at)
+        block = a.base
+        assert any(block is b for b in M._BLOCKS)
+        assert (a.ctypes.data + align_at) % M.ALIGN == 0 and a.flags.aligned
+        lo = a.ctypes.data - block.ctypes.data
+        assert 0 <= lo and lo + a.nbytes <= block.nbytes
+        del a, block
+    assert len(M._BLOCKS) == 1
+    small = M.new_output((1000,), dtype, align_at)
+    assert small.flags.owndata
 
 
 def test_reuse_after_the_output_is_dropped():

@@ -513,18 +513,27 @@ def test_fir4_fixed_block_edges(n, bits):
 @pytest.mark.parametrize("nphase", [2, 3, 4, 5])
 @pytest.mark.parametrize("mper", [7, 8, 9, 16, 17, 40])
 @pytest.mark.parametrize("ntaps", [4, 2])
-def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper, ntaps):
+@pytest.mark.parametrize("stream", ["plain", "streamed", "streamed-misaligned"])
+def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper, ntaps, stream):
     """The float columns pass filtered and interleaved in registers (:func:`_fir_interleave`
     blocks, the last one overlapping) equals numpy's ``((0 + w0 a0) + w1 a1) + ...`` in the
     same dtype, bit for bit, put in pixel order; too few pixels for a block: nothing written
-    and False (the caller then takes the per-phase rows)."""
+    and False (the caller then takes the per-phase rows).  ``streamed``: the row starts on a
+    32-byte boundary and its blocks are written with streaming stores (the ``_fis`` blocks,
+    their own vector code); ``streamed-misaligned``: a row that cannot stream (4 bytes past a
+    boundary) takes the plain blocks."""
     rng = np.random.default_rng(nch * 100 + nphase * 10 + mper)
     length = (mper + 6) * nch
     x = rng.uniform(-2, 3, size=length).astype(dtype)
     offs = np.ascontiguousarray(rng.integers(0, 6, size=(nphase, ntaps)) * nch, dtype=np.intp)
     w = rng.uniform(-0.3, 1.0, size=(nphase, ntaps)).astype(dtype)
-    o = np.full(nphase * nch * mper + 4, -7, dtype=dtype)  # 4 guard elements past the end
-    done = R._fir_interleave_row(o[:nphase * nch * mper], x, nch, nphase, mper, offs, w)
+    n_o = nphase * nch * mper + 4  # 4 guard elements past the end
+    raw = np.empty((n_o + 64) * np.dtype(dtype).itemsize, dtype=np.uint8)
+    start = -raw.ctypes.data % 32 + (4 if stream == "streamed-misaligned" else 0)
+    o = raw[start:start + n_o * np.dtype(dtype).itemsize].view(dtype)
+    o[:] = -7
+    done = R._fir_interleave_row(o[:nphase * nch * mper], x, nch, nphase, mper, offs, w,
+                                 stream != "plain")
     g = R._FI_G1 if nch == 1 else R._FI_G3
     if mper < g:
         assert not done and np.all(o == -7)
@@ -548,8 +557,11 @@ def test_fir_interleave_block_refuses_integer_output():
     x = np.ones(64, np.float32)
     offs = np.zeros((2, 4), np.intp)
     w = np.ones((2, 4), np.float32)
-    with pytest.raises(TypeError, match="integer output"):
-        R._fir_interleave_row(np.zeros(64, np.uint8), x, 1, 2, 32, offs, w)
+    raw = np.zeros(128, np.uint8)
+    o = raw[-raw.ctypes.data % 32:][:64]  # aligned: the streamed blocks are reached too
+    for streamed in (False, True):
+        with pytest.raises(TypeError, match="integer output"):
+            R._fir_interleave_row(o, x, 1, 2, 32, offs, w, streamed)
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
@@ -1174,3 +1186,100 @@ def test_selection_keeps_negative_zero():
     img = _img((5, 7, 3), np.uint8)
     np.testing.assert_array_equal(resize(img, (3.0, 0.5), method="nearest"),
                                   reference_resize(img, (3.0, 0.5), method="nearest"))
+
+
+# --- streaming stores for large float outputs ---------------------------------------------------
+
+def _at(shape, dtype, byte_offset):
+    """An uninitialised C-contiguous array whose first byte sits ``byte_offset`` bytes past a
+    64-byte boundary (filled with NaN, so an element left unwritten shows)."""
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(n + 128, dtype=np.uint8)
+    start = -raw.ctypes.data % 64 + byte_offset
+    out = raw[start:start + n].view(dtype).reshape(shape)
+    out[...] = np.nan
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fused", [True, False])
+def test_streamed_outputs_equal_plain_ones(monkeypatch, dtype, fused):
+    """Large float outputs (here every output: the size threshold set to 0) are written by the
+    streamed fir-interleave blocks wherever their rows are 32-byte aligned: the results equal
+    the plain stores' bit for bit (NaN and inf included) and the independent reference, for
+    every block shape (1 and 3 channels, 2-5 phases, four and two taps, integer and
+    fractional scales), every alignment of ``out=`` (only aligned rows stream, the others take
+    the plain blocks), one or two threads, fused or separate passes; the streamed plan is
+    really chosen."""
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(R, "_STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks, each fencing its own rows
+    monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+    streamed = []
+    real = R._streamed
+
+    def spy(dst, mode):
+        streamed.append(real(dst, mode))
+        return streamed[-1]
+
+    monkeypatch.setattr(R, "_streamed", spy)
+    cases = [((37, 45), 4, "bicubic"), ((40, 53, 3), 4, "bicubic"), ((40, 53, 3), 2, "bicubic"),
+             ((37, 45), 3, "bicubic"), ((40, 53, 3), 5, "bicubic"), ((40, 53, 3), 2.5, "bicubic"),
+             ((37, 45), 2, "bilinear"), ((40, 53, 3), 3, "bilinear"), ((40, 53, 3), (3, 4), "bicubic")]
+    item = np.dtype(dtype).itemsize
+    cases_streamed = set()
+    old = numba.get_num_threads()
+    try:
+        for shape, scale, method in cases:
+            img = _img(shape, dtype, seed=shape[0] + int(np.sum(scale)))
+            img[3, 7] = np.nan
+            img[-5, -9] = np.inf
+            monkeypatch.setattr(R, "_STREAM", False)
+            plain = resize(img, scale, method=method)
+            monkeypatch.setattr(R, "_STREAM", True)
+            ref = reference_resize(np.where(np.isfinite(img), img, 0), scale, method=method)
+            for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+                numba.set_num_threads(threads)
+                for offset in range(0, 64, 2 * item):
+                    del streamed[:]
+                    out = _at(plain.shape, dtype, offset)
+                    resize(img, scale, method=method, out=out)
+                    assert all(streamed), (shape, scale)
+                    cases_streamed.add((shape, scale, method)) if streamed else None
+                    np.testing.assert_array_equal(out, plain)
+            ok = np.isfinite(plain)
+            _check(np.where(ok, plain, 0), np.where(ok, ref, 0), dtype)
+    finally:
+        numba.set_num_threads(old)
+    # float64 tables of x3, x5, x2.5 and bilinear x3 are not exactly periodic in float64 (the
+    # planes path, which has no fir-interleave blocks); every other case streams
+    assert len(cases_streamed) == (9 if dtype == np.float32 else 5)
+
+
+def test_small_outputs_do_not_stream(monkeypatch):
+    """Below ``_STREAM_MIN_BYTES`` (the last-level cache of the reference machine) a result
+    may still be read from cache by the caller: plain stores.  Integer images never stream
+    (their columns pass has no fir-interleave blocks)."""
+    seen = []
+    real = R._streamed
+    monkeypatch.setattr(R, "_streamed", lambda dst, mode: seen.append(real(dst, mode)) or seen[-1])
+    resize(_img((64, 64, 3), np.float32), 4)
+    assert seen == [False]
+    del seen[:]
+    resize(_img((600, 600), np.uint8), 4)  # a 5.5 MiB uint8 result: fixed-point path
+    assert not any(seen)
+
+
+def test_large_pooled_outputs_are_placed_to_stream():
+    """A pooled result of the streaming size is placed in its block so that the first
+    fir-interleave block of each row is 64-byte aligned (rows of 24 KiB: every row streams)."""
+    from classicsr import _memory as M
+
+    img = _img((512, 512, 3), np.float32)
+    out = resize(img, 4)
+    assert out.nbytes >= R._STREAM_MIN_BYTES and not out.flags.owndata  # pooled
+    idx, w = _tables(512, 2048, 4.0, "bicubic", True, "symmetric", -0.5, np.dtype(np.float32))
+    at = R._stream_align(idx, w, out.dtype, 512, 3)
+    assert at > 0 and at % (3 * 4) == 0
+    assert (out.ctypes.data + at) % M.ALIGN == 0

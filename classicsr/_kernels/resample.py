@@ -882,7 +882,67 @@ _il_3x5 = _shuffle_interleave(5, 3, _IL_G)
 _il_3x5_b = _shuffle_interleave(5, 3, 2 * _IL_G)
 
 
-def _fir_interleave(nphase, nch, groups, ntaps=4):
+def _ir_fir_streamed(builder, context, oarr, o_off, xarr, x_off, tap_off, tap_w, xty, nphase,
+                     ntaps, seg, mask):
+    """The NT twin of a :func:`_fir_interleave` block's body: the same per-lane arithmetic on
+    32-byte vectors (each phase's ``seg`` lanes as ``seg / L`` vectors of ``L = 32 / size``
+    lanes), each 32-byte piece of the interleaved block assembled from the two to four phase
+    vectors it draws on by two-input shuffles, and stored with a non-temporal (streaming)
+    store to ``o[o_off + 32-byte piece]``, which must be 32-byte aligned.
+
+    Streaming stores write whole cache lines to memory without first reading them (a plain
+    store of a line that is not cached reads it: twice the memory traffic).  ``tap_off(i)`` and
+    ``tap_w(i)`` give tap ``i = ntaps p + k``'s offset and weight as IR values.  The body is
+    built from vectors of a legal width because LLVM lowers a non-temporal store of the
+    one wide ``shufflevector`` that :func:`_ir_store_interleaved` stores into a scalar
+    element-by-element sequence (measured: a 1.7 KiB stack frame, 3x slower)."""
+    from numba.core import types
+
+    i32 = ir.IntType(32)
+    size = context.get_abi_sizeof(xty)
+    lanes = 32 // size
+    vt = ir.VectorType(xty, lanes)
+    pieces = {}
+    for p in range(nphase):
+        for v in range(seg // lanes):
+            acc = ir.Constant(vt, [0.0] * lanes)
+            for k in range(ntaps):
+                start = builder.add(builder.add(x_off, tap_off(ntaps * p + k)),
+                                    context.get_constant(types.intp, v * lanes))
+                a = builder.load(builder.bitcast(builder.gep(xarr.data, [start]), vt.as_pointer()),
+                                 align=size)
+                acc = builder.fadd(acc, builder.fmul(_ir_splat(builder, vt, tap_w(ntaps * p + k)), a))
+            pieces[(p, v)] = acc
+    undef = ir.Constant(vt, ir.Undefined)
+    nontemporal = builder.module.add_metadata([ir.Constant(i32, 1)])
+    for q in range(len(mask) // lanes):
+        # lane l of piece q is lane src[l][1] of phase vector src[l][0]
+        src = [((mask[q * lanes + l] // seg, (mask[q * lanes + l] % seg) // lanes),
+                (mask[q * lanes + l] % seg) % lanes) for l in range(lanes)]
+        keys = list(dict.fromkeys(key for key, _ in src))
+        vec, have = None, [False] * lanes
+        for i in range(0, len(keys), 2):
+            pair = keys[i:i + 2]
+            sel = [None] * lanes
+            for l, (key, lane) in enumerate(src):
+                if key in pair:
+                    sel[l] = lane + lanes * pair.index(key)
+            part = builder.shuffle_vector(
+                pieces[pair[0]], pieces[pair[1]] if len(pair) == 2 else undef,
+                ir.Constant(ir.VectorType(i32, lanes), [0 if t is None else t for t in sel]))
+            if vec is None:
+                vec = part
+            else:
+                vec = builder.shuffle_vector(vec, part, ir.Constant(
+                    ir.VectorType(i32, lanes), [l if have[l] else lanes + l for l in range(lanes)]))
+            have = [have[l] or sel[l] is not None for l in range(lanes)]
+        off = builder.add(o_off, context.get_constant(types.intp, q * lanes))
+        st = builder.store(vec, builder.bitcast(builder.gep(oarr.data, [off]), vt.as_pointer()),
+                           align=32)
+        st.set_metadata("nontemporal", nontemporal)
+
+
+def _fir_interleave(nphase, nch, groups, ntaps=4, streamed=False):
     """An ``@intrinsic`` ``block(o, o_off, x, x_off, offs, w)``: ``groups`` pixels of all
     ``nphase`` output phases of a ``ntaps``-tap (4, or 2 for bilinear) float columns pass
     with periodic weights (integer
@@ -900,7 +960,10 @@ def _fir_interleave(nphase, nch, groups, ntaps=4):
     interleaving it (:func:`_interleave_phases`), one thread, 512x512x3 float32: x2 3.2 ->
     2.3 ms, x4 10.6 -> 8.2 ms.  The same blocks in integer lanes (fixed point) were slower than
     :func:`_fir4_fixed` plus the byte interleave (uint8 x2 1.3 -> 1.7 ms, x4 6.9 -> 7.6), so
-    integer images keep that."""
+    integer images keep that.
+
+    ``streamed=True``: the same values written by :func:`_ir_fir_streamed` (non-temporal
+    stores; ``o[o_off]`` must be 32-byte aligned)."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
@@ -934,6 +997,11 @@ def _fir_interleave(nphase, nch, groups, ntaps=4):
             def elem(arr, i):
                 return builder.load(builder.gep(arr.data, [context.get_constant(types.intp, i)]))
 
+            if streamed:
+                _ir_fir_streamed(builder, context, oarr, args[1], xarr, args[3],
+                                 lambda i: elem(offarr, i), lambda i: elem(warr, i), xty, nphase,
+                                 ntaps, seg, mask)
+                return context.get_dummy_value()
             vecs = []
             for p in range(nphase):
                 acc = ir.Constant(vt, [0.0] * seg)
@@ -1108,31 +1176,92 @@ _fi2_3x2 = _fir_interleave(2, 3, _FI_G3, 2)
 _fi2_3x3 = _fir_interleave(3, 3, _FI_G3, 2)
 _fi2_3x4 = _fir_interleave(4, 3, _FI_G3, 2)
 _fi2_3x5 = _fir_interleave(5, 3, _FI_G3, 2)
+# the same blocks with streaming stores (32-byte aligned blocks of large outputs)
+_fis_1x2 = _fir_interleave(2, 1, _FI_G1, 4, True)
+_fis_1x3 = _fir_interleave(3, 1, _FI_G1, 4, True)
+_fis_1x4 = _fir_interleave(4, 1, _FI_G1, 4, True)
+_fis_1x5 = _fir_interleave(5, 1, _FI_G1, 4, True)
+_fis_3x2 = _fir_interleave(2, 3, _FI_G3, 4, True)
+_fis_3x3 = _fir_interleave(3, 3, _FI_G3, 4, True)
+_fis_3x4 = _fir_interleave(4, 3, _FI_G3, 4, True)
+_fis_3x5 = _fir_interleave(5, 3, _FI_G3, 4, True)
+_fis2_1x2 = _fir_interleave(2, 1, _FI_G1, 2, True)
+_fis2_1x3 = _fir_interleave(3, 1, _FI_G1, 2, True)
+_fis2_1x4 = _fir_interleave(4, 1, _FI_G1, 2, True)
+_fis2_1x5 = _fir_interleave(5, 1, _FI_G1, 2, True)
+_fis2_3x2 = _fir_interleave(2, 3, _FI_G3, 2, True)
+_fis2_3x3 = _fir_interleave(3, 3, _FI_G3, 2, True)
+_fis2_3x4 = _fir_interleave(4, 3, _FI_G3, 2, True)
+_fis2_3x5 = _fir_interleave(5, 3, _FI_G3, 2, True)
+
+
+def _store_fence_intrinsic():
+    """An ``@intrinsic`` ``fence()`` ordering the streaming stores before it with everything
+    after (``sfence`` on x86, where streaming stores are weakly ordered and LLVM's own
+    sequentially consistent fence is a locked instruction; a ``seq_cst`` fence elsewhere): a
+    thread calls it after its last streamed block, before another thread may read the
+    output."""
+    import llvmlite.binding as llvm
+    from numba.core import types
+    from numba.extending import intrinsic
+
+    x86 = llvm.get_default_triple().split("-")[0] in ("x86_64", "i386", "i686")
+
+    @intrinsic
+    def fence(typingctx):
+        def codegen(context, builder, signature, args):
+            if x86:
+                _ir_x86(builder, "sse.sfence", ir.VoidType())
+            else:  # pragma: no cover - x86 here
+                builder.fence("seq_cst")
+            return context.get_dummy_value()
+
+        return types.void(), codegen
+
+    return fence
+
+
+_store_fence = _store_fence_intrinsic()
 
 
 @jit
-def _fir_interleave_row(o, x, nch, nphase, mper, offs, w):
+def _fir_interleave_row(o, x, nch, nphase, mper, offs, w, streamed):
     """All ``mper`` pixels of the ``nphase`` phases of a four- or two-tap float columns pass
     into ``o`` by :func:`_fir_interleave` blocks (the last block overlaps the one before and
     rewrites some outputs with the same values).  Returns False, writing nothing, for
-    channel/phase/tap counts without a block or fewer pixels than one block."""
+    channel/phase/tap counts without a block or fewer pixels than one block.
+
+    ``streamed``: a row ``o`` that starts on a 32-byte boundary is written with streaming
+    stores (:func:`_fir_interleave_row4s`; every block is a multiple of 32 bytes long, so all
+    but the last, overlapping one are aligned); the caller fences after its last row.  The
+    choice is made once per row: a per-block branch between the plain and streamed blocks
+    in one loop made the plain rows 20% slower (measured, 512x512x3 float32 x2)."""
     if not _JIT:
         return False
     g = _FI_G1 if nch == 1 else _FI_G3
     if mper < g or not (nch == 1 or nch == 3) or not (2 <= nphase <= 5):
         return False
+    streamed = streamed and o.ctypes.data % 32 == 0
     if offs.shape[1] == 4:
-        _fir_interleave_row4(o, x, nch, nphase, mper, offs, w, g)
+        if streamed:
+            _fir_interleave_row4s(o, x, nch, nphase, mper, offs, w, g)
+        else:
+            _fir_interleave_row4(o, x, nch, nphase, mper, offs, w, g)
         return True
     if offs.shape[1] == 2:
-        _fir_interleave_row2(o, x, nch, nphase, mper, offs, w, g)
+        if streamed:
+            _fir_interleave_row2s(o, x, nch, nphase, mper, offs, w, g)
+        else:
+            _fir_interleave_row2(o, x, nch, nphase, mper, offs, w, g)
         return True
     return False
 
 
-# Two loops of the same shape on purpose: one loop choosing among the sixteen blocks per
-# block measured 15-25% slower for 512x512x3 float32 x2 / x4, and one block per shape with a
-# branch between two and four taps inside (phi of the phase vectors) 2x slower.
+# Four loops of the same shape on purpose (four and two taps, plain and streamed): one loop
+# choosing among the sixteen blocks per block measured 15-25% slower for 512x512x3 float32
+# x2 / x4, one block per shape with a branch between two and four taps inside (phi of the
+# phase vectors) 2x slower, and a per-block branch between plain and streamed blocks made
+# the plain rows ~20% slower (session 10).
 @jit
 def _fir_interleave_row4(o, x, nch, nphase, mper, offs, w, g):
     m = 0
@@ -1161,6 +1290,38 @@ def _fir_interleave_row4(o, x, nch, nphase, mper, offs, w, g):
 
 
 @jit
+def _fir_interleave_row4s(o, x, nch, nphase, mper, offs, w, g):
+    """:func:`_fir_interleave_row4` with streaming stores (``o`` 32-byte aligned): the
+    full blocks stream, the last one (overlapping the one before) is plain."""
+    m = 0
+    while m + g <= mper:
+        oo = nphase * m * nch
+        xo = m * nch
+        if nch == 1:
+            if nphase == 2:
+                _fis_1x2(o, oo, x, xo, offs, w)
+            elif nphase == 3:
+                _fis_1x3(o, oo, x, xo, offs, w)
+            elif nphase == 4:
+                _fis_1x4(o, oo, x, xo, offs, w)
+            else:
+                _fis_1x5(o, oo, x, xo, offs, w)
+        else:
+            if nphase == 2:
+                _fis_3x2(o, oo, x, xo, offs, w)
+            elif nphase == 3:
+                _fis_3x3(o, oo, x, xo, offs, w)
+            elif nphase == 4:
+                _fis_3x4(o, oo, x, xo, offs, w)
+            else:
+                _fis_3x5(o, oo, x, xo, offs, w)
+        m += g
+    if m < mper:
+        m = mper - g
+        _fir_interleave_row4(o[nphase * m * nch:], x[m * nch:], nch, nphase, g, offs, w, g)
+
+
+@jit
 def _fir_interleave_row2(o, x, nch, nphase, mper, offs, w, g):
     m = 0
     while m >= 0:
@@ -1185,6 +1346,38 @@ def _fir_interleave_row2(o, x, nch, nphase, mper, offs, w, g):
             else:
                 _fi2_3x5(o, oo, x, xo, offs, w)
         m = _next_block(m, g, mper)
+
+
+@jit
+def _fir_interleave_row2s(o, x, nch, nphase, mper, offs, w, g):
+    """:func:`_fir_interleave_row2` with streaming stores (``o`` 32-byte aligned): the
+    full blocks stream, the last one (overlapping the one before) is plain."""
+    m = 0
+    while m + g <= mper:
+        oo = nphase * m * nch
+        xo = m * nch
+        if nch == 1:
+            if nphase == 2:
+                _fis2_1x2(o, oo, x, xo, offs, w)
+            elif nphase == 3:
+                _fis2_1x3(o, oo, x, xo, offs, w)
+            elif nphase == 4:
+                _fis2_1x4(o, oo, x, xo, offs, w)
+            else:
+                _fis2_1x5(o, oo, x, xo, offs, w)
+        else:
+            if nphase == 2:
+                _fis2_3x2(o, oo, x, xo, offs, w)
+            elif nphase == 3:
+                _fis2_3x3(o, oo, x, xo, offs, w)
+            elif nphase == 4:
+                _fis2_3x4(o, oo, x, xo, offs, w)
+            else:
+                _fis2_3x5(o, oo, x, xo, offs, w)
+        m += g
+    if m < mper:
+        m = mper - g
+        _fir_interleave_row2(o[nphase * m * nch:], x[m * nch:], nch, nphase, g, offs, w, g)
 
 
 def _shuffle_planes(nphase, nch):
@@ -1478,8 +1671,10 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
     checks (filtered, rounded and stored in one sweep).  That test is pruned at compile time
     (``None`` has its own type), so each specialisation compiles only its own branch.
 
-    ``qs = (Q, s0, plen)``: for ``Q > 1`` (fractional scales) ``x`` holds the ``Q`` pixel-phase
-    planes of the row instead (:func:`_deinterleave_pixels`, always filled from ``row``)."""
+    ``qs = (Q, s0, plen, streamed)``: for ``Q > 1`` (fractional scales) ``x`` holds the ``Q``
+    pixel-phase planes of the row instead (:func:`_deinterleave_pixels`, always filled from
+    ``row``); ``streamed != 0``: the fir-interleave blocks stream (:func:`_fir_interleave_row`;
+    the caller fences after its last row)."""
     w_out = orow.shape[0] // nch
     n = mper * nch
     ntaps = idx.shape[1]
@@ -1491,7 +1686,7 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
         for t in range(row.shape[0]):
             x[t] = row[t]
     if (acc is None or ntaps == 2) and mode == MODE_FLOAT and _fir_interleave_row(
-            orow[j0 * nch:j1 * nch], x, nch, nphase, mper, offs, wu):
+            orow[j0 * nch:j1 * nch], x, nch, nphase, mper, offs, wu, qs[3] != 0):
         _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
         return
     for p in range(nphase):
@@ -1578,6 +1773,8 @@ def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase,
         else:
             _cols_row_il(src[i], x, True, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
                          maxval, j0, nphase, mper, offs, wu, qs, fma)
+    if qs[3] != 0:
+        _store_fence()
 
 
 def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
@@ -1638,6 +1835,8 @@ def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch
         else:
             _cols_row_il(xr, x, False, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
                          maxval, j0, nphase, mper, offs, wu, qs, fma)
+    if qs[3] != 0:
+        _store_fence()
 
 
 @jit
@@ -2811,12 +3010,14 @@ class _TablePlan:
                                                             dtype=np.int64))
         return self._cache[key]
 
-    def pixel_planes(self, dtype):
-        """``qs = (Q, s0, plen)`` of :func:`_cols_row_il` (``(1, 0, 0)`` for ``Q == 1``)."""
-        key = ("qs", np.dtype(dtype))
+    def pixel_planes(self, dtype, streamed=False):
+        """``qs = (Q, s0, plen, streamed)`` of :func:`_cols_row_il` (``(1, 0, 0, streamed)``
+        for ``Q == 1``)."""
+        key = ("qs", np.dtype(dtype), bool(streamed))
         if key not in self._cache:
             j0, p, q, m, s0, tq, ta, wp, plen, uniform = self.poly(dtype)
-            self._cache[key] = np.array([q, s0, plen] if q > 1 else [1, 0, 0], dtype=np.intp)
+            qs = [q, s0, plen] if q > 1 else [1, 0, 0]
+            self._cache[key] = np.array(qs + [int(bool(streamed))], dtype=np.intp)
         return self._cache[key]
 
     def poly(self, dtype):
@@ -3194,8 +3395,8 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
     if kind == "il":
         j0, p, q, m = poly[:4]
         offs, wu = plan.interleaved(acc_dt, nch)
-        cols_pass_il(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
-                     j0, p, m, offs, wu, plan.pixel_planes(acc_dt), get_num_threads())
+        cols_pass_il(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out, j0, p, m, offs,
+                     wu, plan.pixel_planes(acc_dt, _streamed(dst2, mode)), get_num_threads())
     elif _LANE_COLS:
         _run_chunks(_cols_chunk_lanes,
                     _nchunks(get_num_threads(), dst2.shape[0], dst2.size * idx.shape[1]),
@@ -3270,7 +3471,8 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
     if kind == "il":
         j0, p, q, m = poly[:4]
         offs, wu = plan.interleaved(acc_dt, nch)
-        tail = (j0, p, m, offs, wu, plan.pixel_planes(acc_dt), fma,
+        tail = (j0, p, m, offs, wu,
+                plan.pixel_planes(acc_dt, not cols_first and _streamed(dst2, mode)), fma,
                 _il_accs(cidx, wacc, mode, nchunks, m * nch))
         if rmadd is not None:
             _run_chunks(_fused_chunk_il_madd, nchunks,
@@ -3290,6 +3492,7 @@ _INTERLEAVED_COLS = True  # integer-factor columns pass on the interleaved row (
 _FUSED_ROWS = True  # four-tap rows pass in one sweep per output row (_rows_chunk4)
 _FMA = True  # contracted twins for float32 accumulation (_contracted)
 _FUSED_PASSES = True  # both passes without an intermediate image (fused_passes)
+_STREAM = True  # streaming stores for large float outputs (_streamed)
 _FIXED_POINT = True  # four-tap exact tables on unsigned images in integer lanes (_fir4_fixed)
 _IL_PIXEL_PLANES = True  # fractional upscales (Q > 1, P >= 2) on the interleaved-row path
 _CHECK_BLOCKS = True  # checked tables (uint8, MODE_CHECK) in one register sweep (_check_block)
@@ -3303,6 +3506,30 @@ _LANE_COLS = True  # columns passes without the interleaved path: eight rows in 
 #: 1.5 MiB one of 512x512x3 at (3, 2), +5% at (1.5, 1.2), -4% at (0.5, 0.25)): not fused.
 _COLS_FIRST_MIN_MID = 2 * 1024 ** 2
 _COLS_FIRST_MIN_ITEMSIZE = 4
+
+
+#: Outputs of this size or more get streaming stores on the interleaved columns path (float
+#: images, :func:`_fir_interleave_row`): they do not fit in this machine kind's 32 MiB L3, so a
+#: plain store would first read each line from memory.  Measured, in-process A/B (the same
+#: kernel with 32-byte-aligned blocks, which stream, and misaligned ones, which cannot):
+#: see docs/benchmarks.md, "tenth session".
+_STREAM_MIN_BYTES = 32 * 1024 ** 2
+
+
+def _streamed(dst, mode):
+    """Whether a float columns pass into ``dst`` streams its fir-interleave blocks."""
+    return _STREAM and _JIT and mode == MODE_FLOAT and dst.nbytes >= _STREAM_MIN_BYTES
+
+
+def _stream_align(idx, w, dst_dt, w_in, nch):
+    """The byte offset in an output row where a columns pass with table ``(idx, w)`` writes
+    its first fir-interleave block (0 where it has none): an output placed so that this
+    offset is 64-byte aligned streams every block but the last of each row."""
+    if not _STREAM or dst_dt.kind != "f":
+        return 0
+    acc_dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)
+    kind, poly = _cols_kind(_plan(idx, w), acc_dt, w_in, nch)
+    return int(poly[0]) * nch * dst_dt.itemsize if kind == "il" else 0
 
 
 def _poly_ok(w_in, nch):
@@ -3356,6 +3583,17 @@ def _select_passes(data, passes, out_shape, out):
     return out
 
 
+def _align_for(shape, dtype, table, w_in):
+    """``align_at`` of :func:`new_output` for an output of ``shape`` whose columns pass uses
+    ``table = (idx, w)`` on rows of ``w_in`` pixels (0 below the streaming size)."""
+    nbytes = dtype.itemsize
+    for n in shape:
+        nbytes *= n
+    if nbytes < _STREAM_MIN_BYTES:  # (np.prod costs ~8 us a call)
+        return 0
+    return _stream_align(table[0], table[1], dtype, w_in, shape[2])
+
+
 def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
     """Run the 1-D passes in order on ``data`` (H, W, C) contiguous.
 
@@ -3388,9 +3626,11 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
     if _FUSED_PASSES and len(passes) == 2 and (not cols_first or ring_pays):
         mid = np.dtype(mid_dtype)
         out_dt = np.dtype(out_dtype)
-        if out is None:
-            out = new_output((out_shape[0], out_shape[1], nch), out_dt)
         rows, cols = (passes[1], passes[0]) if cols_first else (passes[0], passes[1])
+        if out is None:
+            shape = (out_shape[0], out_shape[1], nch)
+            out = new_output(shape, out_dt,
+                             0 if cols_first else _align_for(shape, out_dt, cols[1:], data.shape[1]))
         fused_passes(data, out, rows[1:], cols[1:], mid,
                      float(maxval) if mid.kind == "u" else 0.0,
                      float(maxval) if out_dt.kind == "u" else 0.0, cols_first)
@@ -3405,7 +3645,8 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
         if not last:
             dst = _scratch("mid", shape, dtype)
         elif out is None:
-            dst = new_output(shape, dtype)
+            dst = new_output(shape, dtype,
+                             _align_for(shape, dtype, (idx, w), cur.shape[1]) if ax == 1 else 0)
         else:
             dst = out
         _run_pass(cur, dst, ax, idx, w, nch, mv)
