@@ -883,7 +883,7 @@ _il_3x5_b = _shuffle_interleave(5, 3, 2 * _IL_G)
 
 
 def _ir_fir_streamed(builder, context, oarr, o_off, xarr, x_off, tap_off, tap_w, xty, nphase,
-                     ntaps, seg, mask):
+                     nch, ntaps, seg, mask):
     """The NT twin of a :func:`_fir_interleave` block's body: the same per-lane arithmetic on
     32-byte vectors (each phase's ``seg`` lanes as ``seg / L`` vectors of ``L = 32 / size``
     lanes), each 32-byte piece of the interleaved block assembled from the two to four phase
@@ -915,6 +915,34 @@ def _ir_fir_streamed(builder, context, oarr, o_off, xarr, x_off, tap_off, tap_w,
             pieces[(p, v)] = acc
     undef = ir.Constant(vt, ir.Undefined)
     nontemporal = builder.module.add_metadata([ir.Constant(i32, 1)])
+
+    def store(q, vec):
+        off = builder.add(o_off, context.get_constant(types.intp, q * lanes))
+        st = builder.store(vec, builder.bitcast(builder.gep(oarr.data, [off]), vt.as_pointer()),
+                           align=32)
+        st.set_metadata("nontemporal", nontemporal)
+
+    if nch == 1 and nphase in (2, 4):
+        # gray, 2 or 4 phases: the interleave is a transpose; zip(a, b) of two runs of vectors
+        # (a0 b0 a1 b1 ...) as two-input shuffles LLVM maps to unpack / 128-bit permutes
+        half = lanes // 2
+
+        def zip_runs(a, b):
+            out = []
+            for u, v in zip(a, b):
+                for h in (0, half):
+                    m = [t for e in range(h, h + half) for t in (e, lanes + e)]
+                    out.append(builder.shuffle_vector(u, v, ir.Constant(ir.VectorType(i32, lanes), m)))
+            return out
+
+        runs = [[pieces[(p, v)] for v in range(seg // lanes)] for p in range(nphase)]
+        if nphase == 2:
+            vecs = zip_runs(runs[0], runs[1])
+        else:
+            vecs = zip_runs(zip_runs(runs[0], runs[2]), zip_runs(runs[1], runs[3]))
+        for q, vec in enumerate(vecs):
+            store(q, vec)
+        return
     for q in range(len(mask) // lanes):
         # lane l of piece q is lane src[l][1] of phase vector src[l][0]
         src = [((mask[q * lanes + l] // seg, (mask[q * lanes + l] % seg) // lanes),
@@ -936,10 +964,7 @@ def _ir_fir_streamed(builder, context, oarr, o_off, xarr, x_off, tap_off, tap_w,
                 vec = builder.shuffle_vector(vec, part, ir.Constant(
                     ir.VectorType(i32, lanes), [l if have[l] else lanes + l for l in range(lanes)]))
             have = [have[l] or sel[l] is not None for l in range(lanes)]
-        off = builder.add(o_off, context.get_constant(types.intp, q * lanes))
-        st = builder.store(vec, builder.bitcast(builder.gep(oarr.data, [off]), vt.as_pointer()),
-                           align=32)
-        st.set_metadata("nontemporal", nontemporal)
+        store(q, vec)
 
 
 def _fir_interleave(nphase, nch, groups, ntaps=4, streamed=False):
@@ -1000,7 +1025,7 @@ def _fir_interleave(nphase, nch, groups, ntaps=4, streamed=False):
             if streamed:
                 _ir_fir_streamed(builder, context, oarr, args[1], xarr, args[3],
                                  lambda i: elem(offarr, i), lambda i: elem(warr, i), xty, nphase,
-                                 ntaps, seg, mask)
+                                 nch, ntaps, seg, mask)
                 return context.get_dummy_value()
             vecs = []
             for p in range(nphase):
