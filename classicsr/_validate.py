@@ -6,6 +6,7 @@ how to fix the call.  Bad values raise ``ValueError``; bad types raise ``TypeErr
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Iterable, Sequence
@@ -67,6 +68,13 @@ def native_contiguous(array: np.ndarray, dtype=None) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=target)
 
 
+@functools.lru_cache(maxsize=64)
+def _native_dtypes(dtypes):
+    """The native-byte-order dtypes of ``dtypes`` as a frozenset (cached: building it costs
+    ~5 us, a noticeable part of a small image's resize)."""
+    return frozenset(np.dtype(d).newbyteorder("=") for d in dtypes)
+
+
 def as_image(image, name: str = "image", *, ndims=(2, 3), dtypes=SUPPORTED_IMAGE_DTYPES,
              allow_float16: bool = True, allow_empty: bool = False) -> np.ndarray:
     """Validate an image array's type, ndim, dtype and size.
@@ -82,7 +90,7 @@ def as_image(image, name: str = "image", *, ndims=(2, 3), dtypes=SUPPORTED_IMAGE
     if array.ndim not in ndims:
         allowed = " or ".join(f"{n}-D" for n in ndims)
         raise ValueError(f"{name} must be {allowed}, got a {array.ndim}-D array of shape {array.shape}")
-    ok = {np.dtype(d).newbyteorder("=") for d in dtypes}
+    ok = _native_dtypes(dtypes) if isinstance(dtypes, tuple) else _native_dtypes.__wrapped__(dtypes)
     native = array.dtype.newbyteorder("=")
     if native not in ok and not (allow_float16 and native == np.float16):
         names = ", ".join(sorted(np.dtype(d).name for d in ok))

@@ -444,7 +444,7 @@ def _execute(data, passes, out_shape, dtype, round_each_pass, out=None):
     dtype = np.dtype(dtype)
     wdtype = _weight_dtype(dtype)
     if dtype.kind == "u":
-        maxval = float(np.iinfo(dtype).max)
+        maxval = K._maxval(dtype)
         mid_dtype = dtype if round_each_pass else wdtype
     else:
         maxval = 0.0
