@@ -12,7 +12,10 @@ pass order and per-pass rounding as the in-memory call.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -54,10 +57,52 @@ def output_chunks(in_chunks, in_length: int, out_length: int):
     return sizes or (out_length,)
 
 
+#: Read-only copies of the block tables a process has seen, by content (see _shared_table).
+_TABLES: OrderedDict = OrderedDict()
+_TABLES_MAX = 256
+_TABLES_LOCK = threading.Lock()
+
+
+def _shared_table(idx, w):
+    """``(idx, w)`` as arrays shared by every task of this process that has the same table.
+
+    In one process the blocks of a band already share their read-only tables (:func:`resize`),
+    so the kernels analyse each table once (their plan cache is keyed by array identity).  A
+    task run by another process (``dask.distributed``, the ``processes`` scheduler) gets its
+    own unpickled, writeable copies instead, which the kernels would analyse again for every
+    block; interning them by content (a 128-bit BLAKE2 digest, then an exact comparison) gives
+    such a process one read-only pair per table.  The caller's arrays are never modified."""
+    if not (idx.flags.writeable or w.flags.writeable):
+        return idx, w
+    digest = hashlib.blake2b(digest_size=16)
+    for a in (idx, w):
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(np.ascontiguousarray(a).view(np.uint8))
+    key = digest.digest()
+    with _TABLES_LOCK:
+        hit = _TABLES.get(key)
+        if hit is not None:
+            _TABLES.move_to_end(key)
+    if hit is not None and np.array_equal(hit[0], idx) and np.array_equal(hit[1], w):
+        return hit
+    shared = []
+    for a in (idx, w):
+        a = np.array(a, copy=True, order="C")
+        a.flags.writeable = False
+        shared.append(a)
+    shared = tuple(shared)
+    with _TABLES_LOCK:
+        _TABLES[key] = shared
+        while len(_TABLES) > _TABLES_MAX:
+            _TABLES.popitem(last=False)
+    return shared
+
+
 def _block(slab, passes, out_shape, dtype, round_each_pass, gray):
     data = V.native_contiguous(slab, dtype)
     if gray:
         data = data[:, :, None]
+    passes = [(ax,) + _shared_table(idx, w) for ax, idx, w in passes]
     out = _execute(data, passes, out_shape, dtype, round_each_pass)
     if out is data:
         out = data.copy()

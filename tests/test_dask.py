@@ -94,6 +94,66 @@ def test_import_classicsr_does_not_import_dask():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_unpickled_block_tables_are_shared_by_content(monkeypatch):
+    """A task run in another process (distributed, ``processes`` scheduler) gets unpickled,
+    writeable copies of its tables; ``_block`` interns them by content, so that process builds
+    each distinct table's plan once (without it: a plan per table per block), leaves the
+    task's arrays as they were, and gives the same bits.  A changed table is a new entry."""
+    import pickle
+
+    from classicsr._kernels import resample as R
+
+    calls = []
+    real_block = cdask._block
+    results = []
+
+    def recording(*a):
+        calls.append(pickle.dumps(a))
+        results.append(real_block(*a))
+        return results[-1]
+
+    monkeypatch.setattr(cdask, "_block", recording)
+    img = (np.random.default_rng(4).random((64, 64, 3)) * 255).astype(np.uint8)
+    x = da.from_array(img, chunks=(16, 16, 3))  # 4 x 4 blocks
+    ref = cdask.resize(x, 3).compute(scheduler="sync")
+    np.testing.assert_array_equal(ref, classicsr.resize(img, 3))
+    assert len(calls) == 16
+    built = []
+    real = R._TablePlan.__init__
+
+    def counting(self, idx, w):
+        built.append(idx.shape)
+        real(self, idx, w)
+
+    monkeypatch.setattr(R._TablePlan, "__init__", counting)
+    for interned in (False, True):
+        if not interned:
+            monkeypatch.setattr(cdask, "_shared_table", lambda idx, w: (idx, w))
+        else:
+            monkeypatch.undo()  # the real _block, _shared_table and plan constructor
+            monkeypatch.setattr(R._TablePlan, "__init__", counting)
+        cdask._TABLES.clear()
+        R._PLANS.clear()
+        del built[:]
+        for c, expect in zip(calls, results):
+            args = pickle.loads(c)
+            assert all(t.flags.writeable for p in args[1] for t in p[1:])
+            np.testing.assert_array_equal(real_block(*args), expect)
+            assert all(t.flags.writeable for p in args[1] for t in p[1:])  # not modified
+        if interned:
+            # 4 row bands + 4 column bands at most, fewer where bands share a table
+            assert len(built) <= 8, built
+        else:
+            assert len(built) >= 32, len(built)  # each block analyses its two tables
+    idx, w = pickle.loads(calls[0])[1][0][1:]
+    a = cdask._shared_table(idx, w)
+    assert cdask._shared_table(idx.copy(), w.copy())[0] is a[0]
+    w2 = w.copy()
+    w2[0, 0] += 1e-9
+    b = cdask._shared_table(idx, w2)
+    assert b[1] is not a[1] and np.array_equal(b[1], w2) and not b[1].flags.writeable
+
+
 def test_block_tables_are_analysed_once_per_band(monkeypatch):
     """The blocks of one row band share its rows table and those of one column band its
     columns table (read-only arrays), so each table's plan is built once, not once per block;
