@@ -3535,9 +3535,9 @@ _COLS_FIRST_MIN_ITEMSIZE = 4
 
 #: Outputs of this size or more get streaming stores on the interleaved columns path (float
 #: images, :func:`_fir_interleave_row`): they do not fit in this machine kind's 32 MiB L3, so a
-#: plain store would first read each line from memory.  Measured, in-process A/B (the same
-#: kernel with 32-byte-aligned blocks, which stream, and misaligned ones, which cannot):
-#: see docs/benchmarks.md, "tenth session".
+#: plain store would first read each line from memory.  Measured in one process (docs/
+#: benchmarks.md, "tenth session"): 1.12-1.8x faster one thread for 48-108 MiB results; below
+#: 32 MiB 4-13% slower (those results come back from the cache).
 _STREAM_MIN_BYTES = 32 * 1024 ** 2
 
 
@@ -3552,7 +3552,7 @@ def _stream_align(idx, w, dst_dt, w_in, nch):
     offset is 64-byte aligned streams every block but the last of each row."""
     if not _STREAM or dst_dt.kind != "f":
         return 0
-    acc_dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)
+    acc_dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)  # _setup's
     kind, poly = _cols_kind(_plan(idx, w), acc_dt, w_in, nch)
     return int(poly[0]) * nch * dst_dt.itemsize if kind == "il" else 0
 
