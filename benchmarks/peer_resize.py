@@ -31,6 +31,13 @@ them alike, and all ratios are computed from medians measured in the same proces
 ``--clock cpu`` uses the process CPU time instead of wall time (only meaningful with one
 thread, where it discounts waiting for a core on an overloaded machine).
 
+``--rounds N`` (N > 1) takes the thread counts in turns instead of one after the other: for
+each case, N rounds in which every thread count in turn gets one untimed call per library
+(waking its threads) and then ``repeat / N`` timed round-robin calls.  The one- and two-
+thread timings of a case are then minutes closer in time than in the default order (all
+cases at one thread, then all at two), so a change of the shared host's state in between
+does not land on one thread count only; the speed-up is the ratio of the medians as before.
+
 ``--reuse-output`` times classicsr with ``out=`` and cv2 with ``dst=`` given a preallocated
 array (as a loop over frames would): this drops the allocation and, for outputs above 32 MiB
 (which glibc maps fresh on every call), the page faults and zeroing of a new output.  Pillow
@@ -185,6 +192,37 @@ def _time_round_robin(fns, repeat, slow_repeat, clock):
     return {name: float(np.median(v)) * 1e3 for name, v in times.items()}
 
 
+def _time_in_rounds(make_fns, threads, rounds, repeat, slow_repeat, clock, limits):
+    """``{nt: {name: median ms}}`` with the thread counts taken in turns (``--rounds``)."""
+    import numpy as np
+
+    tick = time.process_time if clock == "cpu" else time.perf_counter
+    per = max(1, repeat // rounds)
+    fns = make_fns()
+    times = {nt: {name: [] for name in fns} for nt in threads}
+    for r in range(rounds):
+        for nt in threads:
+            _set_threads(nt)
+            ctx = limits(limits=nt) if limits else None
+            if ctx is not None:
+                ctx.__enter__()
+            try:
+                for f in fns.values():  # untimed: wakes this thread count's workers
+                    f()
+                for k in range(per):
+                    for name, f in fns.items():
+                        if name in SLOW and r * per + k >= slow_repeat:
+                            continue
+                        t0 = tick()
+                        f()
+                        times[nt][name].append(tick() - t0)
+            finally:
+                if ctx is not None:
+                    ctx.__exit__(None, None, None)
+    return {nt: {name: float(np.median(v)) * 1e3 for name, v in t.items() if v}
+            for nt, t in times.items()}
+
+
 def _fmt(x):
     if x is None:
         return "-"
@@ -215,6 +253,8 @@ def main(argv=None) -> int:
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
                         help="peers to time (none: classicsr alone, e.g. for its own thread scaling)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="take the thread counts in turns, N rounds per case (see above)")
     parser.add_argument("--method", choices=METHODS, default="bicubic",
                         help="kernel for every library (default: the issue's bicubic)")
     parser.add_argument("--reuse-output", action="store_true",
@@ -249,7 +289,19 @@ def main(argv=None) -> int:
 
         classicsr.set_output_pool(0)
     results = {}
-    for nt in args.threads:
+    if args.rounds > 1:
+        for case in args.cases:
+            shape, dtype, scale, _ = CASES[case]
+            img = _image(shape, dtype)
+            meds = _time_in_rounds(
+                lambda: _callables(img, scale, available, args.reuse_output, args.method),
+                args.threads, args.rounds, args.repeat, min(args.slow_repeat, args.repeat),
+                args.clock, threadpool_limits)
+            out = _callables(img, scale, [], args.reuse_output, args.method)["classicsr"]()
+            for nt, med in meds.items():
+                med["floor"] = (img.nbytes + out.nbytes) / BANDWIDTH * 1e3
+                results[(nt, case)] = med
+    for nt in (args.threads if args.rounds <= 1 else ()):
         _set_threads(nt)
         ctx = threadpool_limits(limits=nt) if threadpool_limits else None
         if ctx is not None:
