@@ -94,6 +94,21 @@ def test_import_classicsr_does_not_import_dask():
     assert proc.returncode == 0, proc.stderr
 
 
+def _count_plans(monkeypatch):
+    """A list that gets the ``idx`` shape of every table plan the kernels build from now on."""
+    from classicsr._kernels import resample as R
+
+    built = []
+    real = R._TablePlan.__init__
+
+    def counting(self, idx, w):
+        built.append(idx.shape)
+        real(self, idx, w)
+
+    monkeypatch.setattr(R._TablePlan, "__init__", counting)
+    return built
+
+
 def test_unpickled_block_tables_are_shared_by_content(monkeypatch):
     """A task run in another process (distributed, ``processes`` scheduler) gets unpickled,
     writeable copies of its tables; ``_block`` interns them by content, so that process builds
@@ -118,20 +133,10 @@ def test_unpickled_block_tables_are_shared_by_content(monkeypatch):
     ref = cdask.resize(x, 3).compute(scheduler="sync")
     np.testing.assert_array_equal(ref, classicsr.resize(img, 3))
     assert len(calls) == 16
-    built = []
-    real = R._TablePlan.__init__
-
-    def counting(self, idx, w):
-        built.append(idx.shape)
-        real(self, idx, w)
-
-    monkeypatch.setattr(R._TablePlan, "__init__", counting)
+    built = _count_plans(monkeypatch)
+    shared = cdask._shared_table
     for interned in (False, True):
-        if not interned:
-            monkeypatch.setattr(cdask, "_shared_table", lambda idx, w: (idx, w))
-        else:
-            monkeypatch.undo()  # the real _block, _shared_table and plan constructor
-            monkeypatch.setattr(R._TablePlan, "__init__", counting)
+        monkeypatch.setattr(cdask, "_shared_table", shared if interned else lambda idx, w: (idx, w))
         cdask._TABLES.clear()
         R._PLANS.clear()
         del built[:]
@@ -160,14 +165,7 @@ def test_block_tables_are_analysed_once_per_band(monkeypatch):
     the result stays bit-exact."""
     from classicsr._kernels import resample as R
 
-    built = []
-    real = R._TablePlan.__init__
-
-    def counting(self, idx, w):
-        built.append(idx.shape)
-        real(self, idx, w)
-
-    monkeypatch.setattr(R._TablePlan, "__init__", counting)
+    built = _count_plans(monkeypatch)
     R._PLANS.clear()
     img = (np.random.default_rng(3).random((64, 64, 3)) * 255).astype(np.uint8)
     x = da.from_array(img, chunks=(16, 16, 3))  # 4 x 4 blocks
