@@ -411,7 +411,8 @@ def test_columns_first_fusion_only_where_it_pays(monkeypatch):
 
 # --- the fixed-point path: four-tap exact tables on unsigned images ---------------------------
 
-_FIXED_KERNELS = ("_fused_chunk_fixed", "_rows_chunk_fixed", "_cols_chunk_fixed")
+_FIXED_KERNELS = ("_fused_chunk_fixed", "_rows_chunk_fixed", "_cols_chunk_fixed",
+                  "_fused_chunk_direct", "_cols_chunk_direct")
 
 
 @pytest.mark.parametrize("dtype,scale,bits", [(np.uint8, 2.0, 16), (np.uint8, 4.0, 32),
@@ -696,6 +697,132 @@ def test_madd_plan_refuses_what_it_cannot_do():
     assert R._madd_plan(small, 255, 255) is not None
     huge = np.array([[0.5 + 2.0 ** -16, 0.5 - 2.0 ** -16] + [0.0] * 6] * 8)  # q = 16: W > int16
     assert R._madd_plan(huge, 255, 255) is None
+
+
+# --- the output-order columns pass of 8-bit images (pshufb + pmaddwd) -------------------------
+
+def _direct_table(w_in, scale, method="bicubic", boundary="symmetric", antialias=True):
+    """A four-tap table (two-tap ones widened as :func:`R._pad_taps` does) and its plan."""
+    n_out = int(np.ceil(w_in * scale))
+    idx, w = _tables(w_in, n_out, scale, method, antialias, boundary, -0.5, np.dtype(np.float64))
+    idx, w = np.ascontiguousarray(idx, dtype=np.intp), np.ascontiguousarray(w)
+    if idx.shape[1] < 4:
+        idx, w = R._TablePlan(idx, w).padded(4)
+    return idx, w, R._TablePlan(idx, w)
+
+
+_DIRECT_ROWS = [(512, 4.0, 3, "bicubic", "symmetric"), (512, 2.0, 3, "bicubic", "replicate"),
+                (256, 2.0, 1, "bicubic", "symmetric"), (256, 4.0, 1, "bicubic", "reflect"),
+                (64, 8.0, 3, "bicubic", "symmetric"), (41, 4.0, 2, "bicubic", "wrap"),
+                (70, 2.0, 4, "bilinear", "symmetric"), (37, 2.0, 3, "bicubic", "constant"),
+                (6, 2.0, 3, "bicubic", "symmetric"), (16, 2.0, 1, "bicubic", "symmetric"),
+                (9, 4.0, 2, "bilinear", "replicate"), (100, 0.5, 3, "bicubic", "symmetric"),
+                (200, 0.25, 1, "bicubic", "replicate")]
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd block needs a JIT target with AVX2")
+@pytest.mark.parametrize("w_in,scale,nch,method,boundary", _DIRECT_ROWS)
+def test_direct_row_matches_integer_formula(w_in, scale, nch, method, boundary):
+    """Every byte of :func:`_cols_row_direct` equals the fixed-point formula of
+    :func:`_fixed_plan` (``clamp(((bias + sum W x) >> q) - off, 0, 255)``, Python
+    integers, the plan's own constants rather than the folded ``half``) on random rows and
+    rows of only 0 and 255, every byte written (two fill values), with the periodic run's
+    shortcut for taps (2, 3) on and off; plans with a periodic run and without one."""
+    idx, w, plan = _direct_table(w_in, scale, method, boundary, antialias=False)
+    wi, fc = plan.fixed(255, 255)
+    direct = plan.direct(nch, w_in, 255, 255)
+    assert direct is not None
+    ctrl, wts, base, sched, half, q = direct[:6]
+    assert direct[6] == nch and direct[7] is idx and direct[8] is wi and direct[9] is fc
+    bias, q0, off = (int(v) for v in fc[:3])
+    assert q == q0
+    n_out = idx.shape[0] * nch
+    if n_out >= 8 * R._DIRECT_PX and scale >= 1:
+        assert sched[2] - sched[1] > sched[0]  # a periodic run
+        # consecutive taps: the controls of taps (2, 3) are derived (bilinear repeats a tap)
+        assert sched[4] == (2 * nch if method == "bicubic" else 0)
+    rng = np.random.default_rng(w_in + nch)
+    rows = [rng.integers(0, 256, size=w_in * nch).astype(np.uint8),
+            ((rng.random(w_in * nch) < 0.5) * 255).astype(np.uint8)]
+    e = np.arange(n_out)
+    src_byte = idx[e // nch] * nch + (e % nch)[:, None]
+    for row in rows:
+        s = bias + (wi[e // nch].astype(object) * row[src_byte].astype(object)).sum(axis=1)
+        expect = np.array([min(max((int(v) >> q) - off, 0), 255) for v in s], dtype=np.uint8)
+        for dc in (int(sched[4]), 0):
+            sch = sched.copy()
+            sch[4] = dc
+            for fill in (0, 255):
+                out = np.full(n_out, fill, dtype=np.uint8)
+                R._cols_row_direct(row, out, ctrl, wts, base, sch, half, q, nch, idx, wi, fc)
+                np.testing.assert_array_equal(out, expect)
+
+
+def test_direct_plan_refuses_what_it_cannot_do(monkeypatch):
+    """No plan where the taps of most blocks spread over more than 16 bytes (bicubic x0.25
+    without antialiasing: four source pixels per output, up to 23 bytes for three channels;
+    gray fits), rows under 16 bytes, outputs under one block, other than 8-bit pixels, and
+    with the switch off.  Blocks that do not fit are gathered (wrap boundary)."""
+    idx, w, plan = _direct_table(200, 0.25, antialias=False)
+    assert plan.fixed(255, 255) is not None
+    assert plan.direct(3, 200, 255, 255) is None
+    assert plan.direct(1, 200, 255, 255) is not None
+    idx, w, plan = _direct_table(64, 2.0, boundary="wrap")
+    sched = plan.direct(3, 64, 255, 255)[3]
+    alone = sched[6:].reshape(-1, 2)
+    assert alone[0, 0] == -1 and alone[-1, 0] == -1  # both borders gathered
+    assert sched[2] - sched[1] > sched[0]
+    idx, w, plan = _direct_table(5, 4.0)
+    assert plan.direct(4, 5, 255, 255) is not None  # 20-byte rows: windows clamped
+    assert plan.direct(3, 5, 255, 255) is None  # 15-byte rows
+    idx, w, plan = _direct_table(8, 2.0)
+    assert plan.direct(2, 8, 255, 255) is not None and plan.direct(1, 8, 255, 255) is None
+    assert plan.direct(1, 8, 65535, 65535) is None
+    u8 = np.dtype(np.uint8)
+    assert R._direct_setup(plan, 8, 2, np.dtype(np.uint16), np.dtype(np.uint16)) is None
+    assert R._direct_setup(plan, 8, 2, u8, np.dtype(np.float32)) is None
+    if R._MADD_OK:
+        assert R._direct_setup(plan, 8, 2, u8, u8) is not None
+    monkeypatch.setattr(R, "_DIRECT", False)
+    assert R._direct_setup(plan, 8, 2, u8, u8) is None
+
+
+_DIRECT_KERNELS = ("_fused_chunk_direct", "_cols_chunk_direct")
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd path needs a JIT target with AVX2")
+def test_direct_path_is_taken_and_exact(monkeypatch):
+    """uint8 bicubic and bilinear integer upscales (x2, x4, x8, anisotropic mixes) take the
+    output-order columns pass, fused and as a separate pass: the kernels really ran, the
+    result equals the independent reference and, bit for bit, the phase-row path it
+    replaces (switch off).  Random images and images of only 0 and 255; widths down to one
+    block of output; 1-4 channels; several chunks."""
+    seen = _spy_kernels(monkeypatch)
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
+    cases = [((40, 70, 3), 2.0, "bicubic", "symmetric"), ((33, 41), 4.0, "bicubic", "replicate"),
+             ((9, 9, 3), 2.0, "bicubic", "symmetric"), ((20, 37, 2), 4.0, "bilinear", "reflect"),
+             ((17, 130, 4), 2.0, "bicubic", "symmetric"), ((25, 90, 1), 2.0, "bicubic", "wrap"),
+             ((30, 50, 3), (2.0, 4.0), "bicubic", "symmetric"),
+             ((30, 50, 3), (4.0, 2.0), "bicubic", "replicate"),
+             ((12, 24, 3), 8.0, "bicubic", "constant"), ((8, 16), 2.0, "bilinear", "symmetric")]
+    rng = np.random.default_rng(8)
+    for shape, scale, method, boundary in cases:
+        for kind in ("random", "extreme"):
+            img = (_img(shape, np.uint8, seed=shape[1]) if kind == "random"
+                   else (rng.random(shape) < 0.5).astype(np.uint8) * 255)
+            ref = reference_resize(img, scale, method=method, boundary=boundary)
+            for fused in (True, False):
+                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+                seen.clear()
+                out = resize(img, scale, method=method, boundary=boundary)
+                assert any(name in _DIRECT_KERNELS for name in seen), (shape, scale, seen)
+                np.testing.assert_array_equal(out, ref)
+                monkeypatch.setattr(R, "_DIRECT", False)
+                seen.clear()
+                other = resize(img, scale, method=method, boundary=boundary)
+                monkeypatch.setattr(R, "_DIRECT", True)
+                assert not any(name in _DIRECT_KERNELS for name in seen)
+                np.testing.assert_array_equal(out, other)
 
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2")

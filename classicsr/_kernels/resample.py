@@ -2866,6 +2866,273 @@ def _fused_chunk_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, wi, fc, j0, mper,
         _cols_row_madd(xr, x, dst[i], nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs)
 
 
+# ---------------------------------------------------------------------------------------------
+# four-tap exact tables on 8-bit rows, columns pass in output order (pshufb + pmaddwd)
+
+_DIRECT_PX = 32  # output bytes per block of :func:`_direct_block`
+_DIRECT_MAX_ABS = 64  # most blocks of a row a direct plan may describe one by one
+
+
+def _direct_block(delta):
+    """An ``@intrinsic`` ``block(out, oo, src, so, ctrl, wts, base, d, half, q, dc)``:
+    ``_DIRECT_PX`` consecutive bytes of a columns-pass output row of an 8-bit image, in output
+    order (channels interleaved), from descriptor ``d`` (see :func:`_direct_plan`)::
+
+        S[e] = half + sum_k W[e, k] src[so + base[quad(e)] + rel[e, k]]
+        out[oo + e] = clamp(S[e] >> q, 0, 255)
+
+    Output byte ``e`` is in quad ``e // 4``; vector ``v`` (0-3) holds quads ``v`` (low
+    128-bit lane) and ``v + 4`` (high lane).  Each quad's taps lie in a 16-byte window of the
+    source row at ``so + base[8 d + quad]``: the two windows of a vector are loaded into its
+    lanes, ``vpshufb`` with the control bytes ``ctrl`` places the pixels of taps (0, 1) and
+    (2, 3) of each output as zero-extended 16-bit pairs (control bytes with the high bit set
+    give the zeros), and ``vpmaddwd`` with the int16 weight pairs ``wts`` sums each pair into
+    32 bits.  ``vpackssdw`` + ``vpackuswb`` saturate to ``[0, 255]``, and with the quads
+    assigned to lanes as above they leave the 32 bytes in output order.  ``delta``: the
+    controls of taps (2, 3) are those of taps (0, 1) plus ``dc`` in every byte (consecutive
+    taps ``nch`` bytes apart, the interior of a table): one vector add instead of a load.
+    ``S`` must stay in int32 and the weights in int16 (:meth:`_TablePlan.direct`)."""
+    from numba.core import errors, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def block(typingctx, out, oo, src, so, ctrl, wts, base, d, half, q, dc):
+        if not (all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
+                    for a in (out, src, ctrl, wts, base))
+                and out.dtype == types.uint8 and src.dtype == types.uint8
+                and ctrl.dtype == types.uint8 and wts.dtype == types.int16
+                and base.dtype == types.intp):
+            raise errors.TypingError("direct block: unsupported arguments")
+        ip = types.intp
+        sig = types.void(out, ip, src, ip, ctrl, wts, base, ip, types.int64, types.int64,
+                         types.int64)
+
+        def codegen(context, builder, signature, args):
+            if not _MADD_OK:
+                return _ir_no_avx2(context, builder, "direct block")
+            oarr, sarr, carr, warr, barr = (
+                context.make_array(signature.args[i])(context, builder, args[i])
+                for i in (0, 2, 4, 5, 6))
+            i8, i16, i32 = ir.IntType(8), ir.IntType(16), ir.IntType(32)
+            v16b, v32b = ir.VectorType(i8, 16), ir.VectorType(i8, 32)
+            v16w, v8d = ir.VectorType(i16, 16), ir.VectorType(i32, 8)
+            d = args[7]
+            srcp = builder.gep(sarr.data, [args[3]])
+            halfv = _ir_splat(builder, v8d, builder.trunc(args[8], i32))
+            qv = _ir_splat(builder, v8d, builder.trunc(args[9], i32))
+            dcv = _ir_splat(builder, v32b, builder.trunc(args[10], i8))
+            # the descriptor's arrays from their first element: constant offsets below
+            bptr = builder.gep(barr.data, [builder.mul(d, _ir_intp(8))])
+            cptr = builder.gep(carr.data, [builder.mul(d, _ir_intp(8 * 32))])
+            wptr = builder.gep(warr.data, [builder.mul(d, _ir_intp(8 * 16))])
+            concat = ir.Constant(ir.VectorType(i32, 32), list(range(32)))
+            sums = []
+            for v in range(4):
+                lanes = []
+                for quad in (v, v + 4):
+                    b = builder.load(builder.gep(bptr, [_ir_intp(quad)]))
+                    ptr = builder.bitcast(builder.gep(srcp, [b]), v16b.as_pointer())
+                    lanes.append(builder.load(ptr, align=1))
+                x = builder.shuffle_vector(lanes[0], lanes[1], concat)
+                s = halfv
+                for pair in range(2):
+                    k = 2 * v + pair
+                    if pair == 0 or not delta:
+                        c = builder.load(builder.bitcast(builder.gep(cptr, [_ir_intp(32 * k)]),
+                                                         v32b.as_pointer()), align=1)
+                    else:
+                        c = builder.add(c, dcv)
+                    y = _ir_x86(builder, "avx2.pshuf.b", v32b, x, c)
+                    w = builder.load(builder.bitcast(builder.gep(wptr, [_ir_intp(16 * k)]),
+                                                     v16w.as_pointer()), align=2)
+                    s = builder.add(s, _ir_x86(builder, "avx2.pmadd.wd", v8d,
+                                               builder.bitcast(y, v16w), w))
+                sums.append(builder.ashr(s, qv))
+            w01 = _ir_x86(builder, "avx2.packssdw", v16w, sums[0], sums[1])
+            w23 = _ir_x86(builder, "avx2.packssdw", v16w, sums[2], sums[3])
+            out8 = _ir_x86(builder, "avx2.packuswb", v32b, w01, w23)
+            builder.store(out8, builder.bitcast(builder.gep(oarr.data, [args[1]]),
+                                                v32b.as_pointer()), align=1)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return block
+
+
+_direct = _direct_block(False)
+_direct_delta = _direct_block(True)
+_DIRECT = True  # switch: the output-order columns pass of 8-bit images (tests compare)
+
+
+@jit
+def _cols_row_direct(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, fc):
+    """Columns pass of one flattened 8-bit row in output order (:func:`_direct_block` blocks,
+    plan and schedule from :func:`_direct_plan`): the blocks described one by one (borders,
+    the last overlapping block; descriptor -1: the pixels of the block gathered by the
+    scalar formula, :func:`_gather_fixed` with the table ``(idx, wi, fc)``), then the
+    periodic run, descriptor ``(i - a) % nt`` with the source advanced by ``adv`` bytes per
+    period.  Every output byte is written; ``orow`` must not overlap ``row``."""
+    nt = sched[0]
+    a = sched[1]
+    b = sched[2]
+    adv = sched[3]
+    dc = sched[4]
+    for h in range(sched[5]):
+        d = sched[6 + 2 * h]
+        t = sched[7 + 2 * h]
+        if d >= 0:
+            _direct(orow, t, row, _I0, ctrl, wts, base, d, half, q, dc)
+        else:
+            _gather_fixed(row, orow, nch, idx, wi, fc, t // nch,
+                          (t + _DIRECT_PX - 1) // nch + 1)
+    t = _DIRECT_PX * a
+    so = 0
+    ty = 0
+    if dc > 0:
+        for _ in range(a, b):
+            _direct_delta(orow, t, row, so, ctrl, wts, base, ty, half, q, dc)
+            t += _DIRECT_PX
+            ty += 1
+            if ty == nt:
+                ty = 0
+                so += adv
+    else:
+        for _ in range(a, b):
+            _direct(orow, t, row, so, ctrl, wts, base, ty, half, q, dc)
+            t += _DIRECT_PX
+            ty += 1
+            if ty == nt:
+                ty = 0
+                so += adv
+
+
+@jit
+def _cols_chunk_direct(src, dst, ctrl, wts, base, sched, half, q, nch, idx, wi, fc, ch,
+                       nchunks):
+    """Columns pass (:func:`_cols_row_direct`) of the rows ``[ch * H // nchunks, ...)``."""
+    h = src.shape[0]
+    for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
+        _cols_row_direct(src[i], dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc)
+
+
+@jit
+def _fused_chunk_direct(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, half, q, nch, idx, wi,
+                        fc, ch, nchunks):
+    """Both passes of an 8-bit image, rows pass in fixed point (:func:`_rows_row_fixed`) into
+    one row, then :func:`_cols_row_direct`, for the output rows ``[ch * H_out // nchunks,
+    ...)``."""
+    h_out = dst.shape[0]
+    length = src.shape[1]
+    xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        _rows_row_fixed(src, xr, i, ridx, rwi, rfc)
+        _cols_row_direct(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc)
+
+
+def _longest_run(flags):
+    """``(start, stop)`` of the longest run of ``True`` in the 1-D bool array ``flags``
+    (the first of equal ones; ``(0, 0)`` when there is none)."""
+    f = np.concatenate([[False], np.asarray(flags, dtype=bool), [False]])
+    edges = np.flatnonzero(f[1:] != f[:-1])
+    if edges.size == 0:
+        return 0, 0
+    starts, stops = edges[0::2], edges[1::2]
+    k = int(np.argmax(stops - starts))
+    return int(starts[k]), int(stops[k])
+
+
+def _direct_plan(idx, wi, nch, w_in, poly):
+    """Descriptors and schedule of :func:`_cols_row_direct` for the four-tap integer table
+    ``(idx, wi)`` on rows of ``w_in`` pixels of ``nch`` interleaved 8-bit channels, or
+    ``None`` when rows are too short or too many blocks have a quad whose taps do not fit
+    a 16-byte window (those blocks are gathered by the scalar formula).
+
+    Output byte ``e = j nch + c`` reads source bytes ``idx[j, k] nch + c`` with weights
+    ``wi[j, k]``.  Blocks of ``_DIRECT_PX`` bytes start at multiples of 32 (and the last one
+    at ``n - 32``, overlapping).  A descriptor per block: per quad a window start ``base``
+    (clamped to ``[0, w_in nch - 16]`` so no load leaves the row), the control bytes (each
+    tap's byte relative to its window, then ``0x80``: zero high byte) and the int16 weight
+    pairs, laid out as :func:`_direct_block` reads them.  With ``poly`` (a periodic table:
+    ``nphase`` outputs per ``qstep`` inputs) the descriptors of blocks ``nt`` apart (``nt
+    = lcm(nphase nch, 32) / 32``) are compared: the longest run of equal ones (windows
+    ``adv`` bytes further on) is stored once per block of a period; the other blocks
+    (borders, overlap) one by one, at most ``_DIRECT_MAX_ABS``.
+
+    Returns ``(ctrl, wts, base, sched)``: uint8, int16 and intp descriptor arrays (periodic
+    descriptors first) and ``sched = (nt, a, b, adv, dc, nabs, d_0, t_0, d_1, t_1, ...)``
+    (``d_h = -1``: a gathered block):
+    the periodic run is blocks ``[a, b)``; ``dc > 0`` when every periodic descriptor's taps
+    (2, 3) controls are its taps (0, 1) controls plus ``dc`` (:func:`_direct_block`);
+    ``(d_h, t_h)``: descriptor and output offset of each block described on its own."""
+    w_out, ntaps = idx.shape
+    n = w_out * nch
+    ls = w_in * nch
+    if ntaps != 4 or n < _DIRECT_PX or ls < 16:
+        return None
+    e = np.arange(n)
+    srcb = idx[e // nch] * nch + (e % nch)[:, None]  # (n, 4) source byte of each tap
+    wt = wi[e // nch]
+    nfull = n // _DIRECT_PX
+    starts = np.arange(nfull) * _DIRECT_PX
+    if n % _DIRECT_PX:
+        starts = np.append(starts, n - _DIRECT_PX)
+    nb = starts.size
+    pos = starts[:, None] + np.arange(_DIRECT_PX)
+    quads = srcb[pos].reshape(nb, 8, 16)
+    base = np.minimum(quads.min(axis=2), ls - 16)  # (block, quad): read at base[8 d + quad]
+    gathered = (quads.max(axis=2) - base >= 16).any(axis=1)  # (wrap boundary, downscales)
+    base[gathered] = 0
+    rel = (quads - base[:, :, None]).reshape(nb, 8, 4, 4)  # block, quad, output, tap
+    rel[gathered] = 0
+    w4 = wt[pos].reshape(nb, 8, 4, 4)
+    cq = np.full((nb, 8, 2, 4, 4), 0x80, dtype=np.uint8)
+    wq = np.empty((nb, 8, 2, 4, 2), dtype=np.int16)
+    for pair in range(2):
+        for k in range(2):
+            cq[:, :, pair, :, 2 * k] = rel[:, :, :, 2 * pair + k]
+            wq[:, :, pair, :, k] = w4[:, :, :, 2 * pair + k]
+    cq = cq.reshape(nb, 8, 2, 16)
+    wq = wq.reshape(nb, 8, 2, 8)
+    ctrl = np.concatenate([cq[:, :4], cq[:, 4:]], axis=3)  # (block, vector, pair, 32 bytes)
+    wts = np.concatenate([wq[:, :4], wq[:, 4:]], axis=3)  # (block, vector, pair, 16 int16)
+    nt, a, b, adv = 1, 0, 0, 0
+    if poly is not None:
+        p_out = int(poly[1]) * nch
+        period = p_out * _DIRECT_PX // math.gcd(p_out, _DIRECT_PX)
+        nt = period // _DIRECT_PX
+        adv = period // p_out * int(poly[2]) * nch
+        m = nfull - nt
+        if m > 0:
+            same = (~gathered[nt:nfull] & ~gathered[:m]
+                    & (ctrl[nt:nfull] == ctrl[:m]).reshape(m, -1).all(axis=1)
+                    & (wts[nt:nfull] == wts[:m]).reshape(m, -1).all(axis=1)
+                    & (base[nt:nfull] - base[:m] == adv).all(axis=1))
+            r0, r1 = _longest_run(same)
+            if r1 > r0:
+                a, b = r0, r1 + nt
+    if b == a:
+        nt, a, b = 1, 0, 0
+    alone = [i for i in range(nb) if not a <= i < b]
+    if len(alone) > _DIRECT_MAX_ABS or gathered.sum() > max(4, nb // 4):
+        return None
+    order = list(range(a, a + nt)) if b > a else []
+    dc = 2 * nch
+    c0, c1 = ctrl[order, :, 0].astype(np.intp), ctrl[order, :, 1].astype(np.intp)
+    # a zeroing byte (high bit set) stays one after adding dc < 128; others must move by dc
+    if not order or not np.where(c0 >= 0x80, c1 >= 0x80, c1 == c0 + dc).all():
+        dc = 0
+    sched = [nt, a, b, adv, dc, len(alone)]
+    for i in alone:
+        sched += [-1 if gathered[i] else len(order), int(starts[i])]
+        if not gathered[i]:
+            order.append(i)
+    return (np.ascontiguousarray(ctrl[order]).reshape(-1),
+            np.ascontiguousarray(wts[order]).reshape(-1),
+            np.ascontiguousarray(base[order], dtype=np.intp).reshape(-1),
+            np.array(sched, dtype=np.intp))
+
+
 def _pmadd_ok(wi, fc, maxval_in, maxval_out):
     """Whether the fixed-point plan ``(wi, fc)`` may run on the pmaddwd blocks: 8-bit pixels
     and output (the byte store saturates to ``[0, 255]``), every weight in int16 (each
@@ -2995,6 +3262,30 @@ class _TablePlan:
         if key not in self._cache:
             self._cache[key] = _madd_plan(np.asarray(self.w, dtype=np.float64), maxval_in,
                                           maxval_out)
+        return self._cache[key]
+
+    def direct(self, nch, w_in, maxval_in, maxval_out):
+        """``(ctrl, wts, base, sched, half, q, nch, idx, wi, fc)`` of the output-order
+        columns pass of 8-bit rows (:func:`_cols_row_direct`) for ``nch`` channels and rows
+        of ``w_in`` pixels, or ``None``: the fixed-point plan (four taps) with its rounding folded into ``half =
+        bias - off 2**q`` (``(S + bias) >> q) - off == (S + half) >> q``, an arithmetic
+        shift), where the weights fit int16 and every ``S + half`` int32, and
+        :func:`_direct_plan`'s descriptors exist."""
+        key = ("direct", nch, w_in, maxval_in, maxval_out)
+        if key not in self._cache:
+            self._cache[key] = None
+            fixed = self.fixed(maxval_in, maxval_out)
+            if fixed is not None and maxval_in == 255 and maxval_out == 255:
+                wi, fc = fixed
+                q = int(fc[1])
+                half = int(fc[0]) - (int(fc[2]) << q)
+                pos = int(np.maximum(wi, 0).sum(axis=1).max())
+                neg = int(np.maximum(-wi, 0).sum(axis=1).max())
+                if (int(np.abs(wi).max()) < 2 ** 15 and 255 * pos + half < 2 ** 31
+                        and half - 255 * neg >= -(2 ** 31)):
+                    plan = _direct_plan(self.idx, wi, nch, w_in, self.poly(np.float64))
+                    if plan is not None:
+                        self._cache[key] = plan + (half, q, nch, self.idx, wi, fc)
         return self._cache[key]
 
     def padded(self, ntaps):
@@ -3374,6 +3665,14 @@ def _madd_cols(plan, w_in, nch, madd):
     return j0, poly[3], offs[0], wp[j0], wi[j0], plan.pixel_planes(np.float64)
 
 
+def _direct_setup(plan, w_in, nch, src_dt, dst_dt):
+    """The arguments of :func:`_cols_row_direct` after the rows for a fixed-point
+    columns pass from ``src_dt`` to ``dst_dt`` pixels (both uint8, AVX2), else ``None``."""
+    if not (_DIRECT and _MADD_OK) or src_dt != np.uint8 or dst_dt != np.uint8:
+        return None
+    return plan.direct(nch, w_in, 255, 255)
+
+
 def _fixed_cols(plan, w_in, nch, fc):
     """``(j0, nphase, mper, offs, wui)`` of a fixed-point columns pass (integer factor,
     periodic weights), or ``None``."""
@@ -3397,6 +3696,10 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
         nchunks = _nchunks(get_num_threads(), dst2.shape[0], dst2.size * 4)
         if ax == 0:
             _run_chunks(_rows_chunk_fixed, nchunks, (src2, dst2, idx, wi, fc))
+            return
+        direct = _direct_setup(plan, cur.shape[1], nch, cur.dtype, out.dtype)
+        if direct is not None:
+            _run_chunks(_cols_chunk_direct, nchunks, (src2, dst2) + direct)
             return
         il = _fixed_cols(plan, cur.shape[1], nch, fc)
         if il is not None:
@@ -3452,6 +3755,13 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
         cplan = _plan(cidx, cw)
         rfixed = _fixed_setup(_plan(ridx, rw), data.dtype, mid_dt, maxval_mid)
         cfixed = _fixed_setup(cplan, mid_dt, out.dtype, maxval_out) if rfixed else None
+        direct = (_direct_setup(cplan, data.shape[1], nch, mid_dt, out.dtype) if cfixed
+                  else None)
+        if direct is not None:
+            nchunks = _nchunks(get_num_threads(), h_out,
+                               h_out * 4 * (src2.shape[1] + dst2.shape[1]))
+            _run_chunks(_fused_chunk_direct, nchunks, (src2, dst2, ridx) + rfixed + direct)
+            return
         il = _fixed_cols(cplan, data.shape[1], nch, cfixed[1]) if cfixed else None
         if il is not None:
             nchunks = _nchunks(get_num_threads(), h_out,
