@@ -73,6 +73,41 @@ def test_cubic_a(a):
     assert_matches_reference(resize(img, 2.5, cubic_a=a), reference_resize(img, 2.5, cubic_a=a), np.float64)
 
 
+@pytest.mark.parametrize("method", ["bicubic", "lanczos2", "lanczos3"])
+def test_kernels_do_not_depend_on_numpy_simd(method):
+    """The kernels' values equal the formulas evaluated one Python float at a time (the C
+    library's ``pow`` and ``sin``) bit for bit: numpy's vector ``x ** 3`` differs from those
+    in the last bit on AVX-512 machines, and weights must not depend on the CPU (a one-ulp
+    weight moves MATLAB sums that lie on a rounding tie)."""
+    import math
+
+    from classicsr.resize import KERNELS
+
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.uniform(-3.2, 3.2, 20000), np.arange(-64, 61) / 16.0])  # 20125 = 7 * 2875
+    got = KERNELS[method].func(x.reshape(-1, 7)).ravel()
+    if method == "bicubic":
+        a = -0.5
+
+        def formula(t):
+            t = abs(t)
+            if t <= 1:
+                return (a + 2) * t ** 3 - (a + 3) * (t * t) + 1
+            if t <= 2:
+                return a * t ** 3 - (5 * a) * (t * t) + (8 * a) * t - (4 * a)
+            return 0.0
+    else:
+        n = int(method[-1])
+        eps = np.finfo(np.float64).eps
+
+        def formula(t):
+            value = ((math.sin(math.pi * t) * math.sin(math.pi * t / n) + eps)
+                     / ((math.pi ** 2 * (t * t) / n) + eps))
+            return value if abs(t) < n else 0.0
+    expect = np.array([formula(t) for t in x.tolist()])
+    np.testing.assert_array_equal(got, expect)
+
+
 def test_output_shape_and_large_taps():
     rng = np.random.default_rng(3)
     img = rng.random((60, 45))
