@@ -606,8 +606,10 @@ def test_fractional_scales_on_pixel_phase_planes(monkeypatch, dtype):
 def _check_pixel_planes(monkeypatch, dtype, cases, expect_il):
     """Each case fused and as separate passes: the interleaved-row kernels ran (when
     ``expect_il``), the result equals the reference and, bit for bit, the channel-planes
-    path (``_IL_PIXEL_PLANES`` off)."""
+    path (``_IL_PIXEL_PLANES`` off).  The output-order path of 8-bit images, which takes
+    exact fractional tables such as x4/3 first, is off (tested on its own)."""
     seen = _spy_kernels(monkeypatch)
+    monkeypatch.setattr(R, "_DIRECT", False)
     for shape, scale, boundary in cases:
         img = _img(shape, dtype, seed=shape[1])
         for fused in (True, False):
@@ -717,7 +719,8 @@ _DIRECT_ROWS = [(512, 4.0, 3, "bicubic", "symmetric"), (512, 2.0, 3, "bicubic", 
                 (70, 2.0, 4, "bilinear", "symmetric"), (37, 2.0, 3, "bicubic", "constant"),
                 (6, 2.0, 3, "bicubic", "symmetric"), (16, 2.0, 1, "bicubic", "symmetric"),
                 (9, 4.0, 2, "bilinear", "replicate"), (100, 0.5, 3, "bicubic", "symmetric"),
-                (200, 0.25, 1, "bicubic", "replicate")]
+                (200, 0.25, 1, "bicubic", "replicate"), (90, 4 / 3, 3, "bicubic", "symmetric"),
+                (90, 4 / 3, 1, "bicubic", "reflect")]
 
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd block needs a JIT target with AVX2")
@@ -792,8 +795,8 @@ _DIRECT_KERNELS = ("_fused_chunk_direct", "_cols_chunk_direct")
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd path needs a JIT target with AVX2")
 def test_direct_path_is_taken_and_exact(monkeypatch):
-    """uint8 bicubic and bilinear integer upscales (x2, x4, x8, anisotropic mixes) take the
-    output-order columns pass, fused and as a separate pass: the kernels really ran, the
+    """uint8 bicubic and bilinear integer upscales (x2, x4, x8, anisotropic mixes) and exact
+    fractional ones (x4/3: weights in quarters) take the output-order columns pass, fused and as a separate pass: the kernels really ran, the
     result equals the independent reference and, bit for bit, the phase-row path it
     replaces (switch off).  Random images and images of only 0 and 255; widths down to one
     block of output; 1-4 channels; several chunks."""
@@ -804,7 +807,8 @@ def test_direct_path_is_taken_and_exact(monkeypatch):
              ((17, 130, 4), 2.0, "bicubic", "symmetric"), ((25, 90, 1), 2.0, "bicubic", "wrap"),
              ((30, 50, 3), (2.0, 4.0), "bicubic", "symmetric"),
              ((30, 50, 3), (4.0, 2.0), "bicubic", "replicate"),
-             ((12, 24, 3), 8.0, "bicubic", "constant"), ((8, 16), 2.0, "bilinear", "symmetric")]
+             ((12, 24, 3), 8.0, "bicubic", "constant"), ((8, 16), 2.0, "bilinear", "symmetric"),
+             ((33, 50), 4 / 3, "bicubic", "replicate"), ((20, 48, 3), 4 / 3, "bicubic", "symmetric")]
     rng = np.random.default_rng(8)
     for shape, scale, method, boundary in cases:
         for kind in ("random", "extreme"):
