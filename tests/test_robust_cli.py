@@ -430,8 +430,11 @@ def test_signal_in_a_real_process_leaves_no_partial_file(tmp_path, rgb, signame,
     src, out = _batch(tmp_path, rgb)
     write_image(src / "b.png", rgb[:, ::-1].copy())
     # The child pauses inside the second fsync so the signal arrives mid-write, deterministically.
+    # It starts with Python's own SIGINT handler, as under a terminal: a test run started in the
+    # background by a non-interactive shell has SIGINT ignored, and children inherit that.
     child = (
         "import os, signal, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import classicsr.io as cio\n"
         "real, n = os.fsync, [0]\n"
         "def fsync(fd):\n"
