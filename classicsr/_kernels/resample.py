@@ -41,7 +41,11 @@ with ``W = w 2**q`` (16-bit lanes for uint8 x2, 32-bit otherwise; see :func:`_fi
 why that is MATLAB's rounded value exactly), by an LLVM ``@intrinsic`` block
 (:func:`_fixed_block`).  Eight- and sixteen-tap exact tables on 8-bit images (the
 antialiased x0.5 and x0.25 downscales) use the same integer formula with two taps per
-16-bit multiply-add (``vpmaddwd``, when Numba targets AVX2: :func:`_madd_block`).
+16-bit multiply-add (``vpmaddwd``, when Numba targets AVX2: :func:`_madd_block`).  The
+columns pass of the four-tap tables of 8-bit images runs in output order: each 32-byte
+block of the output row is gathered from 16-byte source windows by ``vpshufb`` and summed
+by ``vpmaddwd`` (:func:`_direct_block`, descriptors per table from :func:`_direct_plan`),
+with no phase rows and no interleave.
 
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
