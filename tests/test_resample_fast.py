@@ -701,6 +701,33 @@ def test_madd_plan_refuses_what_it_cannot_do():
     assert R._madd_plan(huge, 255, 255) is None
 
 
+def _check_switched_cases(monkeypatch, switch, kernels, cases, seed):
+    """Each ``(shape, scale, method, boundary)`` uint8 case, on a random image and on one of
+    only 0 and 255 (the extreme sums), fused and as separate passes: the resize takes one of
+    ``kernels`` (chunk kernel names) and equals the independent reference; with the module
+    switch ``switch`` off it takes none of them and gives the same bits."""
+    seen = _spy_kernels(monkeypatch)
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
+    rng = np.random.default_rng(seed)
+    for shape, scale, method, boundary in cases:
+        for kind in ("random", "extreme"):
+            img = (_img(shape, np.uint8, seed=shape[1]) if kind == "random"
+                   else (rng.random(shape) < 0.5).astype(np.uint8) * 255)
+            ref = reference_resize(img, scale, method=method, boundary=boundary)
+            for fused in (True, False):
+                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+                seen.clear()
+                out = resize(img, scale, method=method, boundary=boundary)
+                assert any(name in kernels for name in seen), (shape, scale, seen)
+                np.testing.assert_array_equal(out, ref)
+                monkeypatch.setattr(R, switch, False)
+                seen.clear()
+                other = resize(img, scale, method=method, boundary=boundary)
+                monkeypatch.setattr(R, switch, True)
+                assert not any(name in kernels for name in seen), (shape, scale, seen)
+                np.testing.assert_array_equal(out, other)
+
+
 # --- the output-order columns pass of 8-bit images (pshufb + pmaddwd) -------------------------
 
 def _direct_table(w_in, scale, method="bicubic", boundary="symmetric", antialias=True):
@@ -800,8 +827,6 @@ def test_direct_path_is_taken_and_exact(monkeypatch):
     result equals the independent reference and, bit for bit, the phase-row path it
     replaces (switch off).  Random images and images of only 0 and 255; widths down to one
     block of output; 1-4 channels; several chunks."""
-    seen = _spy_kernels(monkeypatch)
-    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
     cases = [((40, 70, 3), 2.0, "bicubic", "symmetric"), ((33, 41), 4.0, "bicubic", "replicate"),
              ((9, 9, 3), 2.0, "bicubic", "symmetric"), ((20, 37, 2), 4.0, "bilinear", "reflect"),
              ((17, 130, 4), 2.0, "bicubic", "symmetric"), ((25, 90, 1), 2.0, "bicubic", "wrap"),
@@ -809,24 +834,7 @@ def test_direct_path_is_taken_and_exact(monkeypatch):
              ((30, 50, 3), (4.0, 2.0), "bicubic", "replicate"),
              ((12, 24, 3), 8.0, "bicubic", "constant"), ((8, 16), 2.0, "bilinear", "symmetric"),
              ((33, 50), 4 / 3, "bicubic", "replicate"), ((20, 48, 3), 4 / 3, "bicubic", "symmetric")]
-    rng = np.random.default_rng(8)
-    for shape, scale, method, boundary in cases:
-        for kind in ("random", "extreme"):
-            img = (_img(shape, np.uint8, seed=shape[1]) if kind == "random"
-                   else (rng.random(shape) < 0.5).astype(np.uint8) * 255)
-            ref = reference_resize(img, scale, method=method, boundary=boundary)
-            for fused in (True, False):
-                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
-                seen.clear()
-                out = resize(img, scale, method=method, boundary=boundary)
-                assert any(name in _DIRECT_KERNELS for name in seen), (shape, scale, seen)
-                np.testing.assert_array_equal(out, ref)
-                monkeypatch.setattr(R, "_DIRECT", False)
-                seen.clear()
-                other = resize(img, scale, method=method, boundary=boundary)
-                monkeypatch.setattr(R, "_DIRECT", True)
-                assert not any(name in _DIRECT_KERNELS for name in seen)
-                np.testing.assert_array_equal(out, other)
+    _check_switched_cases(monkeypatch, "_DIRECT", _DIRECT_KERNELS, cases, seed=8)
 
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2")
@@ -865,8 +873,6 @@ def test_madd_path_is_taken_and_exact(monkeypatch):
     kernels really ran, the result equals the independent reference and, bit for bit, the
     float32 path it replaces.  Images of only 0 and 255 reach the extreme sums; widths below
     one block (scalar loops), odd widths (overlapping last block), 1-4 channels."""
-    seen = _spy_kernels(monkeypatch)
-    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
     cases = [((96, 120, 3), 0.25, "bicubic", "symmetric"), ((64, 90), 0.5, "bicubic", "replicate"),
              ((80, 72, 2), 0.25, "bilinear", "reflect"), ((40, 40, 3), 0.25, "bicubic", "wrap"),
              ((37, 150, 4), 0.5, "bicubic", "symmetric"), ((64, 70, 3), (0.25, 1.0), "bicubic",
@@ -875,24 +881,7 @@ def test_madd_path_is_taken_and_exact(monkeypatch):
              ((64, 70, 3), (0.5, 2.0), "bicubic", "symmetric"),
              ((64, 70, 1), (0.25, 0.5), "bicubic", "constant"), ((16, 200), 0.25, "bicubic",
                                                                  "symmetric")]
-    rng = np.random.default_rng(5)
-    for shape, scale, method, boundary in cases:
-        for kind in ("random", "extreme"):
-            img = (_img(shape, np.uint8, seed=shape[1]) if kind == "random"
-                   else (rng.random(shape) < 0.5).astype(np.uint8) * 255)
-            for fused in (True, False):
-                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
-                seen.clear()
-                out = resize(img, scale, method=method, boundary=boundary)
-                assert any(name in _MADD_KERNELS for name in seen), (shape, scale, seen)
-                np.testing.assert_array_equal(
-                    out, reference_resize(img, scale, method=method, boundary=boundary))
-                monkeypatch.setattr(R, "_MADD", False)
-                seen.clear()
-                other = resize(img, scale, method=method, boundary=boundary)
-                monkeypatch.setattr(R, "_MADD", True)
-                assert not any(name in _MADD_KERNELS for name in seen)
-                np.testing.assert_array_equal(out, other)
+    _check_switched_cases(monkeypatch, "_MADD", _MADD_KERNELS, cases, seed=5)
 
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd path needs a JIT target with AVX2")

@@ -2993,22 +2993,16 @@ def _cols_row_direct(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, f
     t = _DIRECT_PX * a
     so = 0
     ty = 0
-    if dc > 0:
-        for _ in range(a, b):
+    for _ in range(a, b):
+        if dc > 0:  # loop-invariant: LLVM unswitches the loop
             _direct_delta(orow, t, row, so, ctrl, wts, base, ty, half, q, dc)
-            t += _DIRECT_PX
-            ty += 1
-            if ty == nt:
-                ty = 0
-                so += adv
-    else:
-        for _ in range(a, b):
+        else:
             _direct(orow, t, row, so, ctrl, wts, base, ty, half, q, dc)
-            t += _DIRECT_PX
-            ty += 1
-            if ty == nt:
-                ty = 0
-                so += adv
+        t += _DIRECT_PX
+        ty += 1
+        if ty == nt:
+            ty = 0
+            so += adv
 
 
 @jit
