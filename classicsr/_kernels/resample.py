@@ -3265,25 +3265,23 @@ class _TablePlan:
     def direct(self, nch, w_in, maxval_in, maxval_out):
         """``(ctrl, wts, base, sched, half, q, nch, idx, wi, fc)`` of the output-order
         columns pass of 8-bit rows (:func:`_cols_row_direct`) for ``nch`` channels and rows
-        of ``w_in`` pixels, or ``None``: the fixed-point plan (four taps) with its rounding folded into ``half =
-        bias - off 2**q`` (``(S + bias) >> q) - off == (S + half) >> q``, an arithmetic
-        shift), where the weights fit int16 and every ``S + half`` int32, and
-        :func:`_direct_plan`'s descriptors exist."""
+        of ``w_in`` pixels, or ``None``: the fixed-point plan (four taps) with its rounding
+        folded into ``half = bias - off 2**q`` (``((S + bias) >> q) - off == (S + half) >>
+        q``, an arithmetic shift), where :func:`_pmadd_ok` holds (int16 weights, ``S + bias
+        < 2**31``; then ``S + half`` fits int32 too: ``half <= bias``, and four int16 taps
+        on bytes stay far above ``-2**31``), and :func:`_direct_plan`'s descriptors exist."""
         key = ("direct", nch, w_in, maxval_in, maxval_out)
         if key not in self._cache:
             self._cache[key] = None
             fixed = self.fixed(maxval_in, maxval_out)
-            if fixed is not None and maxval_in == 255 and maxval_out == 255:
+            if (fixed is not None and maxval_in == 255
+                    and _pmadd_ok(fixed[0], fixed[1], maxval_in, maxval_out)):
                 wi, fc = fixed
                 q = int(fc[1])
                 half = int(fc[0]) - (int(fc[2]) << q)
-                pos = int(np.maximum(wi, 0).sum(axis=1).max())
-                neg = int(np.maximum(-wi, 0).sum(axis=1).max())
-                if (int(np.abs(wi).max()) < 2 ** 15 and 255 * pos + half < 2 ** 31
-                        and half - 255 * neg >= -(2 ** 31)):
-                    plan = _direct_plan(self.idx, wi, nch, w_in, self.poly(np.float64))
-                    if plan is not None:
-                        self._cache[key] = plan + (half, q, nch, self.idx, wi, fc)
+                plan = _direct_plan(self.idx, wi, nch, w_in, self.poly(np.float64))
+                if plan is not None:
+                    self._cache[key] = plan + (half, q, nch, self.idx, wi, fc)
         return self._cache[key]
 
     def padded(self, ntaps):
