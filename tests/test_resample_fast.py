@@ -515,18 +515,24 @@ def test_fir4_fixed_block_edges(n, bits):
 @pytest.mark.parametrize("mper", [7, 8, 9, 16, 17, 40])
 @pytest.mark.parametrize("ntaps", [4, 2])
 @pytest.mark.parametrize("stream", ["plain", "streamed", "streamed-misaligned"])
-def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper, ntaps, stream):
+@pytest.mark.parametrize("taps", ["own", "shared"])
+def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper, ntaps, stream, taps):
     """The float columns pass filtered and interleaved in registers (:func:`_fir_interleave`
     blocks, the last one overlapping) equals numpy's ``((0 + w0 a0) + w1 a1) + ...`` in the
     same dtype, bit for bit, put in pixel order; too few pixels for a block: nothing written
     and False (the caller then takes the per-phase rows).  ``streamed``: the row starts on a
     32-byte boundary and its blocks are written with streaming stores (the ``_fis`` blocks,
     their own vector code); ``streamed-misaligned``: a row that cannot stream (4 bytes past a
-    boundary) takes the plain blocks."""
+    boundary) takes the plain blocks.  ``shared``: every phase reads the same taps (equal
+    rows of ``offs``, one load per tap: the ``_fh`` blocks for 2 and 4 phases, gray rows
+    and streamed 3-channel ones), with other weights per phase."""
     rng = np.random.default_rng(nch * 100 + nphase * 10 + mper)
     length = (mper + 6) * nch
     x = rng.uniform(-2, 3, size=length).astype(dtype)
-    offs = np.ascontiguousarray(rng.integers(0, 6, size=(nphase, ntaps)) * nch, dtype=np.intp)
+    offs = rng.integers(0, 6, size=(nphase, ntaps))
+    if taps == "shared":
+        offs[:] = offs[0]
+    offs = np.ascontiguousarray(offs * nch, dtype=np.intp)
     w = rng.uniform(-0.3, 1.0, size=(nphase, ntaps)).astype(dtype)
     n_o = nphase * nch * mper + 4  # 4 guard elements past the end
     raw = np.empty((n_o + 64) * np.dtype(dtype).itemsize, dtype=np.uint8)
@@ -534,7 +540,7 @@ def test_fir_interleave_row_matches_numpy(dtype, nch, nphase, mper, ntaps, strea
     o = raw[start:start + n_o * np.dtype(dtype).itemsize].view(dtype)
     o[:] = -7
     done = R._fir_interleave_row(o[:nphase * nch * mper], x, nch, nphase, mper, offs, w,
-                                 stream != "plain")
+                                 stream != "plain", taps == "shared")
     g = R._FI_G1 if nch == 1 else R._FI_G3
     if mper < g:
         assert not done and np.all(o == -7)
@@ -561,8 +567,9 @@ def test_fir_interleave_block_refuses_integer_output():
     raw = np.zeros(128, np.uint8)
     o = raw[-raw.ctypes.data % 32:][:64]  # aligned: the streamed blocks are reached too
     for streamed in (False, True):
-        with pytest.raises(TypeError, match="integer output"):
-            R._fir_interleave_row(o, x, 1, 2, 32, offs, w, streamed)
+        for shared in (False, True):
+            with pytest.raises(TypeError, match="integer output"):
+                R._fir_interleave_row(o, x, 1, 2, 32, offs, w, streamed, shared)
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
@@ -1375,6 +1382,53 @@ def test_streamed_outputs_equal_plain_ones(monkeypatch, dtype, fused):
     # float64 tables of x3, x5, x2.5 and bilinear x3 are not exactly periodic in float64 (the
     # planes path, which has no fir-interleave blocks); every other case streams
     assert len(cases_streamed) == (9 if dtype == np.float32 else 5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stream", [False, True])
+def test_shared_taps_equal_own_taps(monkeypatch, dtype, stream):
+    """Tables whose phases all read the same taps (even integer factors) are flagged so
+    (``qs[4]``, checked against the equality of the rows of the tap offsets themselves) and
+    take the shared-taps blocks (each tap loaded once; gray rows and streamed 3-channel rows):
+    results equal the per-phase-taps blocks' bit for bit (NaN and inf included) and the
+    independent reference, fused or separate passes, one or two threads; tables without
+    shared taps (x3, x4/3) are not flagged."""
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(R, "_STREAM", stream)
+    monkeypatch.setattr(R, "_STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
+    cases = [((37, 45), 2, "bicubic"), ((37, 45), 4, "bicubic"), ((40, 53, 3), 2, "bicubic"),
+             ((40, 53, 3), 4, "bicubic"), ((37, 45), 2, "bilinear"), ((40, 53, 3), 4, "bilinear"),
+             ((37, 45), 3, "bicubic"), ((40, 53, 3), 4 / 3, "bicubic")]
+    old = numba.get_num_threads()
+    try:
+        for shape, scale, method in cases:
+            img = _img(shape, dtype, seed=shape[0] + int(4 * scale))
+            img[3, 7] = np.nan
+            img[-5, -9] = np.inf
+            idx, w = _tables(shape[1], -(-shape[1] * 4 // 3) if scale == 4 / 3 else shape[1] * scale,
+                             scale, method, True, "symmetric", -0.5, np.dtype(dtype))
+            plan = R._plan(idx, w)
+            offs, _ = plan.interleaved(dtype, 1)
+            flagged = bool(plan.pixel_planes(dtype, stream)[4])
+            assert flagged == bool((offs == offs[0]).all()) == (scale in (2, 4)), (shape, scale)
+            ref = reference_resize(np.where(np.isfinite(img), img, 0), scale, method=method)
+            outs = []
+            for shared in (False, True):
+                monkeypatch.setattr(R, "_SHARED_TAPS", shared)
+                for fused in (True, False):
+                    monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+                    for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+                        numba.set_num_threads(threads)
+                        out = _at(ref.shape, dtype, 0)
+                        resize(img, scale, method=method, out=out)
+                        outs.append(out)
+            for out in outs[1:]:
+                np.testing.assert_array_equal(out, outs[0])
+            ok = np.isfinite(outs[0])
+            _check(np.where(ok, outs[0], 0), np.where(ok, ref, 0), dtype)
+    finally:
+        numba.set_num_threads(old)
 
 
 def test_small_outputs_do_not_stream(monkeypatch):
