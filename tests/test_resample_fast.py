@@ -376,11 +376,11 @@ def test_table_plans_are_reused_across_calls(monkeypatch, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
-@pytest.mark.parametrize("nch", [1, 2, 3])
+@pytest.mark.parametrize("nch", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("nphase", [2, 3, 4, 5])
 @pytest.mark.parametrize("mper", [1, 7, 8, 13, 16, 37, 67])
 def test_phase_interleave_matches_numpy(dtype, nch, nphase, mper):
-    """The phase interleave (LLVM shuffle blocks for 1 and 3 channels with 2-5 phases, a
+    """The phase interleave (LLVM shuffle blocks for 1 to 4 channels with 2-5 phases, a
     scalar loop for the rest and the last pixels) against numpy's transpose:
     ``o[(P m + p) C + c] = r[p, m C + c]``."""
     rng = np.random.default_rng(mper)
@@ -390,6 +390,32 @@ def test_phase_interleave_matches_numpy(dtype, nch, nphase, mper):
     expect = r.reshape(nphase, mper, nch).transpose(1, 0, 2).reshape(-1)
     np.testing.assert_array_equal(o[:-5], expect)
     assert np.all(o[-5:] == 7)  # nothing written past the block
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+@pytest.mark.parametrize("nch", [2, 4, 5])
+def test_any_channel_count_equals_its_channels_resized_alone(dtype, nch):
+    """2-, 4- and 5-channel images (gray + alpha, RGBA, multispectral), on the paths their
+    interleave and deinterleave blocks serve (integer factors, fractional upscales, downscales,
+    bilinear), equal the independent reference and, bit for bit, each channel resized alone
+    as a gray image (every path gives a pixel the same value)."""
+    cases = [((23, 41), 2, "bicubic"), ((23, 41), 3, "bicubic"), ((23, 41), 4, "bicubic"),
+             ((23, 41), 1.5, "bicubic"), ((23, 41), 2.5, "bicubic"), ((33, 50), 4 / 3, "bicubic"),
+             ((64, 70), 0.5, "bicubic"), ((60, 70), 0.3, "bicubic"), ((23, 41), 2, "bilinear"),
+             ((23, 41), (2, 3), "bicubic")]
+    for (h, w), scale, method in cases:
+        img = _img((h, w, nch), dtype, seed=h * nch)
+        if np.dtype(dtype).kind == "f":
+            img[3, 7, 1] = np.nan
+            img[-5, -9, -1] = np.inf
+        out = resize(img, scale, method=method)
+        alone = np.stack([resize(np.ascontiguousarray(img[..., c]), scale, method=method)
+                          for c in range(nch)], axis=-1)
+        np.testing.assert_array_equal(out, alone)
+        ref = reference_resize(np.where(np.isfinite(img), img, 0).astype(dtype), scale,
+                               method=method)
+        fin = np.isfinite(out)
+        _check(np.where(fin, out, 0), np.where(fin, ref, 0), dtype)
 
 
 def test_columns_first_fusion_only_where_it_pays(monkeypatch):
@@ -645,12 +671,12 @@ def _spy_kernels(monkeypatch):
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
 @pytest.mark.parametrize("q", [2, 3, 4, 5])
-@pytest.mark.parametrize("nch", [1, 2, 3])
+@pytest.mark.parametrize("nch", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("w_in", [9, 40, 61, 130])
 def test_pixel_deinterleave_matches_numpy(dtype, q, nch, w_in):
-    """:func:`_deinterleave_pixels` (shuffle blocks for gray and 3 channels with Q = 2-4,
-    loops otherwise) against numpy slicing, into float32 planes and into planes of the row's
-    own dtype; plane entries past the source pixels are never written."""
+    """:func:`_deinterleave_pixels` (shuffle blocks for 1 to 4 channels with Q = 2-4, loops
+    otherwise) against numpy slicing, into float32 planes and into planes of the row's own
+    dtype; plane entries past the source pixels are never written."""
     row = _img((w_in * nch,), dtype, seed=w_in + q)
     for s0 in (0, 1, 3):
         plen = (w_in - s0) // q + 2

@@ -884,6 +884,17 @@ _il_3x4_b = _shuffle_interleave(4, 3, 2 * _IL_G)
 _il_1x5 = _shuffle_interleave(5, 1, 2 * _IL_G)
 _il_3x5 = _shuffle_interleave(5, 3, _IL_G)
 _il_3x5_b = _shuffle_interleave(5, 3, 2 * _IL_G)
+# 2 and 4 channels (gray + alpha, RGBA), any dtype: 8-pixel blocks (measured per 1024 rows of
+# 509 pixels, two phases, against the scalar loop: float32 4 channels 10.0 -> 0.93 ms, uint16
+# 7.0 -> 0.30 ms; 16-pixel blocks were no faster)
+_il_2x2 = _shuffle_interleave(2, 2, _IL_G)
+_il_2x3 = _shuffle_interleave(3, 2, _IL_G)
+_il_2x4 = _shuffle_interleave(4, 2, _IL_G)
+_il_2x5 = _shuffle_interleave(5, 2, _IL_G)
+_il_4x2 = _shuffle_interleave(2, 4, _IL_G)
+_il_4x3 = _shuffle_interleave(3, 4, _IL_G)
+_il_4x4 = _shuffle_interleave(4, 4, _IL_G)
+_il_4x5 = _shuffle_interleave(5, 4, _IL_G)
 
 
 def _ir_fir_streamed(builder, context, oarr, o_off, xarr, x_off, tap_off, tap_w, xty, nphase,
@@ -1598,9 +1609,11 @@ def _interleave_planes(rp, nphase, nch, mper, o):
 @jit
 def _interleave_phases(r, nphase, nch, mper, o):
     """``o[(nphase * m + p) * nch + c] = r[p, m * nch + c]``: the output phases back in pixel
-    order.  Gray and 3-channel images with 2 to 5 phases go through the shuffle blocks of
-    :func:`_shuffle_interleave` (16 pixels, or 8 for 3 channels wider than a byte); the rest,
-    and the last pixels, through the scalar loop."""
+    order.  Images of 1 to 4 channels with 2 to 5 phases go through the shuffle blocks of
+    :func:`_shuffle_interleave` (16 pixels, or 8 for 2 or 4 channels and for 3 channels wider
+    than a byte); the rest, and the last pixels, through the scalar loop (one phase at a
+    time, one element counter: nested loops over pixels, phases and channels compiled to
+    code that spilled on every element, 7-17 ns per element for 4 and 5 channels)."""
     m = 0
     if _JIT:
         if nch == 1:
@@ -1657,10 +1670,53 @@ def _interleave_phases(r, nphase, nch, mper, o):
                 while m + g <= mper:
                     _il_3x5(o, 15 * m, r, 3 * m)
                     m += g
-    for mm in range(m, mper):
-        for p in range(nphase):
-            for c in range(nch):
-                o[(nphase * mm + p) * nch + c] = r[p, mm * nch + c]
+        elif nch == 2:
+            g = _IL_G
+            if nphase == 2:
+                while m + g <= mper:
+                    _il_2x2(o, 4 * m, r, 2 * m)
+                    m += g
+            elif nphase == 3:
+                while m + g <= mper:
+                    _il_2x3(o, 6 * m, r, 2 * m)
+                    m += g
+            elif nphase == 4:
+                while m + g <= mper:
+                    _il_2x4(o, 8 * m, r, 2 * m)
+                    m += g
+            elif nphase == 5:
+                while m + g <= mper:
+                    _il_2x5(o, 10 * m, r, 2 * m)
+                    m += g
+        elif nch == 4:
+            g = _IL_G
+            if nphase == 2:
+                while m + g <= mper:
+                    _il_4x2(o, 8 * m, r, 4 * m)
+                    m += g
+            elif nphase == 3:
+                while m + g <= mper:
+                    _il_4x3(o, 12 * m, r, 4 * m)
+                    m += g
+            elif nphase == 4:
+                while m + g <= mper:
+                    _il_4x4(o, 16 * m, r, 4 * m)
+                    m += g
+            elif nphase == 5:
+                while m + g <= mper:
+                    _il_4x5(o, 20 * m, r, 4 * m)
+                    m += g
+    skip = (nphase - 1) * nch
+    for p in range(nphase):
+        d = (nphase * m + p) * nch
+        c = 0
+        for e in range(m * nch, mper * nch):
+            o[d] = r[p, e]
+            d += 1
+            c += 1
+            if c == nch:
+                c = 0
+                d += skip
 
 
 def _shuffle_deinterleave(q, nch, groups):
@@ -1728,6 +1784,12 @@ _di_1x4 = _shuffle_deinterleave(4, 1, _DI_G1)
 _di_3x2 = _shuffle_deinterleave(2, 3, _DI_G3)
 _di_3x3 = _shuffle_deinterleave(3, 3, _DI_G3)
 _di_3x4 = _shuffle_deinterleave(4, 3, _DI_G3)
+_di_2x2 = _shuffle_deinterleave(2, 2, _DI_G3)  # 2 and 4 channels: 8 pixels too
+_di_2x3 = _shuffle_deinterleave(3, 2, _DI_G3)
+_di_2x4 = _shuffle_deinterleave(4, 2, _DI_G3)
+_di_4x2 = _shuffle_deinterleave(2, 4, _DI_G3)
+_di_4x3 = _shuffle_deinterleave(3, 4, _DI_G3)
+_di_4x4 = _shuffle_deinterleave(4, 4, _DI_G3)
 
 
 @jit
@@ -1739,7 +1801,7 @@ def _deinterleave_pixels_blocks(row, x, nch, q, s0, plen, full):
     if not _JIT:
         return False
     g = _DI_G1 if nch == 1 else _DI_G3
-    if full < g or not (nch == 1 or nch == 3) or not (2 <= q <= 4):
+    if full < g or not (1 <= nch <= 4) or not (2 <= q <= 4):
         return False
     stride = plen * nch
     m = 0
@@ -1753,13 +1815,27 @@ def _deinterleave_pixels_blocks(row, x, nch, q, s0, plen, full):
                 _di_1x3(x, xo, stride, row, ro)
             else:
                 _di_1x4(x, xo, stride, row, ro)
-        else:
+        elif nch == 3:
             if q == 2:
                 _di_3x2(x, xo, stride, row, ro)
             elif q == 3:
                 _di_3x3(x, xo, stride, row, ro)
             else:
                 _di_3x4(x, xo, stride, row, ro)
+        elif nch == 2:
+            if q == 2:
+                _di_2x2(x, xo, stride, row, ro)
+            elif q == 3:
+                _di_2x3(x, xo, stride, row, ro)
+            else:
+                _di_2x4(x, xo, stride, row, ro)
+        else:
+            if q == 2:
+                _di_4x2(x, xo, stride, row, ro)
+            elif q == 3:
+                _di_4x3(x, xo, stride, row, ro)
+            else:
+                _di_4x4(x, xo, stride, row, ro)
         m = _next_block(m, g, full)
     return True
 
