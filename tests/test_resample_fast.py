@@ -418,6 +418,20 @@ def test_any_channel_count_equals_its_channels_resized_alone(dtype, nch):
         _check(np.where(fin, out, 0), np.where(fin, ref, 0), dtype)
 
 
+def test_five_or_more_channels_take_the_lane_columns_pass(monkeypatch):
+    """Rows of 5+ channels have no interleave blocks: their columns pass runs in lanes
+    (:func:`_poly_ok`), and 1-4 channels keep the interleaved row for integer factors."""
+    seen = _spy_kernels(monkeypatch)
+    for nch, dtype in ((5, np.float32), (6, np.uint8), (8, np.uint16)):
+        seen.clear()
+        resize(_img((20, 30, nch), dtype), 2)
+        assert seen == ["_fused_chunk_lanes"], (nch, seen)
+    for nch in (2, 4):
+        seen.clear()
+        resize(_img((20, 30, nch), np.float32), 2)
+        assert seen == ["_fused_chunk_il"], (nch, seen)
+
+
 def test_columns_first_fusion_only_where_it_pays(monkeypatch):
     """Columns-first fusion (the row ring) is used for float intermediates above
     ``_COLS_FIRST_MIN_MID`` only; rows-first fusion always."""
