@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from . import _validate as V
+from ._memory import new_output
 
 __all__ = ["resize", "contributions", "KERNELS", "METHODS", "BOUNDARIES", "output_size"]
 
@@ -369,8 +370,11 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
 
     dest = None if out is None else _out_view(out, out_shape, nch, in_dtype, axis, array)
 
-    data = V.native_contiguous(src, in_dtype).reshape(in_shape[0], in_shape[1], nch)
     order, tables = _plan(in_shape, scales, out_shape, method, antialias, boundary, cubic_a, in_dtype)
+    if axis == 0 and nch * out_shape[0] * out_shape[1] >= _PLANES_MIN_OUTPUT:
+        return _resize_planes(array, [(ax,) + tables[ax] for ax in order if tables[ax] is not None],
+                              out_shape, in_dtype, round_each_pass, out)
+    data = V.native_contiguous(src, in_dtype).reshape(in_shape[0], in_shape[1], nch)
     cur = _execute(data, [(ax,) + tables[ax] for ax in order if tables[ax] is not None], out_shape,
                    in_dtype, round_each_pass, dest)
     if out is not None:
@@ -386,6 +390,35 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
         result = cur
         if axis is not None and axis != 2:
             result = np.ascontiguousarray(np.moveaxis(result, -1, axis))
+    return result
+
+
+#: Channels-first images (``channel_axis=0``) with at least this many output elements are
+#: resized one contiguous channel plane at a time, straight into the planes of a
+#: channels-first result, instead of moving the channels last and back (two transposing
+#: copies); below it the per-plane calls' fixed cost is larger than the copies.
+_PLANES_MIN_OUTPUT = 128 * 1024
+
+
+def _resize_planes(array, passes, out_shape, dtype, round_each_pass, out):
+    """:func:`resize` of a 3-D ``array`` whose channels are its first axis: each channel plane
+    (contiguous in a C-ordered array) resized as a gray image into its output plane.  Every
+    path gives a pixel the same value whatever the channel count, so this is the result of
+    the channels-last path bit for bit.  ``out``: checked by :func:`_out_view` already."""
+    nch = array.shape[0]
+    shape = (nch,) + tuple(out_shape)
+    direct = out is not None and out.flags.c_contiguous and out.flags.aligned
+    result = out if direct else new_output(shape, dtype)
+    for c in range(nch):
+        plane = V.native_contiguous(array[c], dtype)
+        plane = plane.reshape(plane.shape + (1,))
+        dst = result[c].reshape(out_shape[0], out_shape[1], 1)
+        cur = _execute(plane, passes, out_shape, dtype, round_each_pass, dst)
+        if cur is not dst:  # an identity resize returns its input
+            np.copyto(dst, cur)
+    if out is not None and not direct:
+        np.copyto(out, result)
+        return out
     return result
 
 

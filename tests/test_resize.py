@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 
 import numpy as np
@@ -231,6 +232,56 @@ def test_channel_axis_positions(axis):
     moved = np.moveaxis(img, -1, axis)
     out = resize(moved, 2, channel_axis=axis)
     np.testing.assert_array_equal(np.moveaxis(out, axis, -1), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float16, np.float32, np.float64, ">f4"])
+def test_channels_first_planes_equal_channels_last(monkeypatch, dtype):
+    """``channel_axis=0`` images large enough are resized plane by plane into a channels-first
+    result (no transposing copies): bit for bit the channels-last result, for one or two
+    passes, identity, nearest (the gather path), downscales, strided and read-only inputs
+    (never modified) and ``out=`` (channels-first contiguous: written in place; a strided
+    view: filled by a copy)."""
+    R = importlib.import_module("classicsr.resize")
+    monkeypatch.setattr(R, "_PLANES_MIN_OUTPUT", 0)
+    planes = []
+    real = R._resize_planes
+    monkeypatch.setattr(R, "_resize_planes", lambda *a: planes.append(1) or real(*a))
+    rng = np.random.default_rng(3)
+    base = (rng.random((3, 26, 37)) * 200).astype(dtype)
+    strided = np.asarray(np.repeat(base, 2, axis=2))[:, :, ::2]
+    assert not strided.flags.c_contiguous
+    for img in (base, strided):
+        img.setflags(write=False)
+        before = img.copy()
+        for scale, method in ((2, "bicubic"), ((2, 1), "bicubic"), (1, "bicubic"), (3, "nearest"),
+                              (0.5, "bilinear"), ((1.5, 2.5), "lanczos3")):
+            expected = resize(np.moveaxis(img, 0, -1), scale, method=method)
+            planes.clear()
+            got = resize(img, scale, method=method, channel_axis=0)
+            assert planes and got.flags.c_contiguous
+            np.testing.assert_array_equal(got, np.moveaxis(expected, -1, 0))
+            out = np.full_like(got, 7)
+            assert resize(img, scale, method=method, channel_axis=0, out=out) is out
+            np.testing.assert_array_equal(out, got)
+            holder = np.full(got.shape[:2] + (2 * got.shape[2],), 7, dtype=got.dtype)
+            view = holder[:, :, ::2]
+            assert resize(img, scale, method=method, channel_axis=0, out=view) is view
+            np.testing.assert_array_equal(view, got)
+            assert np.all(holder[:, :, 1::2] == 7)
+        np.testing.assert_array_equal(img, before)
+
+
+def test_channels_first_planes_only_for_large_outputs(monkeypatch):
+    """Below ``_PLANES_MIN_OUTPUT`` output elements a channels-first image moves its channels
+    last and back (the per-plane calls would cost more than the copies)."""
+    R = importlib.import_module("classicsr.resize")
+    planes = []
+    real = R._resize_planes
+    monkeypatch.setattr(R, "_resize_planes", lambda *a: planes.append(1) or real(*a))
+    resize(np.zeros((3, 32, 32), np.float32), 2, channel_axis=0)
+    assert not planes
+    resize(np.zeros((3, 256, 256), np.float32), 2, channel_axis=0)
+    assert planes
 
 
 def test_float16_computed_as_float32():
