@@ -371,12 +371,11 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     dest = None if out is None else _out_view(out, out_shape, nch, in_dtype, axis, array)
 
     order, tables = _plan(in_shape, scales, out_shape, method, antialias, boundary, cubic_a, in_dtype)
+    passes = [(ax,) + tables[ax] for ax in order if tables[ax] is not None]
     if axis == 0 and nch * out_shape[0] * out_shape[1] >= _PLANES_MIN_OUTPUT:
-        return _resize_planes(array, [(ax,) + tables[ax] for ax in order if tables[ax] is not None],
-                              out_shape, in_dtype, round_each_pass, out)
+        return _resize_planes(array, passes, out_shape, in_dtype, round_each_pass, out)
     data = V.native_contiguous(src, in_dtype).reshape(in_shape[0], in_shape[1], nch)
-    cur = _execute(data, [(ax,) + tables[ax] for ax in order if tables[ax] is not None], out_shape,
-                   in_dtype, round_each_pass, dest)
+    cur = _execute(data, passes, out_shape, in_dtype, round_each_pass, dest)
     if out is not None:
         if cur is not dest:  # an identity resize, or an out the kernels cannot write directly
             np.copyto(out, cur.reshape(out_shape) if axis is None else np.moveaxis(cur, -1, axis))
