@@ -1076,18 +1076,15 @@ def _fir_interleave(nphase, nch, groups, ntaps=4, streamed=False, shared=False):
                                  lambda i: elem(warr, i), xty, nphase, nch, ntaps, seg, mask,
                                  streamed)
                 return context.get_dummy_value()
-            loads = {}
             vecs = []
             for p in range(nphase):
                 acc = ir.Constant(vt, [0.0] * seg)
                 for k in range(ntaps):
-                    key = k if shared else (p, k)
-                    if key not in loads:
-                        start = builder.add(args[3], tap_off(ntaps * p + k))
-                        loads[key] = builder.load(builder.bitcast(
-                            builder.gep(xarr.data, [start]), vt.as_pointer()), align=size)
+                    start = builder.add(args[3], elem(offarr, ntaps * p + k))
+                    a = builder.load(builder.bitcast(builder.gep(xarr.data, [start]),
+                                                     vt.as_pointer()), align=size)
                     acc = builder.fadd(acc, builder.fmul(
-                        _ir_splat(builder, vt, elem(warr, ntaps * p + k)), loads[key]))
+                        _ir_splat(builder, vt, elem(warr, ntaps * p + k)), a))
                 vecs.append(acc)
             _ir_store_interleaved(builder, oarr.data, args[1], vecs, mask, size)
             return context.get_dummy_value()
