@@ -1,0 +1,130 @@
+"""Write twins: what this host lets a kernel of a given output rate gain from more threads.
+
+A *write twin* of a resize call writes the call's output bytes (into one reused, 64-byte
+aligned buffer, as the output pool and glibc reuse the real outputs' memory) with the store
+kind classicsr uses for that output (streaming stores from ``_STREAM_MIN_BYTES`` up for float
+results, plain vector stores below) and, between two 64-byte stores, a chain of ``F``
+dependent float32 multiply-adds.  It reads no input, so it does nothing that two threads
+could share or contend for except the writes themselves.  ``F`` (fractional: one more
+multiply-add on a fraction of the lines) is calibrated on one thread so that the twin takes
+as long as the resize call it models; its two-thread speed-up is then what this host gives a
+kernel with that call's output rate, measured in the same process and rounds as the call.
+
+It runs on classicsr's own thread pool (``_run_chunks`` with the chunk count a resize pass of
+that size gets), so thread wake-ups and chunk hand-out cost the twin what they cost classicsr.
+Used by ``host_scaling.py``; not an asv benchmark (asv reads ``benchmarks/benchmarks``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from llvmlite import ir
+from numba import jit, types
+from numba.extending import intrinsic
+
+LINE = 16  # float32 values per 64-byte line
+
+
+def _store_line(nontemporal):
+    @intrinsic
+    def store(typingctx, arr, start, value):
+        sig = types.void(arr, start, value)
+
+        def codegen(context, builder, signature, args):
+            a, i, v = args
+            ary = context.make_array(signature.args[0])(context, builder, a)
+            vt = ir.VectorType(ir.FloatType(), LINE)
+            vec = ir.Constant(vt, ir.Undefined)
+            for k in range(LINE):
+                vec = builder.insert_element(vec, v, ir.Constant(ir.IntType(32), k))
+            ptr = builder.bitcast(builder.gep(ary.data, [i]), vt.as_pointer())
+            st = builder.store(vec, ptr, align=64)
+            if nontemporal:
+                one = ir.Constant(ir.IntType(32), 1)
+                st.set_metadata("nontemporal", builder.module.add_metadata([one]))
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return store
+
+
+_store_nt = _store_line(True)
+_store_plain = _store_line(False)
+
+
+@jit(nopython=True, nogil=True)
+def _twin_chunk(buf, fi, frac, a, b, streamed, ch, nchunks):
+    """Lines ``[ch * L // nchunks, (ch + 1) * L // nchunks)`` of ``buf`` (``L`` 64-byte lines):
+    ``fi`` multiply-adds (one more on a ``frac`` share of the lines), then one line store."""
+    nlines = buf.size // LINE
+    f = np.float32(1.0)
+    carry = 0.0
+    for line in range(ch * nlines // nchunks, (ch + 1) * nlines // nchunks):
+        n = fi
+        carry += frac
+        if carry >= 1.0:
+            carry -= 1.0
+            n += 1
+        for _ in range(n):
+            f = f * a + b
+        if streamed:
+            _store_nt(buf, line * LINE, f)
+        else:
+            _store_plain(buf, line * LINE, f)
+    return f
+
+
+class WriteTwin:
+    """The write twin of a resize call whose result has ``nbytes`` bytes (see the module)."""
+
+    def __init__(self, nbytes, streamed):
+        n = -(-int(nbytes) // 64) * LINE
+        raw = np.empty(n + LINE, dtype=np.float32)
+        off = (-raw.ctypes.data // 4) % LINE
+        self.buf = raw[off:off + n]
+        self.streamed = bool(streamed)
+        self.fi, self.frac = 0, 0.0
+        self._a, self._b = np.float32(0.999), np.float32(0.001)
+
+    def __call__(self):
+        import numba
+
+        from classicsr._kernels import resample as K
+
+        nlines = self.buf.size // LINE
+        nchunks = K._nchunks(numba.get_num_threads(), nlines, 1 << 62)
+        K._run_chunks(_twin_chunk, nchunks,
+                      (self.buf, self.fi, self.frac, self._a, self._b, self.streamed))
+
+    def _time(self, f, repeat):
+        self.fi, self.frac = int(f), float(f - int(f))
+        self()
+        ts = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            self()
+            ts.append(time.perf_counter() - t0)
+        return float(np.median(ts)) * 1e3
+
+    def calibrate(self, target_ms, repeat=7, steps=10):
+        """Set ``F`` so that one call takes ``target_ms`` on the current thread count (call it
+        with one thread): F doubled from 4 until a call takes longer than the target, then
+        ``steps`` bisections (the time grows with F).  Returns the twin's measured time at the
+        chosen ``F`` (ms); when the stores alone (``F = 0``) take longer than ``target_ms``, F
+        stays 0 and that time is above the target."""
+        t = self._time(0.0, repeat)
+        if t >= target_ms:
+            return t
+        lo, hi = 0.0, 4.0
+        while self._time(hi, repeat) < target_ms and hi < 4096:
+            lo, hi = hi, hi * 2
+        for _ in range(steps):
+            mid = (lo + hi) / 2
+            if self._time(mid, repeat) < target_ms:
+                lo = mid
+            else:
+                hi = mid
+        return self._time((lo + hi) / 2, repeat)
