@@ -77,6 +77,17 @@ def _twin_chunk(buf, fi, frac, a, b, streamed, ch, nchunks):
     return f
 
 
+def median_ms(f, repeat):
+    """Median wall time of ``repeat`` calls of ``f()`` after an untimed one, in ms."""
+    f()
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts)) * 1e3
+
+
 class WriteTwin:
     """The write twin of a resize call whose result has ``nbytes`` bytes (see the module)."""
 
@@ -101,13 +112,7 @@ class WriteTwin:
 
     def _time(self, f, repeat):
         self.fi, self.frac = int(f), float(f - int(f))
-        self()
-        ts = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            self()
-            ts.append(time.perf_counter() - t0)
-        return float(np.median(ts)) * 1e3
+        return median_ms(self, repeat)
 
     def calibrate(self, target_ms, repeat=7, steps=10):
         """Set ``F`` so that one call takes ``target_ms`` on the current thread count (call it

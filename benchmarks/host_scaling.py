@@ -44,7 +44,7 @@ import numpy as np  # noqa: E402
 from numba import jit  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _twin import WriteTwin, _twin_chunk  # noqa: E402
+from _twin import WriteTwin, _twin_chunk, median_ms  # noqa: E402
 from peer_resize import CASES, _image  # noqa: E402
 
 
@@ -153,16 +153,6 @@ def part_resources(repeat, scale):
     return rows
 
 
-def _median_ms(f, repeat):
-    f()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts)) * 1e3
-
-
 def part_resize(cases, rounds, per_round):
     import numba
 
@@ -184,7 +174,7 @@ def part_resize(cases, rounds, per_round):
         streamed = out.dtype.kind == "f" and out.nbytes >= K._STREAM_MIN_BYTES
         twin = WriteTwin(out.nbytes, streamed)
         numba.set_num_threads(1)
-        twin.calibrate(_median_ms(call, 9))
+        twin.calibrate(median_ms(call, 9))
         times = {}
         for _ in range(rounds):
             for nt in (1, 2):

@@ -6,6 +6,7 @@ not asserted (speed lives in the benchmarks)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ def _load(stem):
     if name in sys.modules:
         return sys.modules[name]
     sys.path.insert(0, str(BENCH))
+    env = os.environ.get("NUMBA_NUM_THREADS")  # host_scaling sets a default for its own runs
     try:
         spec = importlib.util.spec_from_file_location(name, BENCH / f"{stem}.py")
         module = importlib.util.module_from_spec(spec)
@@ -28,6 +30,10 @@ def _load(stem):
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(BENCH))
+        if env is None:
+            os.environ.pop("NUMBA_NUM_THREADS", None)
+        else:
+            os.environ["NUMBA_NUM_THREADS"] = env
     return module
 
 
