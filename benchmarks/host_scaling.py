@@ -171,7 +171,7 @@ def part_resize(cases, rounds, per_round):
             classicsr.resize(img, scale)
 
         out = classicsr.resize(img, scale)
-        streamed = out.dtype.kind == "f" and out.nbytes >= K._STREAM_MIN_BYTES
+        streamed = out.dtype.kind == "f" and K._streamed(out, K.MODE_FLOAT)  # resize's rule
         twin = WriteTwin(out.nbytes, streamed)
         numba.set_num_threads(1)
         twin.calibrate(median_ms(call, 9))
