@@ -12,6 +12,10 @@ kernel with that call's output rate, measured in the same process and rounds as 
 
 It runs on classicsr's own thread pool (``_run_chunks`` with the chunk count a resize pass of
 that size gets), so thread wake-ups and chunk hand-out cost the twin what they cost classicsr.
+A *compute-only run* (:class:`ComputeOnly`) of a float upscale by an integer factor runs
+that call's own fused kernel with its own arguments, but cycles each chunk's output rows
+through a few cache-resident rows: the arithmetic of the call without its output traffic.
+
 Used by ``host_scaling.py``; not an asv benchmark (asv reads ``benchmarks/benchmarks``).
 """
 
@@ -133,3 +137,86 @@ class WriteTwin:
             else:
                 hi = mid
         return self._time((lo + hi) / 2, repeat)
+
+
+# ---------------------------------------------------------------------------------------------
+# compute-only runs: a resize's own fused kernel writing into a few cache-resident rows
+
+from classicsr._kernels import resample as K  # noqa: E402  (the kernels _ring_chunk calls)
+
+RING = 4  # output rows per chunk that a compute-only run cycles through
+
+
+@jit(nopython=True, nogil=True)
+def _ring_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w, w64, mode,
+                consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, ring, ch, nchunks):
+    """``resample._fused_chunk_il`` with output row ``i`` written to ``ring[ch, i % RING]``
+    instead of ``dst[i]`` (same calls, same arguments otherwise): every row's arithmetic, none
+    of its memory traffic."""
+    h_out = dst.shape[0]
+    length = src.shape[1]
+    x, r = K._il_scratch(length, nch, nphase, mper, w, dst, qs)
+    racc = np.empty(max(length, 1), dtype=rw.dtype)
+    xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1), dtype=w.dtype)[:length]
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        K._rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
+        o = ring[ch, i % ring.shape[1]]
+        if accs is None:
+            K._cols_row_il(xr, x, False, o, None, r, nch, idx, w, w64, mode, consts, maxval, j0,
+                           nphase, mper, offs, wu, qs, fma)
+        else:
+            K._cols_row_il(xr, x, False, o, accs[ch], r, nch, idx, w, w64, mode, consts, maxval,
+                           j0, nphase, mper, offs, wu, qs, fma)
+
+
+class ComputeOnly:
+    """A resize call's arithmetic without its output traffic, or ``None`` from :meth:`of`.
+
+    For calls that run the fused interleaved-row kernel (``resample._fused_chunk_il``: float
+    upscales by integer factors), :meth:`of` captures that kernel's arguments from one real
+    call; calling the object then runs :func:`_ring_chunk` with them on classicsr's pool and
+    the same chunk count: every output row is computed as in the call, but written (with
+    plain stores) into ``RING`` rows per chunk that stay in cache.  Its two-thread speed-up is
+    the one the kernel's arithmetic gets; the gap to the call's is what the output's memory
+    traffic costs on two threads."""
+
+    def __init__(self, args):
+        qs = args[21]
+        # plain stores: the ring stays in cache (streaming stores would send it to memory)
+        self.args = args[:21] + ((qs[0], qs[1], qs[2], 0, qs[4]),) + args[22:]
+        dst = args[1]
+        self.ring = np.empty((0, RING, dst.shape[1]), dtype=dst.dtype)
+
+    @classmethod
+    def of(cls, call):
+        """The compute-only run of ``call()`` (a resize), or ``None`` if it runs another kernel."""
+        seen = []
+        run = K._run_chunks
+
+        def spy(kernel, nchunks, args):
+            seen.append((kernel, nchunks, args))
+            return run(kernel, nchunks, args)
+
+        K._run_chunks = spy
+        try:
+            call()
+        finally:
+            K._run_chunks = run
+        if len(seen) != 1 or seen[0][0] is not K._fused_chunk_il:
+            return None
+        return cls(seen[0][2])
+
+    def __call__(self):
+        import numba
+
+        src, dst, ridx, idx = self.args[0], self.args[1], self.args[2], self.args[10]
+        h_out = dst.shape[0]  # fused_passes's chunk count
+        work = h_out * (src.shape[1] * ridx.shape[1] + dst.shape[1] * idx.shape[1])
+        nchunks = K._nchunks(numba.get_num_threads(), h_out, work)
+        if nchunks > self.ring.shape[0]:
+            self.ring = np.empty((nchunks,) + self.ring.shape[1:], dtype=self.ring.dtype)
+        accs = self.args[23]  # one accumulator row per chunk, or None
+        if accs is not None and accs.shape[0] < nchunks:
+            accs = np.empty((nchunks, accs.shape[1]), dtype=accs.dtype)
+            self.args = self.args[:23] + (accs,)
+        K._run_chunks(_ring_chunk, nchunks, self.args + (self.ring,))

@@ -79,15 +79,47 @@ def test_write_twin_calibration_bisects_a_growing_time():
     assert twin.fi == 0 and twin.frac == 0.0
 
 
+def test_compute_only_run_computes_the_call_rows(threads):
+    """The compute-only run of a float32 x4 upscale leaves in each chunk's ring slot exactly the
+    output row that the real call wrote last there (same kernel, same arguments); an integer
+    image runs other kernels and gets none."""
+    import classicsr
+
+    twin_mod = _load("_twin")
+    img = np.random.default_rng(3).random((160, 150, 3)).astype(np.float32)
+    co = twin_mod.ComputeOnly.of(lambda: classicsr.resize(img, 4))
+    assert co is not None
+    ref = classicsr.resize(img, 4).reshape(640, -1)
+    K = twin_mod.K
+    for nt in sorted({1, threads}):
+        numba.set_num_threads(nt)
+        nchunks = K._nchunks(nt, 640, 640 * (450 * 4 + 1800 * 4))
+        assert nt == 1 or nchunks > 1  # the chunks of a two-thread call
+        co.ring[:] = np.nan
+        co()
+        for ch in range(nchunks):
+            lo, hi = ch * 640 // nchunks, (ch + 1) * 640 // nchunks
+            for slot in range(twin_mod.RING):
+                last = max((i for i in range(lo, hi) if i % twin_mod.RING == slot), default=None)
+                if last is not None:
+                    np.testing.assert_array_equal(co.ring[ch, slot], ref[last])
+    u8 = (img * 255).astype(np.uint8)
+    assert twin_mod.ComputeOnly.of(lambda: classicsr.resize(u8, 4)) is None
+
+
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
 def test_host_scaling_prints_both_tables(capsys, threads):
     hs = _load("host_scaling")
     assert hs.main(["--part", "resources", "--repeat", "1", "--scale", "0.01"]) == 0
-    assert hs.main(["--part", "resize", "--cases", "up2_gray_u8", "--rounds", "1",
+    assert hs.main(["--part", "resize", "--cases", "up2_gray_u8", "up2_rgb_f32", "--rounds", "1",
                     "--per-round", "1"]) == 0
     out = capsys.readouterr().out
     for loop in hs._resources(1.0):
         assert f"| {loop} |" in out
-    label = "| bicubic up x2, 1024x1024 gray uint8 |"
-    row = [line for line in out.splitlines() if line.startswith(label)]
-    assert len(row) == 1 and row[0].count("x |") == 2
+    # classicsr, two calls at once, the twin; compute-only for the float upscale only
+    for label, ratios in (("| bicubic up x2, 1024x1024 gray uint8 |", 3),
+                          ("| bicubic up x2, 512x512x3 float32 |", 4)):
+        row = [line for line in out.splitlines() if line.startswith(label)]
+        assert len(row) == 1 and row[0].count("x |") in (ratios, 2 * ratios)
+        # 0 or 1 dedicated rounds (the host decides): the all-rounds ratios are always there
+        assert " 0 of 1 |" in row[0] or " 1 of 1 |" in row[0]
