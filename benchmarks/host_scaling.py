@@ -135,9 +135,17 @@ def _resources(scale):
 PROBE = "vector polynomial, 16 KiB (FP throughput)"
 
 
-def _alone_and_together(make, repeat):
-    """Median ms of a call alone and beside a copy (own data) running on another thread."""
+def _alone_and_together(make, repeat, until_both=False):
+    """Median ms of a call alone and beside a copy (own data) running on another thread.
+
+    ``until_both``: the calls run on one Numba thread each (a resize call), and "together" is
+    the wall time from starting both to both finishing, the way a two-thread call waits for
+    its slower thread; otherwise it is the time of this thread's call."""
+    import numba
+
     mine, other = make(), make()
+    if until_both:
+        numba.set_num_threads(1)
     mine(), other()
     alone, together = [], []
     for r in range(repeat):
@@ -147,6 +155,8 @@ def _alone_and_together(make, repeat):
         barrier = threading.Barrier(2)
 
         def run_other():
+            if until_both:
+                numba.set_num_threads(1)  # thread-local: a new thread starts at NUMBA_NUM_THREADS
             barrier.wait()
             other()
 
@@ -155,6 +165,8 @@ def _alone_and_together(make, repeat):
         barrier.wait()
         t0 = time.perf_counter()
         mine()
+        if until_both:
+            th.join()
         together.append(time.perf_counter() - t0)
         th.join()
     return float(np.median(alone)) * 1e3, float(np.median(together)) * 1e3
@@ -170,37 +182,6 @@ def part_resources(repeat, scale):
         rows[name] = 2 * a / t
         print(f"| {name} | {a:.3g} | {t:.3g} | {2 * a / t:.2f}x |")
     return rows
-
-
-def _two_at_once(make, repeat):
-    """``(alone, both)`` median ms: a one-thread call alone, and the wall time from starting
-    two one-thread copies (own data, own outputs) on two threads to both finishing, the way a
-    two-thread call waits for its slower thread."""
-    import numba
-
-    mine, other = make(), make()
-    numba.set_num_threads(1)
-    mine(), other()
-    alone, both = [], []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        mine()
-        alone.append(time.perf_counter() - t0)
-        barrier = threading.Barrier(2)
-
-        def run_other():
-            numba.set_num_threads(1)  # thread-local: a new thread starts at NUMBA_NUM_THREADS
-            barrier.wait()
-            other()
-
-        th = threading.Thread(target=run_other)
-        th.start()
-        barrier.wait()
-        t0 = time.perf_counter()
-        mine()
-        th.join()
-        both.append(time.perf_counter() - t0)
-    return float(np.median(alone)) * 1e3, float(np.median(both)) * 1e3
 
 
 def _probe(repeat=3):
@@ -258,7 +239,7 @@ def part_resize(cases, rounds, per_round, dedicated=1.8):
         every, good = {}, {}
         for _ in range(rounds):
             before = _probe()
-            alone, both = _two_at_once(copy, per_round)
+            alone, both = _alone_and_together(copy, per_round, until_both=True)
             # two calls in the wall time of "both": half of it per call, as a 2T call's time
             times = {("two calls at once", 1): [alone / 1e3],
                      ("two calls at once", 2): [both / 2e3]}
