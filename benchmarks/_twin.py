@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import time
 
+import numba
 import numpy as np
 from llvmlite import ir
 from numba import jit, types
 from numba.extending import intrinsic
+
+from classicsr._kernels import resample as K
 
 LINE = 16  # float32 values per 64-byte line
 
@@ -105,10 +108,6 @@ class WriteTwin:
         self._a, self._b = np.float32(0.999), np.float32(0.001)
 
     def __call__(self):
-        import numba
-
-        from classicsr._kernels import resample as K
-
         nlines = self.buf.size // LINE
         nchunks = K._nchunks(numba.get_num_threads(), nlines, 1 << 62)
         K._run_chunks(_twin_chunk, nchunks,
@@ -142,8 +141,6 @@ class WriteTwin:
 # ---------------------------------------------------------------------------------------------
 # compute-only runs: a resize's own fused kernel writing into a few cache-resident rows
 
-from classicsr._kernels import resample as K  # noqa: E402  (the kernels _ring_chunk calls)
-
 RING = 4  # output rows per chunk that a compute-only run cycles through
 
 
@@ -174,22 +171,24 @@ class ComputeOnly:
 
     For calls that run the fused interleaved-row kernel (``resample._fused_chunk_il``: float
     upscales by integer factors), :meth:`of` captures that kernel's arguments from one real
-    call; calling the object then runs :func:`_ring_chunk` with them on classicsr's pool and
-    the same chunk count: every output row is computed as in the call, but written (with
-    plain stores) into ``RING`` rows per chunk that stay in cache.  Its two-thread speed-up is
-    the one the kernel's arithmetic gets; the gap to the call's is what the output's memory
-    traffic costs on two threads."""
+    call; calling the object then runs :func:`_ring_chunk` with them on classicsr's pool, with
+    the chunk count the call gets at the current thread count (taken from a real call at that
+    count): every output row is computed as in the call, but written (with plain stores) into
+    ``RING`` rows per chunk that stay in cache.  Its two-thread speed-up is the one the
+    kernel's arithmetic gets; the gap to the call's is what the output's memory traffic costs
+    on two threads."""
 
-    def __init__(self, args):
+    def __init__(self, call, args):
         qs = args[21]
         # plain stores: the ring stays in cache (streaming stores would send it to memory)
         self.args = args[:21] + ((qs[0], qs[1], qs[2], 0, qs[4]),) + args[22:]
-        dst = args[1]
-        self.ring = np.empty((0, RING, dst.shape[1]), dtype=dst.dtype)
+        self.ring = np.empty((0, RING, args[1].shape[1]), dtype=args[1].dtype)
+        self._call = call
+        self._nchunks = {}  # thread count -> the call's chunk count
 
-    @classmethod
-    def of(cls, call):
-        """The compute-only run of ``call()`` (a resize), or ``None`` if it runs another kernel."""
+    @staticmethod
+    def _kernels(call):
+        """``[(kernel, nchunks, args)]`` that ``call()`` hands to ``_run_chunks``."""
         seen = []
         run = K._run_chunks
 
@@ -202,17 +201,21 @@ class ComputeOnly:
             call()
         finally:
             K._run_chunks = run
+        return seen
+
+    @classmethod
+    def of(cls, call):
+        """The compute-only run of ``call()`` (a resize), or ``None`` if it runs another kernel."""
+        seen = cls._kernels(call)
         if len(seen) != 1 or seen[0][0] is not K._fused_chunk_il:
             return None
-        return cls(seen[0][2])
+        return cls(call, seen[0][2])
 
     def __call__(self):
-        import numba
-
-        src, dst, ridx, idx = self.args[0], self.args[1], self.args[2], self.args[10]
-        h_out = dst.shape[0]  # fused_passes's chunk count
-        work = h_out * (src.shape[1] * ridx.shape[1] + dst.shape[1] * idx.shape[1])
-        nchunks = K._nchunks(numba.get_num_threads(), h_out, work)
+        nt = numba.get_num_threads()
+        if nt not in self._nchunks:
+            self._nchunks[nt] = self._kernels(self._call)[0][1]
+        nchunks = self._nchunks[nt]
         if nchunks > self.ring.shape[0]:
             self.ring = np.empty((nchunks,) + self.ring.shape[1:], dtype=self.ring.dtype)
         accs = self.args[23]  # one accumulator row per chunk, or None
