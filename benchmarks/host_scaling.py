@@ -199,6 +199,9 @@ def _speedup(times, name):
     return one, two, one / two
 
 
+COLUMNS = ("classicsr", "two calls at once", "twin", "compute-only")
+
+
 def part_resize(cases, rounds, per_round, dedicated=1.8):
     import numba
 
@@ -259,7 +262,7 @@ def part_resize(cases, rounds, per_round, dedicated=1.8):
                     good.setdefault(key, []).extend(v)
         ngood = len(good.get(("classicsr", 1), [])) // per_round
         row = {(part, name): _speedup(t, name) for part, t in (("dedicated", good), ("all", every))
-               for name in ("classicsr", "two calls at once", "twin", "compute-only")}
+               for name in COLUMNS}
         rows[case] = row
 
         def ratio(part, name):
@@ -268,9 +271,8 @@ def part_resize(cases, rounds, per_round, dedicated=1.8):
 
         main = row[("dedicated", "classicsr")]
         ms = "| - | - " if main is None else f"| {main[0]:.3g} | {main[1]:.3g} "
-        names = ("classicsr", "two calls at once", "twin", "compute-only")
         print(f"| {label} | {ngood} of {rounds} {ms}| "
-              + " | ".join(ratio(part, name) for part in ("dedicated", "all") for name in names)
+              + " | ".join(ratio(part, name) for part in ("dedicated", "all") for name in COLUMNS)
               + " |")
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     return rows
