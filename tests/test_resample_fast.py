@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 from classicsr import resize
 from classicsr._kernels import resample as R
@@ -1483,6 +1484,102 @@ def test_small_outputs_do_not_stream(monkeypatch):
     del seen[:]
     resize(_img((600, 600), np.uint8), 4)  # a 5.5 MiB uint8 result: fixed-point path
     assert not any(seen)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_streamed_rows_equal_plain_rows(monkeypatch, dtype):
+    """Columns pass first (the columns scale is the smaller one, MATLAB's order), fused: the
+    rows pass's output rows of a large float result (here every result: the threshold set to
+    0) are written by streaming stores, whole 64-byte lines, the elements before the first and
+    after the last by scalar code.  The results equal the plain rows' bit for bit (NaN and inf
+    included) and the independent reference, for four- and two-tap rows tables, gray and
+    colour, every element offset of ``out=`` (so every head length), one or two threads with
+    several chunks (each fencing its own rows); the streamed rows are really chosen."""
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(R, "_STREAM_ROWS_MIN_BYTES", 0)
+    monkeypatch.setattr(R, "_COLS_FIRST_MIN_MID", 0)  # the fused ring for these small images
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
+    chosen = []
+    real = R._streamed_rows
+    monkeypatch.setattr(R, "_streamed_rows",
+                        lambda dst, mode, ridx: chosen.append(real(dst, mode, ridx)) or chosen[-1])
+    cases = [((37, 45), (4, 3), "bicubic"), ((40, 53, 3), (4, 2), "bicubic"),
+             ((40, 53, 3), (2, 1.5), "bicubic"), ((37, 45), (3, 2), "bilinear"),
+             ((40, 53, 3), (2, 0.5), "bicubic"), ((37, 45), (4, 3), "lanczos2")]
+    item = np.dtype(dtype).itemsize
+    cases_streamed = set()
+    old = numba.get_num_threads()
+    try:
+        for shape, scale, method in cases:
+            img = _img(shape, dtype, seed=shape[0] + int(np.sum(scale)))
+            img[3, 7] = np.nan
+            img[-5, -9] = np.inf
+            monkeypatch.setattr(R, "_STREAM", False)
+            plain = resize(img, scale, method=method)
+            monkeypatch.setattr(R, "_STREAM", True)
+            ref = reference_resize(np.where(np.isfinite(img), img, 0), scale, method=method)
+            for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+                numba.set_num_threads(threads)
+                for offset in range(0, 64, item):
+                    del chosen[:]
+                    out = _at(plain.shape, dtype, offset)
+                    resize(img, scale, method=method, out=out)
+                    assert chosen in ([True], []), (shape, scale, method)
+                    cases_streamed.add((shape, scale, method)) if chosen else None
+                    np.testing.assert_array_equal(out, plain)
+            ok = np.isfinite(plain)
+            _check(np.where(ok, plain, 0), np.where(ok, ref, 0), dtype)
+    finally:
+        numba.set_num_threads(old)
+    # the fused ring needs the interleaved columns path: the float64 tables of the x3 and
+    # x1.5 columns are not exactly periodic in float64 (separate passes, plain rows); the
+    # rest stream
+    assert len(cases_streamed) == (6 if dtype == np.float32 else 3), cases_streamed
+
+
+def test_streamed_rows_only_for_large_float_results(monkeypatch):
+    """Rows-pass rows stream only for float results of at least ``_STREAM_ROWS_MIN_BYTES``
+    with two- or four-tap rows tables: smaller results, integer ones and six-tap tables keep
+    plain stores (a 9 MiB float32 result of a columns-first resize does stream)."""
+    taps = {k: np.zeros((8, k), np.intp) for k in (2, 4, 6)}
+    big = np.empty(R._STREAM_ROWS_MIN_BYTES // 4, np.float32)
+    assert R._streamed_rows(big, R.MODE_FLOAT, taps[4])
+    assert R._streamed_rows(big, R.MODE_FLOAT, taps[2])
+    assert not R._streamed_rows(big, R.MODE_FLOAT, taps[6])
+    assert not R._streamed_rows(big[:-1], R.MODE_FLOAT, taps[4])
+    assert not R._streamed_rows(big.view(np.uint8), R.MODE_ROUND, taps[4])
+    chosen = []
+    real = R._streamed_rows
+    monkeypatch.setattr(R, "_streamed_rows",
+                        lambda dst, mode, ridx: chosen.append(real(dst, mode, ridx)) or chosen[-1])
+    out = resize(_img((256, 256, 3), np.float32), (4, 3))
+    assert out.nbytes >= R._STREAM_ROWS_MIN_BYTES and chosen == [True]
+
+
+@given(n=st.integers(0, 80), offset=st.integers(0, 15), ntaps=st.sampled_from([2, 4]),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2 ** 16))
+def test_stream_row_equals_numpy(n, offset, ntaps, dtype, seed):
+    """``_stream_row`` (streamed whole lines, scalar head and tail) gives every element of the
+    row ``((0 + w0 a0) + w1 a1) + ...``, evaluated here by numpy in the row's dtype, whatever
+    the row's length and its offset from a 64-byte boundary; nothing outside the row is
+    written."""
+    if not R._JIT:
+        pytest.skip("the streamed row is an LLVM intrinsic (NUMBA_DISABLE_JIT=1 here)")
+    rng = np.random.default_rng(seed)
+    rows = tuple(rng.standard_normal(n).astype(dtype) for _ in range(ntaps))
+    if n:
+        rows[0][rng.integers(n)] = np.nan
+        rows[-1][rng.integers(n)] = -np.inf
+    ws = tuple(dtype(v) for v in rng.standard_normal(ntaps))
+    item = np.dtype(dtype).itemsize
+    buf = _at((n + 64 // item + 16,), dtype, 0)
+    out = buf[offset:offset + n]
+    R._stream_row(out, rows, ws)  # (streaming stores are ordered for the storing thread)
+    want = np.zeros(n, dtype)
+    for a, w in zip(rows, ws):
+        want = want + w * a
+    np.testing.assert_array_equal(out, want)
+    assert np.isnan(buf[:offset]).all() and np.isnan(buf[offset + n:]).all()
 
 
 def test_large_pooled_outputs_are_placed_to_stream():

@@ -95,6 +95,8 @@ Layout of the work
   rows pass then columns pass on that row, or columns-pass rows kept in a small per-thread
   ring when the columns pass comes first (interleaved columns paths only); the intermediate
   image is never stored, and every value is computed exactly as by the separate passes.
+  Large float outputs are written with streaming stores: the fir-interleave blocks
+  (:func:`_ir_fir_streamed`) and, columns pass first, the rows-pass rows (:func:`_stream_row`).
 """
 
 from __future__ import annotations
@@ -1315,6 +1317,94 @@ def _store_fence_intrinsic():
 _store_fence = _store_fence_intrinsic()
 
 
+def _fir_line_intrinsic():
+    """An ``@intrinsic`` ``line(o, t, rows, ws)``: the 64 bytes of ``o`` from element ``t``
+    (64-byte aligned) set to ``((0 + ws[0] rows[0][u]) + ws[1] rows[1][u]) + ...`` for each
+    ``u`` there, written with streaming (non-temporal) stores.
+
+    ``rows`` is a tuple of 1-D C-contiguous arrays of ``o``'s float dtype (the rows-pass taps),
+    ``ws`` a tuple of as many weights of that dtype: :func:`_fir4` / :func:`_fir2`'s MODE_FLOAT
+    arithmetic (a multiply, then an add, in tap order) on 32-byte vectors, so the same bits.
+    Other dtypes (integer rows or output) type too, for callers whose streamed branch is only
+    reached with float ones; the line raises if ever reached with them."""
+    from numba.core import cgutils, errors, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def line(typingctx, o, t, rows, ws):
+        if not (isinstance(o, types.Array) and o.ndim == 1 and o.layout == "C"
+                and isinstance(rows, types.UniTuple) and isinstance(rows.dtype, types.Array)
+                and rows.dtype.ndim == 1 and rows.dtype.layout == "C"
+                and isinstance(ws, types.UniTuple) and isinstance(ws.dtype, types.Float)
+                and len(ws) == len(rows)):
+            raise errors.TypingError("streamed FIR line: unsupported arguments")
+        sig = types.void(o, types.intp, rows, ws)
+
+        def codegen(context, builder, signature, args):
+            oty, _, rty, wty = signature.args
+            if not (isinstance(oty.dtype, types.Float)
+                    and oty.dtype == rty.dtype.dtype == wty.dtype):
+                with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
+                    context.call_conv.return_user_exc(builder, TypeError, (
+                        "streamed FIR line: rows, weights and output of one float dtype",))
+                return context.get_dummy_value()
+            oarr = context.make_array(oty)(context, builder, args[0])
+            arrs = [context.make_array(rty.dtype)(context, builder, a)
+                    for a in cgutils.unpack_tuple(builder, args[2])]
+            xty = context.get_data_type(rty.dtype.dtype)
+            size = context.get_abi_sizeof(xty)
+            lanes = 32 // size
+            vt = ir.VectorType(xty, lanes)
+            ws_ = [_ir_splat(builder, vt, w) for w in cgutils.unpack_tuple(builder, args[3])]
+            nontemporal = builder.module.add_metadata([ir.Constant(ir.IntType(32), 1)])
+            for v in range(2):  # two 32-byte vectors: one cache line
+                off = builder.add(args[1], context.get_constant(types.intp, v * lanes))
+                acc = ir.Constant(vt, [0.0] * lanes)
+                for arr, w in zip(arrs, ws_):
+                    a = builder.load(builder.bitcast(builder.gep(arr.data, [off]),
+                                                     vt.as_pointer()), align=size)
+                    acc = builder.fadd(acc, builder.fmul(w, a))
+                st = builder.store(acc, builder.bitcast(builder.gep(oarr.data, [off]),
+                                                        vt.as_pointer()), align=32)
+                st.set_metadata("nontemporal", nontemporal)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return line
+
+
+_fir_line = _fir_line_intrinsic()
+
+
+@jit
+def _fir_span(out, rows, ws, t0, t1):
+    """``out[t] = ((0 + ws[0] rows[0][t]) + ws[1] rows[1][t]) + ...`` for ``t0 <= t < t1``
+    (the head and tail of :func:`_stream_row`; :func:`_fir4`'s MODE_FLOAT arithmetic)."""
+    zero = ws[0] - ws[0]  # +0 in the accumulation type
+    for t in range(t0, t1):
+        v = zero
+        for k in range(len(rows)):
+            v = v + ws[k] * rows[k][t]
+        out[t] = v
+
+
+@jit
+def _stream_row(out, rows, ws):
+    """A float rows-pass output row from its taps ``rows`` and weights ``ws`` (tuples of two
+    or four), the whole 64-byte lines of ``out`` written by streaming stores
+    (:func:`_fir_line`), the elements before the first and after the last by
+    :func:`_fir_span`.  The caller fences (:func:`_store_fence`) before the output is read."""
+    n = out.shape[0]
+    step = 64 // out.itemsize
+    head = min(n, ((-out.ctypes.data) % 64) // out.itemsize)
+    body = head + (n - head) // step * step
+    _fir_span(out, rows, ws, 0, head)
+    for t in range(head, body, step):
+        _fir_line(out, t, rows, ws)
+    _fir_span(out, rows, ws, body, n)
+
+
 @jit
 def _fir_interleave_row(o, x, nch, nphase, mper, offs, w, streamed, shared):
     """All ``mper`` pixels of the ``nphase`` phases of a four- or two-tap float columns pass
@@ -2447,8 +2537,19 @@ def _ring_slots(ring_tags, ring_used, where, taps, i, slots, todo):
 
 
 @jit
-def _ring_rows(dst, ring, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc):
-    """The rows pass of output row ``i`` over the ring (``slots2[0]``: the slot of each tap)."""
+def _ring_rows(dst, ring, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc, rstream):
+    """The rows pass of output row ``i`` over the ring (``slots2[0]``: the slot of each tap).
+    ``rstream`` true: a float output row of a two- or four-tap table, streamed
+    (:func:`_stream_row`: the same values); ``None`` compiles no streamed branch."""
+    if rstream is not None:
+        if rstream:
+            s = slots2[0]
+            if s.shape[0] == 4:
+                _stream_row(dst[i], (ring[s[0]], ring[s[1]], ring[s[2]], ring[s[3]]),
+                            (rw[i, 0], rw[i, 1], rw[i, 2], rw[i, 3]))
+            else:
+                _stream_row(dst[i], (ring[s[0]], ring[s[1]]), (rw[i, 0], rw[i, 1]))
+            return
     if rw64 is None:
         _rows_row(ring, dst[i], 0, slots2, rw[i:i + 1], None, rmode, rconsts, rmaxval, rfma, racc)
     else:
@@ -2459,11 +2560,12 @@ def _ring_rows(dst, ring, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, ra
 @jit
 def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w,
                          w64, mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, ring,
-                         ch, nchunks):
+                         rstream, ch, nchunks):
     """Columns pass (:func:`cols_pass_il`) then rows pass of the output rows ``[ch * H_out //
     nchunks, (ch + 1) * H_out // nchunks)``: columns-pass rows of the source rows each output
     row needs are kept in a small ring of intermediate rows (``ring[ch]``), computed once per
-    chunk as the rows advance (see :func:`fused_passes`)."""
+    chunk as the rows advance (see :func:`fused_passes`).  ``rstream``: the output rows are
+    streamed (:func:`_stream_row`), fenced at the end of the chunk."""
     h_out = dst.shape[0]
     rg = ring[ch]
     nslots = rg.shape[0]
@@ -2485,7 +2587,9 @@ def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma
             else:
                 _cols_row_il(src[ring_tags[s]], x, True, rg[s], accs[ch], r, nch, idx, w, w64,
                              mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma)
-        _ring_rows(dst, rg, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc)
+        _ring_rows(dst, rg, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc, rstream)
+    if rstream:
+        _store_fence()
 
 
 @jit
@@ -2515,7 +2619,7 @@ def _fused_cols_first(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, n
             s = todo[t]
             _cols_row(src[ring_tags[s]], rg[s], xc, xq, acc, rp, tp, nch, idx, w, w64, mode,
                       consts, maxval, j0, nphase, qstep, mper, s0, tq, ta, wp, plen, uniform, fma)
-        _ring_rows(dst, rg, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc)
+        _ring_rows(dst, rg, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc, None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -4012,7 +4116,11 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
                         (src2, dst2, ridx) + rmadd + head[9:] + tail)
             return
         args = head + tail
-        _run_chunks(_fused_cols_first_il if cols_first else _fused_chunk_il, nchunks, args + ring)
+        if cols_first:
+            rstream = _streamed_rows(dst2, rmode, ridx)
+            _run_chunks(_fused_cols_first_il, nchunks, args + ring + (rstream,))
+        else:
+            _run_chunks(_fused_chunk_il, nchunks, args)
     elif _LANE_COLS and not cols_first:
         _run_chunks(_fused_chunk_lanes, nchunks, head)
     else:
@@ -4048,11 +4156,20 @@ _COLS_FIRST_MIN_ITEMSIZE = 4
 #: benchmarks.md, "tenth session"): 1.12-1.8x faster one thread for 48-108 MiB results; below
 #: 32 MiB 4-13% slower (those results come back from the cache).
 _STREAM_MIN_BYTES = 32 * 1024 ** 2
+#: The same for the rows-pass rows of a columns-first fused pass (:func:`_streamed_rows`).
+_STREAM_ROWS_MIN_BYTES = 8 * 1024 ** 2
 
 
 def _streamed(dst, mode):
     """Whether a float columns pass into ``dst`` streams its fir-interleave blocks."""
     return _STREAM and _JIT and mode == MODE_FLOAT and dst.nbytes >= _STREAM_MIN_BYTES
+
+
+def _streamed_rows(dst, mode, ridx):
+    """Whether a fused columns-first pass into ``dst`` streams its rows-pass output rows
+    (float output, a two- or four-tap rows table: :func:`_stream_row`)."""
+    return (_STREAM and _JIT and mode == MODE_FLOAT and ridx.shape[1] in (2, 4)
+            and dst.nbytes >= _STREAM_ROWS_MIN_BYTES)
 
 
 def _stream_align(idx, w, dst_dt, w_in, nch):
