@@ -1370,6 +1370,41 @@ def _at(shape, dtype, byte_offset):
     return out
 
 
+def _streamed_equal_plain(monkeypatch, dtype, cases, step, chosen, check):
+    """For each ``(shape, scale, method)`` of ``cases``: an image with a NaN and an inf,
+    resized with streaming off (``plain``) and on into ``out=`` at every ``step``-byte offset
+    from a 64-byte boundary, one and two threads; every result equals ``plain`` bit for bit
+    and ``plain`` the independent reference.  ``chosen``: the list a spy on the streaming
+    decision appends to, emptied before each call and passed to ``check`` after it.  Returns
+    the cases for which a decision was recorded."""
+    numba = pytest.importorskip("numba")
+    recorded = set()
+    old = numba.get_num_threads()
+    try:
+        for shape, scale, method in cases:
+            img = _img(shape, dtype, seed=shape[0] + int(np.sum(scale)))
+            img[3, 7] = np.nan
+            img[-5, -9] = np.inf
+            monkeypatch.setattr(R, "_STREAM", False)
+            plain = resize(img, scale, method=method)
+            monkeypatch.setattr(R, "_STREAM", True)
+            ref = reference_resize(np.where(np.isfinite(img), img, 0), scale, method=method)
+            for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+                numba.set_num_threads(threads)
+                for offset in range(0, 64, step):
+                    del chosen[:]
+                    out = _at(plain.shape, dtype, offset)
+                    resize(img, scale, method=method, out=out)
+                    check(chosen, (shape, scale, method))
+                    recorded.add((shape, scale, method)) if chosen else None
+                    np.testing.assert_array_equal(out, plain)
+            ok = np.isfinite(plain)
+            _check(np.where(ok, plain, 0), np.where(ok, ref, 0), dtype)
+    finally:
+        numba.set_num_threads(old)
+    return recorded
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("fused", [True, False])
 def test_streamed_outputs_equal_plain_ones(monkeypatch, dtype, fused):
@@ -1380,7 +1415,7 @@ def test_streamed_outputs_equal_plain_ones(monkeypatch, dtype, fused):
     fractional scales), every alignment of ``out=`` (only aligned rows stream, the others take
     the plain blocks), one or two threads, fused or separate passes; the streamed plan is
     really chosen."""
-    numba = pytest.importorskip("numba")
+    pytest.importorskip("numba")
     monkeypatch.setattr(R, "_STREAM_MIN_BYTES", 0)
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks, each fencing its own rows
     monkeypatch.setattr(R, "_FUSED_PASSES", fused)
@@ -1395,31 +1430,11 @@ def test_streamed_outputs_equal_plain_ones(monkeypatch, dtype, fused):
     cases = [((37, 45), 4, "bicubic"), ((40, 53, 3), 4, "bicubic"), ((40, 53, 3), 2, "bicubic"),
              ((37, 45), 3, "bicubic"), ((40, 53, 3), 5, "bicubic"), ((40, 53, 3), 2.5, "bicubic"),
              ((37, 45), 2, "bilinear"), ((40, 53, 3), 3, "bilinear"), ((40, 53, 3), (3, 4), "bicubic")]
-    item = np.dtype(dtype).itemsize
-    cases_streamed = set()
-    old = numba.get_num_threads()
-    try:
-        for shape, scale, method in cases:
-            img = _img(shape, dtype, seed=shape[0] + int(np.sum(scale)))
-            img[3, 7] = np.nan
-            img[-5, -9] = np.inf
-            monkeypatch.setattr(R, "_STREAM", False)
-            plain = resize(img, scale, method=method)
-            monkeypatch.setattr(R, "_STREAM", True)
-            ref = reference_resize(np.where(np.isfinite(img), img, 0), scale, method=method)
-            for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
-                numba.set_num_threads(threads)
-                for offset in range(0, 64, 2 * item):
-                    del streamed[:]
-                    out = _at(plain.shape, dtype, offset)
-                    resize(img, scale, method=method, out=out)
-                    assert all(streamed), (shape, scale)
-                    cases_streamed.add((shape, scale, method)) if streamed else None
-                    np.testing.assert_array_equal(out, plain)
-            ok = np.isfinite(plain)
-            _check(np.where(ok, plain, 0), np.where(ok, ref, 0), dtype)
-    finally:
-        numba.set_num_threads(old)
+    def check(streamed, case):
+        assert all(streamed), case
+
+    cases_streamed = _streamed_equal_plain(monkeypatch, dtype, cases,
+                                           2 * np.dtype(dtype).itemsize, streamed, check)
     # float64 tables of x3, x5, x2.5 and bilinear x3 are not exactly periodic in float64 (the
     # planes path, which has no fir-interleave blocks); every other case streams
     assert len(cases_streamed) == (9 if dtype == np.float32 else 5)
@@ -1495,7 +1510,7 @@ def test_streamed_rows_equal_plain_rows(monkeypatch, dtype):
     included) and the independent reference, for four- and two-tap rows tables, gray and
     colour, every element offset of ``out=`` (so every head length), one or two threads with
     several chunks (each fencing its own rows); the streamed rows are really chosen."""
-    numba = pytest.importorskip("numba")
+    pytest.importorskip("numba")
     monkeypatch.setattr(R, "_STREAM_ROWS_MIN_BYTES", 0)
     monkeypatch.setattr(R, "_COLS_FIRST_MIN_MID", 0)  # the fused ring for these small images
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
@@ -1506,31 +1521,11 @@ def test_streamed_rows_equal_plain_rows(monkeypatch, dtype):
     cases = [((37, 45), (4, 3), "bicubic"), ((40, 53, 3), (4, 2), "bicubic"),
              ((40, 53, 3), (2, 1.5), "bicubic"), ((37, 45), (3, 2), "bilinear"),
              ((40, 53, 3), (2, 0.5), "bicubic"), ((37, 45), (4, 3), "lanczos2")]
-    item = np.dtype(dtype).itemsize
-    cases_streamed = set()
-    old = numba.get_num_threads()
-    try:
-        for shape, scale, method in cases:
-            img = _img(shape, dtype, seed=shape[0] + int(np.sum(scale)))
-            img[3, 7] = np.nan
-            img[-5, -9] = np.inf
-            monkeypatch.setattr(R, "_STREAM", False)
-            plain = resize(img, scale, method=method)
-            monkeypatch.setattr(R, "_STREAM", True)
-            ref = reference_resize(np.where(np.isfinite(img), img, 0), scale, method=method)
-            for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
-                numba.set_num_threads(threads)
-                for offset in range(0, 64, item):
-                    del chosen[:]
-                    out = _at(plain.shape, dtype, offset)
-                    resize(img, scale, method=method, out=out)
-                    assert chosen in ([True], []), (shape, scale, method)
-                    cases_streamed.add((shape, scale, method)) if chosen else None
-                    np.testing.assert_array_equal(out, plain)
-            ok = np.isfinite(plain)
-            _check(np.where(ok, plain, 0), np.where(ok, ref, 0), dtype)
-    finally:
-        numba.set_num_threads(old)
+    def check(chosen, case):
+        assert chosen in ([True], []), case
+
+    cases_streamed = _streamed_equal_plain(monkeypatch, dtype, cases, np.dtype(dtype).itemsize,
+                                           chosen, check)
     # the fused ring needs the interleaved columns path: the float64 tables of the x3 and
     # x1.5 columns are not exactly periodic in float64 (separate passes, plain rows); the
     # rest stream
