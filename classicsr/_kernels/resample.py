@@ -4157,6 +4157,9 @@ _COLS_FIRST_MIN_ITEMSIZE = 4
 #: 32 MiB 4-13% slower (those results come back from the cache).
 _STREAM_MIN_BYTES = 32 * 1024 ** 2
 #: The same for the rows-pass rows of a columns-first fused pass (:func:`_streamed_rows`).
+#: Measured (one thread, float32 RGB x(2, 1.5), docs/benchmarks.md "fifteenth session"):
+#: 384x384 (a 5 MiB result) 0.75 -> 0.99 ms streamed, 448x448 (6 MiB) 1.11 -> 0.96 ms,
+#: 512x512 (9 MiB) 2.05 -> 1.35 ms.
 _STREAM_ROWS_MIN_BYTES = 8 * 1024 ** 2
 
 
