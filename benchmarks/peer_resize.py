@@ -6,11 +6,16 @@ Usage::
     python benchmarks/peer_resize.py --threads 1 --repeat 31 --no-slow
     python benchmarks/peer_resize.py --cases up2_rgb_u8 down4_rgb_u8
     python benchmarks/peer_resize.py --method bilinear --threads 1 --no-slow
+    python benchmarks/peer_resize.py --scales 1.5 3 4/3 0.75 --dtypes uint8 uint16 --peers cv2
 
 The cases are those of issue 2 (bicubic upscales of 512x512x3 and 1024x1024 gray, antialiased
-bicubic downscale x4 of 2048x2048x3).  Peers, as configured in ``/work/shared/docs/PEERS.md``:
+bicubic downscale x4 of 2048x2048x3).  ``--scales`` replaces them by other factors (fractions
+such as ``4/3`` allowed) applied to 512x512x3 and 1024x1024 gray images of each of
+``--dtypes``: a survey of where classicsr stands beyond the issue's cases.  Output sizes are
+MATLAB's ``ceil(scale * in)`` for every library.  Peers, as configured in ``/work/shared/docs/PEERS.md``:
 ``cv2.resize`` (INTER_CUBIC when upscaling, INTER_AREA when downscaling), Pillow
-``Image.resize(BICUBIC)`` (float32 colour images as three ``"F"`` bands, all timed),
+``Image.resize(BICUBIC)`` (float32 / uint16 colour images as three ``"F"`` / ``"I;16"``
+bands, all timed),
 ``torch.nn.functional.interpolate(mode="bicubic", antialias=<downscale>)`` on a channels-last
 view, ``scipy.ndimage.zoom(order=3)`` and ``skimage.transform.resize(order=3)`` ("slow" peers,
 timed with fewer repeats; ``--no-slow`` skips them).  Only classicsr computes MATLAB's
@@ -55,6 +60,7 @@ measured in PEERS.md.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -76,13 +82,43 @@ PEERS = ("cv2", "pillow", "torch", "scipy", "skimage")
 SLOW = ("scipy", "skimage")
 
 
+SURVEY_SHAPES = ((512, 512, 3), (1024, 1024))
+DTYPES = ("uint8", "uint16", "float32", "float64")
+
+
+def _scale_arg(text):
+    """A ``--scales`` value: a positive number or fraction (``4/3``)."""
+    from fractions import Fraction
+
+    try:
+        value = float(Fraction(text))
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"not a number or fraction: {text!r}") from None
+    if not 0 < value < 64:
+        raise argparse.ArgumentTypeError(f"scale must be in (0, 64), got {text!r}")
+    return value
+
+
+def survey_cases(scales, dtypes):
+    """Cases like ``CASES`` for each scale, dtype and survey shape (``--scales``)."""
+    cases = {}
+    for scale in scales:
+        kind = "antialiased bicubic" if scale < 1 else "bicubic"
+        for shape in SURVEY_SHAPES:
+            for dtype in dtypes:
+                dims = "x".join(map(str, shape))
+                name = f"x{scale:.4g}_{dims}_{dtype}"
+                cases[name] = (shape, dtype, scale, f"{kind} x{scale:.4g}, {dims} {dtype}")
+    return cases
+
+
 def _image(shape, dtype):
     import numpy as np
 
     rng = np.random.default_rng(20240611)
     img = rng.random(shape)
-    if dtype == "uint8":
-        return (img * 255).round().astype(np.uint8)
+    if dtype in ("uint8", "uint16"):
+        return (img * np.iinfo(dtype).max).round().astype(dtype)
     return img.astype(dtype)
 
 
@@ -97,7 +133,7 @@ def _callables(img, scale, peers, reuse_output=False, method="bicubic"):
     import classicsr
 
     h, w = img.shape[:2]
-    oh, ow = int(round(h * scale)), int(round(w * scale))
+    oh, ow = math.ceil(h * scale), math.ceil(w * scale)  # MATLAB's size, as classicsr's
     down = scale < 1
     order = METHODS.index(method)
     order = {0: 3, 1: 1, 2: 0}[order]  # scipy / skimage spline order
@@ -128,8 +164,10 @@ def _callables(img, scale, peers, reuse_output=False, method="bicubic"):
             pim = Image.fromarray(img)
             fns["pillow"] = lambda: pim.resize((ow, oh), resample)
         else:
+            # float32 as "F" bands, uint16 as "I;16" bands (Pillow's own mode for them)
+            kw = {} if img.dtype == np.uint16 else {"mode": "F"}
             bands = [Image.fromarray(np.ascontiguousarray(img[..., c]) if img.ndim == 3 else img,
-                                     mode="F") for c in range(img.shape[2] if img.ndim == 3 else 1)]
+                                     **kw) for c in range(img.shape[2] if img.ndim == 3 else 1)]
             fns["pillow"] = lambda: [b.resize((ow, oh), resample) for b in bands]
     if "torch" in peers:
         import torch
@@ -250,6 +288,10 @@ def main(argv=None) -> int:
     parser.add_argument("--slow-repeat", type=int, default=3, help="repeats for scipy/skimage")
     parser.add_argument("--no-slow", action="store_true", help="skip scipy and scikit-image")
     parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=list(CASES))
+    parser.add_argument("--scales", nargs="+", type=_scale_arg,
+                        help="survey these factors instead of the cases (see above)")
+    parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=["uint8", "float32"],
+                        help="dtypes of the --scales survey (default: uint8 float32)")
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
                         help="peers to time (none: classicsr alone, e.g. for its own thread scaling)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
@@ -262,6 +304,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-pool", action="store_true",
                         help="classicsr without its output pool (fresh arrays, as the peers)")
     args = parser.parse_args(argv)
+    cases = CASES
+    if args.scales:
+        cases = survey_cases(args.scales, args.dtypes)
+        args.cases = list(cases)
     os.environ["NUMBA_NUM_THREADS"] = str(max(max(args.threads), int(os.environ.get("NUMBA_NUM_THREADS", "0") or 0)))
     peers = [p for p in args.peers if not (args.no_slow and p in SLOW)]
     available = []
@@ -291,7 +337,7 @@ def main(argv=None) -> int:
     results = {}
     if args.rounds > 1:
         for case in args.cases:
-            shape, dtype, scale, _ = CASES[case]
+            shape, dtype, scale, _ = cases[case]
             img = _image(shape, dtype)
             meds = _time_in_rounds(
                 lambda: _callables(img, scale, available, args.reuse_output, args.method),
@@ -308,7 +354,7 @@ def main(argv=None) -> int:
             ctx.__enter__()
         try:
             for case in args.cases:
-                shape, dtype, scale, _ = CASES[case]
+                shape, dtype, scale, _ = cases[case]
                 img = _image(shape, dtype)
                 fns = _callables(img, scale, available, args.reuse_output, args.method)
                 med = _time_round_robin(fns, args.repeat, min(args.slow_repeat, args.repeat), args.clock)
@@ -331,7 +377,7 @@ def main(argv=None) -> int:
         print("|" + "---|" * len(head))
         for case in args.cases:
             med = results[(nt, case)]
-            row = [CASES[case][3]] + [_fmt(med.get(c)) for c in cols]
+            row = [cases[case][3]] + [_fmt(med.get(c)) for c in cols]
             row += [f"{med[p] / med['classicsr']:.2f}" for p in ratio_cols]
             print("| " + " | ".join(row) + " |")
     if len(args.threads) > 1:
@@ -342,7 +388,7 @@ def main(argv=None) -> int:
         print("|---|" + "---|" * len(others))
         for case in args.cases:
             b = results[(base, case)]["classicsr"]
-            print(f"| {CASES[case][3]} | " + " | ".join(
+            print(f"| {cases[case][3]} | " + " | ".join(
                 f"{b / results[(t, case)]['classicsr']:.2f}x" for t in others) + " |")
     return 0
 

@@ -363,7 +363,9 @@ def test_fused_passes_equal_the_separate_passes(monkeypatch, dtype, lanes):
 def test_table_plans_are_reused_across_calls(monkeypatch, dtype):
     """The per-table plan (polyphase analysis, converted weights) is computed once per cached
     table, not once per call: a regression once made every float32 call redo it (a new view
-    of the cached weights per call defeated the identity-keyed plan cache)."""
+    of the cached weights per call defeated the identity-keyed plan cache).  The plan cache
+    starts empty: an earlier call on the same tables (another dtype) may have filled it."""
+    monkeypatch.setattr(R, "_PLANS", type(R._PLANS)())
     calls = []
     real = R._polyphase
     monkeypatch.setattr(R, "_polyphase", lambda idx, w: (calls.append(1), real(idx, w))[1])
@@ -654,10 +656,12 @@ def test_fractional_scales_on_pixel_phase_planes(monkeypatch, dtype):
 def _check_pixel_planes(monkeypatch, dtype, cases, expect_il):
     """Each case fused and as separate passes: the interleaved-row kernels ran (when
     ``expect_il``), the result equals the reference and, bit for bit, the channel-planes
-    path (``_IL_PIXEL_PLANES`` off).  The output-order path of 8-bit images, which takes
-    exact fractional tables such as x4/3 first, is off (tested on its own)."""
+    path (``_IL_PIXEL_PLANES`` off).  The output-order paths of 8-bit images, which take
+    exact fractional tables such as x4/3 and checked ones such as x3 first, are off (tested
+    on their own)."""
     seen = _spy_kernels(monkeypatch)
     monkeypatch.setattr(R, "_DIRECT", False)
+    monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
     for shape, scale, boundary in cases:
         img = _img(shape, dtype, seed=shape[1])
         for fused in (True, False):
@@ -885,6 +889,147 @@ def test_direct_path_is_taken_and_exact(monkeypatch):
     _check_switched_cases(monkeypatch, "_DIRECT", _DIRECT_KERNELS, cases, seed=8)
 
 
+# --- checked four-tap tables of 8-bit images in output order (split weights) -----------------
+
+def _matlab_bytes(row, idx, w, nch):
+    """MATLAB's columns pass of one flattened 8-bit row: float64 products summed in tap
+    order, rounded half away from zero, saturated (numpy, independent of the kernels)."""
+    e = np.arange(idx.shape[0] * nch)
+    src = row[idx[e // nch] * nch + (e % nch)[:, None]].astype(np.float64)
+    wt = w[e // nch]
+    d = wt[:, 0] * src[:, 0]
+    for k in range(1, w.shape[1]):
+        d = d + wt[:, k] * src[:, k]
+    f = np.floor(d)
+    return np.clip(f + (d - f >= 0.5), 0, 255).astype(np.uint8)  # d - f is exact
+
+
+_CHK_ROWS = [(512, 3.0, 3, "bicubic", "symmetric"), (256, 3.0, 1, "bicubic", "replicate"),
+             (300, 5 / 3, 1, "bicubic", "symmetric"), (100, 3.0, 4, "lanczos2", "reflect"),
+             (64, 2.2, 2, "bicubic", "wrap"), (40, 7.0, 3, "bicubic", "constant"),
+             (90, 1.37, 1, "bicubic", "symmetric"), (37, 3.0, 3, "lanczos2", "symmetric"),
+             (512, 2.2, 3, "bicubic", "symmetric"), (300, 1.37, 3, "bicubic", "replicate")]
+
+
+@pytest.mark.parametrize("w_in,scale,nch,method,boundary", _CHK_ROWS)
+def test_split_plan_covers_its_error(w_in, scale, nch, method, boundary):
+    """The split weights rebuild ``W = rint(w 2**q)`` (``Wl`` in ``[0, 2**11)``, both parts
+    int16), ``tb`` exceeds ``255 sum_k |W_k - w_k 2**q|`` of every row (the fixed sum's
+    distance from the float64 one, in units of ``2**-q``), and every sum (plus ``half`` and
+    ``tb``) stays in int32 for each row's extreme pixels (brute force, Python integers)."""
+    idx, w, plan = _direct_table(w_in, scale, method, boundary)
+    assert R._int_plan(w, 255)[0] == R.MODE_CHECK  # a checked table, not an exact one
+    parts, half, q, tb = R._split_plan(w)
+    wh, wl = (p.astype(np.int64) for p in parts)
+    big = wh * 2 ** R._SPLIT_BITS + wl
+    np.testing.assert_array_equal(big, np.rint(np.ldexp(w, q)))
+    assert 0 <= wl.min() and wl.max() < 2 ** R._SPLIT_BITS and np.abs(wh).max() < 2 ** 15
+    assert half == 2 ** (q - 1)
+    err = [sum(abs(Fraction(int(b)) - Fraction(float(v)) * 2 ** q) for b, v in zip(br, wr))
+           for br, wr in zip(big, w)]
+    assert 255 * max(err) + 1 <= tb < 2 ** (q - 8)
+    for r in range(big.shape[0]):
+        for x in (255 * (wh[r] > 0), 255 * (wh[r] < 0), np.full(4, 255)):
+            hi = int(np.dot(wh[r].astype(object), x.astype(object)))
+            lo = int(np.dot(wl[r].astype(object), x.astype(object)))
+            s = half + (hi << R._SPLIT_BITS) + lo
+            assert -2 ** 31 <= hi << R._SPLIT_BITS and s + tb < 2 ** 31
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd block needs a JIT target with AVX2")
+@pytest.mark.parametrize("w_in,scale,nch,method,boundary", _CHK_ROWS)
+def test_direct_checked_row_matches_float64(w_in, scale, nch, method, boundary):
+    """Every byte of :func:`_cols_row_direct_chk` equals MATLAB's float64 sum in tap order,
+    rounded (numpy), on random rows and rows of only 0 and 255, every byte written (two fill
+    values), with the derived controls of taps (2, 3) on and off, and with ``tb`` widened so
+    that nearly every byte is flagged and recomputed by the float64 fallback."""
+    idx, w, plan = _direct_table(w_in, scale, method, boundary)
+    chk = plan.direct_checked(nch, w_in)
+    assert chk is not None
+    ctrl, wts, base, sched, half, q, tb = chk[:7]
+    assert chk[7] == nch and chk[8] is idx
+    np.testing.assert_array_equal(chk[9], w)
+    n_out = idx.shape[0] * nch
+    rng = np.random.default_rng(w_in + nch)
+    rows = [rng.integers(0, 256, size=w_in * nch).astype(np.uint8),
+            ((rng.random(w_in * nch) < 0.5) * 255).astype(np.uint8)]
+    for row in rows:
+        expect = _matlab_bytes(row, idx, w, nch)
+        for dc, band in ((int(sched[4]), tb), (0, tb), (int(sched[4]), 2 ** (q - 1) - 1)):
+            sch = sched.copy()
+            sch[4] = dc
+            for fill in (0, 255):
+                out = np.full(n_out, fill, dtype=np.uint8)
+                R._cols_row_direct_chk(row, out, ctrl, wts, base, sch, half, q, band, nch,
+                                       idx, chk[9])
+                np.testing.assert_array_equal(out, expect)
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd block needs a JIT target with AVX2")
+def test_direct_checked_fallback_decides_exact_ties(monkeypatch):
+    """bicubic x1.5 weights have even denominators, so about 2% of the true sums are exact
+    ties n + 1/2, which only MATLAB's own float64 rounding decides.  Allowed past the
+    tie-rate limit, the checked row still equals MATLAB's bytes (the near-tie fallback
+    decides them); with the band ``tb = 0`` (no fallback) it does not: the test can fail."""
+    monkeypatch.setattr(R, "_DIRECT_TIE_MAX", 1.0)
+    idx, w, plan = _direct_table(400, 1.5)
+    assert R._split_plan(w) is not None
+    ctrl, wts, base, sched, half, q, tb, nch, _, w64 = plan.direct_checked(3, 400)
+    row = np.random.default_rng(5).integers(0, 256, size=400 * 3).astype(np.uint8)
+    expect = _matlab_bytes(row, idx, w, 3)
+    out = np.empty(idx.shape[0] * 3, dtype=np.uint8)
+    R._cols_row_direct_chk(row, out, ctrl, wts, base, sched, half, q, tb, 3, idx, w64)
+    np.testing.assert_array_equal(out, expect)
+    R._cols_row_direct_chk(row, out, ctrl, wts, base, sched, half, q, 0, 3, idx, w64)
+    assert np.count_nonzero(out != expect) > 0
+
+
+def test_direct_checked_plan_refuses_what_it_cannot_do(monkeypatch):
+    """No split plan for tables with frequent exact ties (bicubic x1.5, x2.5: even
+    denominators), other than four taps, or non-finite weights; no checked plan with more
+    blocks described one by one than ``_DIRECT_CHK_MAX_ABS``; no checked setup for exact
+    tables' modes, other than 8-bit pixels, or with the switch off."""
+    for scale in (1.5, 2.5, 1.25):
+        assert R._split_plan(_direct_table(200, scale)[1]) is None
+    idx, w = _tables(64, 48, 0.75, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert w.shape[1] != 4 and R._split_plan(w) is None
+    bad = _direct_table(64, 3.0)[1].copy()
+    bad[3, 1] = np.nan
+    assert R._split_plan(bad) is None
+    idx, w, plan = _direct_table(512, 2.2)  # no period: 106 blocks of a colour row alone
+    assert plan.poly(np.float64) is None and plan.direct_checked(3, 512) is not None
+    monkeypatch.setattr(R, "_DIRECT_CHK_MAX_ABS", 100)
+    assert _direct_table(512, 2.2)[2].direct_checked(3, 512) is None
+    idx, w, plan = _direct_table(64, 3.0)
+    u8, u16 = np.dtype(np.uint8), np.dtype(np.uint16)
+    assert R._direct_chk_setup(plan, 64, 3, u16, u16, R.MODE_CHECK) is None
+    assert R._direct_chk_setup(plan, 64, 3, u8, np.dtype(np.float32), R.MODE_CHECK) is None
+    assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_ROUND) is None
+    if R._MADD_OK:
+        assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_CHECK) is not None
+    monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
+    assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_CHECK) is None
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd path needs a JIT target with AVX2")
+def test_direct_checked_path_is_taken_and_exact(monkeypatch):
+    """uint8 upscales with checked four-tap columns tables and rare ties (bicubic x3, x7,
+    x5/3, x2.2, x700/512 (tables without a period, blocks described one by one); lanczos2
+    x3) take the split-weight output-order columns pass, fused (rows
+    pass checked or exact) and as a separate pass: the kernels really ran, the result equals
+    the independent reference and, bit for bit, the path it replaces (switch off).  Random
+    images and images of only 0 and 255; 1-4 channels; every boundary; several chunks."""
+    cases = [((40, 70, 3), 3.0, "bicubic", "symmetric"), ((33, 41), 3.0, "bicubic", "replicate"),
+             ((30, 60), 5 / 3, "bicubic", "symmetric"), ((20, 37, 2), 3.0, "lanczos2", "reflect"),
+             ((17, 130, 4), 3.0, "bicubic", "symmetric"), ((25, 90, 1), 3.0, "bicubic", "wrap"),
+             ((30, 50, 3), (2.0, 3.0), "bicubic", "symmetric"),
+             ((30, 50, 3), (3.0, 2.2), "bicubic", "replicate"),
+             ((12, 24, 3), 7.0, "bicubic", "constant"), ((20, 300, 3), 2.2, "bicubic", "symmetric"),
+             ((16, 512, 3), 700 / 512, "bicubic", "reflect")]
+    _check_switched_cases(monkeypatch, "_DIRECT_CHECKED",
+                          ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk"), cases, seed=9)
+
+
 @pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2")
 def test_four_tap_plans_take_the_pmaddwd_block_where_they_can(monkeypatch):
     """uint8 x4 (32-bit sums) moves to the pmaddwd block; uint8 x2 keeps 16-bit lanes, uint16
@@ -1095,8 +1240,11 @@ def test_lane_columns_pass(monkeypatch, dtype):
     """Tables without the interleaved path run their columns pass eight rows at a time, the
     rows in vector lanes: fused and as separate passes (heights and widths that leave partial
     groups and blocks), equal to the reference, and bit for bit to the polyphase-planes and
-    gather path they replace (``_LANE_COLS`` off), ``round_each_pass=False`` included."""
+    gather path they replace (``_LANE_COLS`` off), ``round_each_pass=False`` included.  The
+    checked output-order path of 8-bit images, which takes some of these tables first, is
+    off (tested on its own)."""
     seen = _spy_kernels(monkeypatch)
+    monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
     for shape, scale, boundary in LANE_CASES:
         img = _img(shape, dtype, seed=shape[0])
         kws = [{}, {"round_each_pass": False}] if np.dtype(dtype).kind == "u" else [{}]

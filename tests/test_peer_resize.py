@@ -1,0 +1,72 @@
+"""``benchmarks/peer_resize.py``'s ``--scales`` survey: its cases, its argument checks, and a
+run that prints one row per case with cv2's output of classicsr's (MATLAB's) size.  Timing
+itself is not asserted (speed lives in the benchmarks)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def peer():
+    name = "_classicsr_bench_peer_resize"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, BENCH / "peer_resize.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_survey_cases_cover_every_scale_shape_and_dtype(peer):
+    cases = peer.survey_cases([1.5, 0.75], ["uint8", "uint16"])
+    assert len(cases) == 2 * len(peer.SURVEY_SHAPES) * 2
+    got = {(shape, dtype, scale) for shape, dtype, scale, _ in cases.values()}
+    assert got == {(s, d, x) for s in peer.SURVEY_SHAPES for d in ("uint8", "uint16")
+                   for x in (1.5, 0.75)}
+    labels = [label for *_, label in cases.values()]
+    assert len(set(labels)) == len(labels)
+    assert all(lab.startswith("antialiased") == ("x0.75" in lab) for lab in labels)
+
+
+@pytest.mark.parametrize("text, value", [("1.5", 1.5), ("4/3", 4 / 3), ("0.25", 0.25)])
+def test_scale_argument_accepts_numbers_and_fractions(peer, text, value):
+    assert peer._scale_arg(text) == value
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "abc", "1/0", "100", "nan"])
+def test_scale_argument_rejects_bad_values(peer, text):
+    with pytest.raises(argparse.ArgumentTypeError, match="scale|number"):
+        peer._scale_arg(text)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16"])
+def test_survey_images_span_the_dtype(peer, dtype):
+    img = peer._image((64, 64), dtype)
+    assert img.dtype == dtype
+    assert img.max() > np.iinfo(dtype).max * 0.9
+
+
+def test_survey_run_prints_a_row_per_case(peer, capsys, monkeypatch):
+    # main() raises NUMBA_NUM_THREADS to the largest --threads: keep this process's value
+    monkeypatch.setenv("NUMBA_NUM_THREADS", str(numba.config.NUMBA_NUM_THREADS))
+    peers = [p for p, mod in (("cv2", "cv2"), ("pillow", "PIL")) if importlib.util.find_spec(mod)]
+    assert peer.main(["--scales", "4/3", "--dtypes", "uint8", "uint16", "--threads", "1",
+                      "--repeat", "1", "--peers", *peers]) == 0
+    out = capsys.readouterr().out
+    for dims in ("512x512x3", "1024x1024"):
+        for dtype in ("uint8", "uint16"):
+            assert f"| bicubic x1.333, {dims} {dtype} |" in out
+    if peers:
+        img = peer._image((512, 512, 3), "uint8")
+        fns = peer._callables(img, 4 / 3, peers)
+        assert fns["cv2"]().shape == fns["classicsr"]().shape == (683, 683, 3)
