@@ -12,10 +12,11 @@ The cases are those of issue 2 (bicubic upscales of 512x512x3 and 1024x1024 gray
 bicubic downscale x4 of 2048x2048x3).  ``--scales`` replaces them by other factors (fractions
 such as ``4/3`` allowed) applied to 512x512x3 and 1024x1024 gray images of each of
 ``--dtypes``: a survey of where classicsr stands beyond the issue's cases.  Output sizes are
-MATLAB's ``ceil(scale * in)`` for every library.  Peers, as configured in ``/work/shared/docs/PEERS.md``:
-``cv2.resize`` (INTER_CUBIC when upscaling, INTER_AREA when downscaling), Pillow
-``Image.resize(BICUBIC)`` (float32 / uint16 colour images as three ``"F"`` / ``"I;16"``
-bands, all timed),
+MATLAB's ``ceil(scale * in)`` for every library.
+
+Peers, as configured in ``/work/shared/docs/PEERS.md``: ``cv2.resize`` (INTER_CUBIC when
+upscaling, INTER_AREA when downscaling), Pillow ``Image.resize(BICUBIC)`` (float32 / uint16
+colour images as three ``"F"`` / ``"I;16"`` bands, all timed),
 ``torch.nn.functional.interpolate(mode="bicubic", antialias=<downscale>)`` on a channels-last
 view, ``scipy.ndimage.zoom(order=3)`` and ``skimage.transform.resize(order=3)`` ("slow" peers,
 timed with fewer repeats; ``--no-slow`` skips them).  Only classicsr computes MATLAB's
