@@ -805,7 +805,7 @@ _DIRECT_ROWS = [(512, 4.0, 3, "bicubic", "symmetric"), (512, 2.0, 3, "bicubic", 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd block needs a JIT target with AVX2")
 @pytest.mark.parametrize("w_in,scale,nch,method,boundary", _DIRECT_ROWS)
 def test_direct_row_matches_integer_formula(w_in, scale, nch, method, boundary):
-    """Every byte of :func:`_cols_row_direct` equals the fixed-point formula of
+    """Every byte of :func:`_direct_row` equals the fixed-point formula of
     :func:`_fixed_plan` (``clamp(((bias + sum W x) >> q) - off, 0, 255)``, Python
     integers, the plan's own constants rather than the folded ``half``) on random rows and
     rows of only 0 and 255, every byte written (two fill values), with the periodic run's
@@ -836,7 +836,7 @@ def test_direct_row_matches_integer_formula(w_in, scale, nch, method, boundary):
             sch[4] = dc
             for fill in (0, 255):
                 out = np.full(n_out, fill, dtype=np.uint8)
-                R._cols_row_direct(row, out, ctrl, wts, base, sch, half, q, nch, idx, wi, fc)
+                R._direct_row(row, out, ctrl, wts, base, sch, half, q, nch, idx, wi, fc, None)
                 np.testing.assert_array_equal(out, expect)
 
 
@@ -939,7 +939,7 @@ def test_split_plan_covers_its_error(w_in, scale, nch, method, boundary):
 @pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd block needs a JIT target with AVX2")
 @pytest.mark.parametrize("w_in,scale,nch,method,boundary", _CHK_ROWS)
 def test_direct_checked_row_matches_float64(w_in, scale, nch, method, boundary):
-    """Every byte of :func:`_cols_row_direct_chk` equals MATLAB's float64 sum in tap order,
+    """Every byte of :func:`_direct_row` equals MATLAB's float64 sum in tap order,
     rounded (numpy), on random rows and rows of only 0 and 255, every byte written (two fill
     values), with the derived controls of taps (2, 3) on and off, and with ``tb`` widened so
     that nearly every byte is flagged and recomputed by the float64 fallback."""
@@ -960,8 +960,8 @@ def test_direct_checked_row_matches_float64(w_in, scale, nch, method, boundary):
             sch[4] = dc
             for fill in (0, 255):
                 out = np.full(n_out, fill, dtype=np.uint8)
-                R._cols_row_direct_chk(row, out, ctrl, wts, base, sch, half, q, band, nch,
-                                       idx, chk[9])
+                R._direct_row(row, out, ctrl, wts, base, sch, half, q, nch, idx, chk[9], None,
+                              band)
                 np.testing.assert_array_equal(out, expect)
 
 
@@ -978,9 +978,9 @@ def test_direct_checked_fallback_decides_exact_ties(monkeypatch):
     row = np.random.default_rng(5).integers(0, 256, size=400 * 3).astype(np.uint8)
     expect = _matlab_bytes(row, idx, w, 3)
     out = np.empty(idx.shape[0] * 3, dtype=np.uint8)
-    R._cols_row_direct_chk(row, out, ctrl, wts, base, sched, half, q, tb, 3, idx, w64)
+    R._direct_row(row, out, ctrl, wts, base, sched, half, q, 3, idx, w64, None, tb)
     np.testing.assert_array_equal(out, expect)
-    R._cols_row_direct_chk(row, out, ctrl, wts, base, sched, half, q, 0, 3, idx, w64)
+    R._direct_row(row, out, ctrl, wts, base, sched, half, q, 3, idx, w64, None, 0)
     assert np.count_nonzero(out != expect) > 0
 
 

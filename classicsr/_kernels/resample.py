@@ -52,7 +52,7 @@ even-denominator weights make about 2% of the true sums exact ties) take the sam
 split weights: ``W = rint(w 2**q) = Wh 2**11 + Wl``, two int16 parts multiplied with the same
 shuffled pixels, an exact int32 sum that lies within a known distance of MATLAB's float64
 one; each block also returns the mask of its bytes near a rounding tie, which are recomputed
-in float64 (:func:`_split_plan`, :func:`_cols_row_direct_chk`).
+in float64 (:func:`_split_plan`, :func:`_direct_row`).
 
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
@@ -3216,11 +3216,14 @@ def _direct_block(delta, checked=False):
                 and base.dtype == types.intp):
             raise errors.TypingError("direct block: unsupported arguments")
         ip, i64 = types.intp, types.int64
-        if checked:
-            return types.int64(out, ip, src, ip, ctrl, wts, base, ip, i64, i64, i64, i64)
+        if checked:  # tb None: the exact table's specialisation of _direct_row (never run)
+            tbt = tb if isinstance(tb, types.NoneType) else i64
+            return types.int64(out, ip, src, ip, ctrl, wts, base, ip, i64, i64, i64, tbt)
         return types.void(out, ip, src, ip, ctrl, wts, base, ip, i64, i64, i64)
 
     def codegen(context, builder, signature, args):
+        if checked and isinstance(signature.args[11], types.NoneType):
+            return ir.Constant(ir.IntType(64), 0)
         if not _MADD_OK:
             _ir_no_avx2(context, builder, "direct block")
             return ir.Constant(ir.IntType(64), 0) if checked else context.get_dummy_value()
@@ -3306,13 +3309,20 @@ _DIRECT = True  # switch: the output-order columns pass of 8-bit images (tests c
 
 
 @jit
-def _cols_row_direct(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, fc):
+def _direct_row(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, fc, tb):
     """Columns pass of one flattened 8-bit row in output order (:func:`_direct_block` blocks,
     plan and schedule from :func:`_direct_plan`): the blocks described one by one (borders,
-    the last overlapping block; descriptor -1: the pixels of the block gathered by the
-    scalar formula, :func:`_gather_fixed` with the table ``(idx, wi, fc)``), then the
+    the last overlapping block; descriptor -1: the pixels of the block gathered), then the
     periodic run, descriptor ``(i - a) % nt`` with the source advanced by ``adv`` bytes per
-    period.  Every output byte is written; ``orow`` must not overlap ``row``."""
+    period.  Every output byte is written; ``orow`` must not overlap ``row``.
+
+    ``fc is None``: a checked table (``wi`` the float64 weights): split-weight blocks whose
+    near ties (band ``tb``) are recomputed in float64, gathered blocks in float64
+    (:func:`_exact_bytes`).  Otherwise an exact one (``tb`` None), gathered by the scalar
+    formula (:func:`_gather_fixed` with ``(idx, wi, fc)``).  Numba prunes an ``x is None``
+    test at compile time only where ``x`` is None, so the checked specialisation (``fc``
+    None) compiles only its branches; the exact one also compiles the checked branches,
+    whose block with ``tb`` None does nothing (never run: ``fc is None`` is false)."""
     nt = sched[0]
     a = sched[1]
     b = sched[2]
@@ -3321,7 +3331,14 @@ def _cols_row_direct(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, f
     for h in range(sched[5]):
         d = sched[6 + 2 * h]
         t = sched[7 + 2 * h]
-        if d >= 0:
+        if fc is None:
+            if d >= 0:
+                mask = _direct_chk(orow, t, row, _I0, ctrl, wts, base, d, half, q, dc, tb)
+                if mask:
+                    _fix_near_ties(row, orow, nch, idx, wi, t, mask)
+            else:
+                _exact_bytes(row, orow, nch, idx, wi, t, t + _DIRECT_PX)
+        elif d >= 0:
             _direct(orow, t, row, _I0, ctrl, wts, base, d, half, q, dc)
         else:
             _gather_fixed(row, orow, nch, idx, wi, fc, t // nch,
@@ -3330,7 +3347,14 @@ def _cols_row_direct(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, f
     so = 0
     ty = 0
     for _ in range(a, b):
-        if dc > 0:  # loop-invariant: LLVM unswitches the loop
+        if fc is None:  # loop-invariant tests (dc too): LLVM unswitches the loop
+            if dc > 0:
+                mask = _direct_chk_delta(orow, t, row, so, ctrl, wts, base, ty, half, q, dc, tb)
+            else:
+                mask = _direct_chk(orow, t, row, so, ctrl, wts, base, ty, half, q, dc, tb)
+            if mask:  # near ties: rare (a share of at most _DIRECT_TIE_MAX)
+                _fix_near_ties(row, orow, nch, idx, wi, t, mask)
+        elif dc > 0:
             _direct_delta(orow, t, row, so, ctrl, wts, base, ty, half, q, dc)
         else:
             _direct(orow, t, row, so, ctrl, wts, base, ty, half, q, dc)
@@ -3344,24 +3368,24 @@ def _cols_row_direct(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, f
 @jit
 def _cols_chunk_direct(src, dst, ctrl, wts, base, sched, half, q, nch, idx, wi, fc, ch,
                        nchunks):
-    """Columns pass (:func:`_cols_row_direct`) of the rows ``[ch * H // nchunks, ...)``."""
+    """Columns pass (:func:`_direct_row`) of the rows ``[ch * H // nchunks, ...)``."""
     h = src.shape[0]
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
-        _cols_row_direct(src[i], dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc)
+        _direct_row(src[i], dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc, None)
 
 
 @jit
 def _fused_chunk_direct(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, half, q, nch, idx, wi,
                         fc, ch, nchunks):
     """Both passes of an 8-bit image, rows pass in fixed point (:func:`_rows_row_fixed`) into
-    one row, then :func:`_cols_row_direct`, for the output rows ``[ch * H_out // nchunks,
+    one row, then :func:`_direct_row`, for the output rows ``[ch * H_out // nchunks,
     ...)``."""
     h_out = dst.shape[0]
     length = src.shape[1]
     xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_fixed(src, xr, i, ridx, rwi, rfc)
-        _cols_row_direct(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc)
+        _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc, None)
 
 
 @jit
@@ -3388,55 +3412,19 @@ def _fix_near_ties(row, orow, nch, idx, w64, t, mask):
 
 
 @jit
-def _cols_row_direct_chk(row, orow, ctrl, wts, base, sched, half, q, tb, nch, idx, w64):
-    """:func:`_cols_row_direct` for a checked table (plan from
-    :meth:`_TablePlan.direct_checked`): split-weight blocks whose near ties are recomputed
-    in float64, gathered blocks in float64 (:func:`_exact_bytes`)."""
-    nt = sched[0]
-    a = sched[1]
-    b = sched[2]
-    adv = sched[3]
-    dc = sched[4]
-    for h in range(sched[5]):
-        d = sched[6 + 2 * h]
-        t = sched[7 + 2 * h]
-        if d >= 0:
-            mask = _direct_chk(orow, t, row, _I0, ctrl, wts, base, d, half, q, dc, tb)
-            if mask:
-                _fix_near_ties(row, orow, nch, idx, w64, t, mask)
-        else:
-            _exact_bytes(row, orow, nch, idx, w64, t, t + _DIRECT_PX)
-    t = _DIRECT_PX * a
-    so = 0
-    ty = 0
-    for _ in range(a, b):
-        if dc > 0:  # loop-invariant: LLVM unswitches the loop
-            mask = _direct_chk_delta(orow, t, row, so, ctrl, wts, base, ty, half, q, dc, tb)
-        else:
-            mask = _direct_chk(orow, t, row, so, ctrl, wts, base, ty, half, q, dc, tb)
-        if mask:  # near ties: rare (a share of at most _DIRECT_TIE_MAX)
-            _fix_near_ties(row, orow, nch, idx, w64, t, mask)
-        t += _DIRECT_PX
-        ty += 1
-        if ty == nt:
-            ty = 0
-            so += adv
-
-
-@jit
 def _cols_chunk_direct_chk(src, dst, ctrl, wts, base, sched, half, q, tb, nch, idx, w64, ch,
                            nchunks):
-    """Columns pass (:func:`_cols_row_direct_chk`) of the rows ``[ch * H // nchunks, ...)``."""
+    """Columns pass (:func:`_direct_row`) of the rows ``[ch * H // nchunks, ...)``."""
     h = src.shape[0]
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
-        _cols_row_direct_chk(src[i], dst[i], ctrl, wts, base, sched, half, q, tb, nch, idx, w64)
+        _direct_row(src[i], dst[i], ctrl, wts, base, sched, half, q, nch, idx, w64, None, tb)
 
 
 @jit
 def _fused_chunk_direct_chk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, ctrl, wts,
                             base, sched, half, q, tb, nch, idx, w64, ch, nchunks):
     """Both passes of an 8-bit image whose columns table is checked: the rows pass
-    (:func:`_rows_row`, any mode) into one 8-bit row, then :func:`_cols_row_direct_chk`, for
+    (:func:`_rows_row`, any mode) into one 8-bit row, then :func:`_direct_row`, for
     the output rows ``[ch * H_out // nchunks, ...)``."""
     h_out = dst.shape[0]
     length = src.shape[1]
@@ -3444,7 +3432,7 @@ def _fused_chunk_direct_chk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, r
     racc = np.empty(max(length, 1), dtype=rw.dtype)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
-        _cols_row_direct_chk(xr, dst[i], ctrl, wts, base, sched, half, q, tb, nch, idx, w64)
+        _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, w64, None, tb)
 
 
 def _split_plan(w64):
@@ -3513,7 +3501,7 @@ def _longest_run(flags):
 
 
 def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None):
-    """Descriptors and schedule of :func:`_cols_row_direct` for the four-tap integer table
+    """Descriptors and schedule of :func:`_direct_row` for the four-tap integer table
     ``(idx, wi)`` on rows of ``w_in`` pixels of ``nch`` interleaved 8-bit channels, or
     ``None`` when rows are too short or too many blocks have a quad whose taps do not fit
     a 16-byte window (those blocks are gathered by the scalar formula).  ``wi`` may also be
@@ -3742,7 +3730,7 @@ class _TablePlan:
 
     def direct(self, nch, w_in, maxval_in, maxval_out):
         """``(ctrl, wts, base, sched, half, q, nch, idx, wi, fc)`` of the output-order
-        columns pass of 8-bit rows (:func:`_cols_row_direct`) for ``nch`` channels and rows
+        columns pass of 8-bit rows (:func:`_direct_row`) for ``nch`` channels and rows
         of ``w_in`` pixels, or ``None``: the fixed-point plan (four taps) with its rounding
         folded into ``half = bias - off 2**q`` (``((S + bias) >> q) - off == (S + half) >>
         q``, an arithmetic shift), where :func:`_pmadd_ok` holds (int16 weights, ``S + bias
@@ -3765,7 +3753,7 @@ class _TablePlan:
     def direct_checked(self, nch, w_in):
         """``(ctrl, wts, base, sched, half, q, tb, nch, idx, w64)`` of the output-order
         columns pass of 8-bit rows for a checked four-tap table
-        (:func:`_cols_row_direct_chk`: split weights from :func:`_split_plan`, descriptors
+        (:func:`_direct_row`: split weights from :func:`_split_plan`, descriptors
         from :func:`_direct_plan`), or ``None``."""
         key = ("direct_chk", nch, w_in)
         if key not in self._cache:
@@ -4174,7 +4162,7 @@ def _madd_cols(plan, w_in, nch, madd):
 
 
 def _direct_setup(plan, w_in, nch, src_dt, dst_dt):
-    """The arguments of :func:`_cols_row_direct` after the rows for a fixed-point
+    """The arguments of :func:`_direct_row` after the rows for a fixed-point
     columns pass from ``src_dt`` to ``dst_dt`` pixels (both uint8, AVX2), else ``None``."""
     if not (_DIRECT and _MADD_OK) or src_dt != np.uint8 or dst_dt != np.uint8:
         return None
@@ -4182,7 +4170,7 @@ def _direct_setup(plan, w_in, nch, src_dt, dst_dt):
 
 
 def _direct_chk_setup(plan, w_in, nch, src_dt, dst_dt, mode):
-    """The arguments of :func:`_cols_row_direct_chk` after the rows for a checked columns
+    """The arguments of :func:`_direct_row` after the rows for a checked columns
     pass (``mode == MODE_CHECK``) from ``src_dt`` to ``dst_dt`` pixels (both uint8, AVX2),
     else ``None``."""
     if (not (_DIRECT_CHECKED and _MADD_OK) or mode != MODE_CHECK or src_dt != np.uint8
