@@ -851,7 +851,7 @@ def test_direct_plan_refuses_what_it_cannot_do(monkeypatch):
     assert plan.direct(1, 200, 255, 255) is not None
     idx, w, plan = _direct_table(64, 2.0, boundary="wrap")
     sched = plan.direct(3, 64, 255, 255)[3]
-    alone = sched[6:].reshape(-1, 2)
+    alone = sched[7:].reshape(-1, 2)
     assert alone[0, 0] == -1 and alone[-1, 0] == -1  # both borders gathered
     assert sched[2] - sched[1] > sched[0]
     idx, w, plan = _direct_table(5, 4.0)
@@ -909,44 +909,141 @@ _CHK_ROWS = [(512, 3.0, 3, "bicubic", "symmetric"), (256, 3.0, 1, "bicubic", "re
              (64, 2.2, 2, "bicubic", "wrap"), (40, 7.0, 3, "bicubic", "constant"),
              (90, 1.37, 1, "bicubic", "symmetric"), (37, 3.0, 3, "lanczos2", "symmetric"),
              (512, 2.2, 3, "bicubic", "symmetric"), (300, 1.37, 3, "bicubic", "replicate")]
+#: Tables with an exact half-pixel phase (weights in sixteenths: no band there).
+_CHK_TIE_ROWS = [(400, 1.5, 3, "bicubic", "symmetric"), (200, 2.5, 1, "bicubic", "replicate"),
+                 (160, 1.25, 3, "bicubic", "reflect")]
 
 
-@pytest.mark.parametrize("w_in,scale,nch,method,boundary", _CHK_ROWS)
+@pytest.mark.parametrize("w_in,scale,nch,method,boundary", _CHK_ROWS + _CHK_TIE_ROWS)
 def test_split_plan_covers_its_error(w_in, scale, nch, method, boundary):
     """The split weights rebuild ``W = rint(w 2**q)`` (``Wl`` in ``[0, 2**11)``, both parts
-    int16), ``tb`` exceeds ``255 sum_k |W_k - w_k 2**q|`` of every row (the fixed sum's
-    distance from the float64 one, in units of ``2**-q``), and every sum (plus ``half`` and
-    ``tb``) stays in int32 for each row's extreme pixels (brute force, Python integers)."""
+    int16), each row's band ``tb[j]`` exceeds ``255 sum_k |W_k - w_k 2**q|`` (the fixed
+    sum's distance from the float64 one, in units of ``2**-q``, computed in Fractions) and is
+    -1 (no band) only where that distance is 0, and every sum (plus ``half`` and ``tb``)
+    stays in int32 for each row's extreme pixels (brute force, Python integers)."""
     idx, w, plan = _direct_table(w_in, scale, method, boundary)
     assert R._int_plan(w, 255)[0] == R.MODE_CHECK  # a checked table, not an exact one
     parts, half, q, tb = R._split_plan(w)
-    wh, wl = (p.astype(np.int64) for p in parts)
+    wh, wl = (p.astype(np.int64) for p in parts[:2])
     big = wh * 2 ** R._SPLIT_BITS + wl
     np.testing.assert_array_equal(big, np.rint(np.ldexp(w, q)))
     assert 0 <= wl.min() and wl.max() < 2 ** R._SPLIT_BITS and np.abs(wh).max() < 2 ** 15
     assert half == 2 ** (q - 1)
+    assert parts.shape == (2,) + w.shape
+    lanes = isinstance(tb, np.ndarray)
+    assert lanes == (scale in (1.5, 2.5, 1.25))  # exact half-pixel phases: own bands pay
+    tb = tb if lanes else np.full(w.shape[0], tb)
     err = [sum(abs(Fraction(int(b)) - Fraction(float(v)) * 2 ** q) for b, v in zip(br, wr))
            for br, wr in zip(big, w)]
-    assert 255 * max(err) + 1 <= tb < 2 ** (q - 8)
+    for e, t in zip(err, tb.tolist()):
+        if lanes:
+            assert (t == -1) if e == 0 else (255 * e + 1 <= t < 2 ** (q - 8))
+        else:
+            assert 255 * e + 1 <= t < 2 ** (q - 8)
     for r in range(big.shape[0]):
         for x in (255 * (wh[r] > 0), 255 * (wh[r] < 0), np.full(4, 255)):
             hi = int(np.dot(wh[r].astype(object), x.astype(object)))
             lo = int(np.dot(wl[r].astype(object), x.astype(object)))
             s = half + (hi << R._SPLIT_BITS) + lo
-            assert -2 ** 31 <= hi << R._SPLIT_BITS and s + tb < 2 ** 31
+            assert -2 ** 31 <= hi << R._SPLIT_BITS and s + tb[r] < 2 ** 31
+
+
+def _decode_direct(plan, n, checked):
+    """What a direct plan computes, read back from its descriptors by following
+    :func:`R._direct_row`'s schedule (later blocks overwrite earlier ones): for each of the
+    ``n`` output bytes, ``{source byte: integer weight}``, its band (checked plans) and
+    whether it was gathered.  Decoded from the layout :func:`R._direct_block` documents."""
+    ctrl, wts, base, sched = plan[:4]
+    nt, a, b, adv, _, nabs, lanes = (int(v) for v in sched[:7])
+    alone = sched[7:].reshape(-1, 2)
+    assert alone.shape[0] == nabs
+    ctrl = ctrl.reshape(-1, 4, 2, 32)
+    base = base.reshape(-1, 8)
+    npart = 2 if checked else 1
+    wts = wts.reshape(ctrl.shape[0], -1).astype(np.int64)
+    assert wts.shape[1] == npart * 128 + 32 * lanes and (checked or not lanes)
+    parts = wts[:, :npart * 128].reshape(-1, npart, 4, 2, 16)
+    big = (parts[:, 0] << R._SPLIT_BITS) + parts[:, 1] if checked else parts[:, 0]
+    bands = wts[:, npart * 128:].reshape(-1, 4, 8) + plan[6] if lanes else None
+    taps = [None] * n
+    band = np.zeros(n, dtype=np.int64)
+    gathered = np.zeros(n, dtype=bool)
+
+    def put(d, t, so):
+        for e in range(t, t + R._DIRECT_PX):
+            gathered[e] = d < 0
+        if d < 0:
+            return
+        for v in range(4):
+            for hi in range(2):
+                quad = v + 4 * hi
+                for out in range(4):
+                    e = t + 4 * quad + out
+                    sums = {}
+                    for pair in range(2):
+                        for k in range(2):
+                            c = int(ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k])
+                            assert c < 16 and ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k + 1] >= 128
+                            b = int(base[d, quad]) + so + c
+                            wv = int(big[d, v, pair, 8 * hi + 2 * out + k])
+                            sums[b] = sums.get(b, 0) + wv
+                    taps[e] = sums
+                    if checked:
+                        band[e] = bands[d, v, 4 * hi + out] if lanes else plan[6]
+
+    for d, t in alone:
+        put(int(d), int(t), 0)
+    for i in range(a, b):
+        put((i - a) % nt, R._DIRECT_PX * i, (i - a) // nt * adv)
+    assert all(tp is not None for tp, g in zip(taps, gathered) if not g)  # every byte written
+    return taps, band, gathered
+
+
+#: Tables without a period (float64 coordinates that do not repeat exactly) and with one.
+_BAND_ROWS = [(512, 2.2, 3), (512, 3.7, 3), (512, 3.7, 1), (300, 5 / 3, 3), (512, 700 / 512, 3),
+             (1024, 1.37, 1), (512, 1.9, 3), (512, 3.0, 3), (400, 1.5, 3), (333, 1000 / 333, 3)]
+
+
+@pytest.mark.parametrize("w_in,scale,nch", _BAND_ROWS)
+def test_direct_checked_plan_bands_cover_every_output(w_in, scale, nch):
+    """Read back from the descriptors, every output byte of a checked plan sums its own
+    source pixels (the table's, by source byte) with integer weights ``W`` whose distance
+    from the float64 weights times ``2**q`` is covered by its band: ``band >= 255 sum_p
+    |W_p - w_p 2**q| + 1`` (Fractions), and ``band == -1`` only where the two are equal."""
+    n_out = int(np.ceil(w_in * scale))
+    idx, w = _tables(w_in, n_out, scale, "bicubic", True, "symmetric", -0.5,
+                     np.dtype(np.float64))
+    idx, w = np.ascontiguousarray(idx, dtype=np.intp), np.ascontiguousarray(w)
+    plan = R._TablePlan(idx, w).direct_checked(nch, w_in)
+    assert plan is not None
+    q = int(plan[5])
+    n = n_out * nch
+    taps, band, gathered = _decode_direct(plan, n, True)
+    for e in np.flatnonzero(~gathered):
+        j, c = divmod(int(e), nch)
+        want = {}
+        for k in range(4):
+            b = int(idx[j, k]) * nch + c
+            want[b] = want.get(b, 0) + Fraction(float(w[j, k])) * 2 ** q
+        err = sum(abs(Fraction(taps[e].get(b, 0)) - want.get(b, 0))
+                  for b in set(taps[e]) | set(want))
+        if band[e] == -1:
+            assert err == 0
+        else:
+            assert 255 * err + 1 <= int(band[e]) <= 512
 
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd block needs a JIT target with AVX2")
-@pytest.mark.parametrize("w_in,scale,nch,method,boundary", _CHK_ROWS)
+@pytest.mark.parametrize("w_in,scale,nch,method,boundary", _CHK_ROWS + _CHK_TIE_ROWS)
 def test_direct_checked_row_matches_float64(w_in, scale, nch, method, boundary):
     """Every byte of :func:`_direct_row` equals MATLAB's float64 sum in tap order,
     rounded (numpy), on random rows and rows of only 0 and 255, every byte written (two fill
-    values), with the derived controls of taps (2, 3) on and off, and with ``tb`` widened so
-    that nearly every byte is flagged and recomputed by the float64 fallback."""
+    values), with the derived controls of taps (2, 3) on and off, and with the band widened
+    so that nearly every byte is flagged and recomputed by the float64 fallback."""
     idx, w, plan = _direct_table(w_in, scale, method, boundary)
     chk = plan.direct_checked(nch, w_in)
     assert chk is not None
-    ctrl, wts, base, sched, half, q, tb = chk[:7]
+    sched, half, q, tb = chk[3:7]
     assert chk[7] == nch and chk[8] is idx
     np.testing.assert_array_equal(chk[9], w)
     n_out = idx.shape[0] * nch
@@ -955,50 +1052,60 @@ def test_direct_checked_row_matches_float64(w_in, scale, nch, method, boundary):
             ((rng.random(w_in * nch) < 0.5) * 255).astype(np.uint8)]
     for row in rows:
         expect = _matlab_bytes(row, idx, w, nch)
-        for dc, band in ((int(sched[4]), tb), (0, tb), (int(sched[4]), 2 ** (q - 1) - 1)):
+        wide = 2 ** (q - 1) - 1 - 512 * int(sched[6])  # (lanes: own bands up to 512 added)
+        for dc, band in ((int(sched[4]), tb), (0, tb), (int(sched[4]), wide)):
             sch = sched.copy()
             sch[4] = dc
             for fill in (0, 255):
                 out = np.full(n_out, fill, dtype=np.uint8)
-                R._direct_row(row, out, ctrl, wts, base, sch, half, q, nch, idx, chk[9], None,
-                              band)
+                R._direct_row(row, out, *chk[:3], sch, half, q, nch, idx, chk[9], None, band)
                 np.testing.assert_array_equal(out, expect)
 
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd block needs a JIT target with AVX2")
-def test_direct_checked_fallback_decides_exact_ties(monkeypatch):
-    """bicubic x1.5 weights have even denominators, so about 2% of the true sums are exact
-    ties n + 1/2, which only MATLAB's own float64 rounding decides.  Allowed past the
-    tie-rate limit, the checked row still equals MATLAB's bytes (the near-tie fallback
-    decides them); with the band ``tb = 0`` (no fallback) it does not: the test can fail."""
-    monkeypatch.setattr(R, "_DIRECT_TIE_MAX", 1.0)
+def test_direct_checked_bands_decide_exact_ties():
+    """bicubic x1.5: the half-pixel phase has weights in sixteenths, so a sixteenth of its
+    true sums are exact ties n + 1/2, which the fixed-point rounding decides as MATLAB does
+    (no band there: -1); the other phases' weights have denominators 432, and their rarer
+    exact ties only MATLAB's own float64 rounding decides (the band's fallback).  The
+    checked row equals MATLAB's bytes; with every band narrowed below 0 (no fallback) it
+    does not, and widened by one (the exact phase's ties sent through the fallback too) it
+    still does: the test can fail, and the exact phase needs no band."""
     idx, w, plan = _direct_table(400, 1.5)
-    assert R._split_plan(w) is not None
-    ctrl, wts, base, sched, half, q, tb, nch, _, w64 = plan.direct_checked(3, 400)
+    parts, half, q, tb = R._split_plan(w)
+    assert 0.3 < np.mean(tb == -1) < 0.35
+    ctrl, wts, base, sched, half, q, tb0, nch, _, w64 = plan.direct_checked(3, 400)
+    assert sched[6] == 1 and tb0 == 0  # each output's own band
     row = np.random.default_rng(5).integers(0, 256, size=400 * 3).astype(np.uint8)
     expect = _matlab_bytes(row, idx, w, 3)
     out = np.empty(idx.shape[0] * 3, dtype=np.uint8)
-    R._direct_row(row, out, ctrl, wts, base, sched, half, q, 3, idx, w64, None, tb)
-    np.testing.assert_array_equal(out, expect)
-    R._direct_row(row, out, ctrl, wts, base, sched, half, q, 3, idx, w64, None, 0)
-    assert np.count_nonzero(out != expect) > 0
+    for band, same in ((0, True), (-2000, False), (1, True)):  # added to each output's own
+        R._direct_row(row, out, ctrl, wts, base, sched, half, q, 3, idx, w64, None, band)
+        assert np.array_equal(out, expect) == same
 
 
 def test_direct_checked_plan_refuses_what_it_cannot_do(monkeypatch):
-    """No split plan for tables with frequent exact ties (bicubic x1.5, x2.5: even
-    denominators), other than four taps, or non-finite weights; no checked plan with more
-    blocks described one by one than ``_DIRECT_CHK_MAX_ABS``; no checked setup for exact
-    tables' modes, other than 8-bit pixels, or with the switch off."""
-    for scale in (1.5, 2.5, 1.25):
-        assert R._split_plan(_direct_table(200, scale)[1]) is None
+    """No split plan for tables with frequent exact ties in rows of inexact weights
+    (bilinear x3.7, lanczos2 x2.5: over 1% of the outputs; bicubic x1.5 at about 0.15% only
+    with a lower limit), other than four taps, or non-finite weights; no checked plan with
+    more blocks described one by one than ``_DIRECT_CHK_MAX_ABS``; no checked setup for
+    exact tables' modes, other than 8-bit pixels, or with the switch off."""
+    for scale, method in ((3.7, "bilinear"), (2.5, "lanczos2")):
+        assert R._split_plan(_direct_table(200, scale, method)[1]) is None
+    assert R._split_plan(_direct_table(200, 1.5)[1]) is not None
+    monkeypatch.setattr(R, "_DIRECT_TIE_MAX", 0.0005)
+    assert R._split_plan(_direct_table(200, 1.5)[1]) is None
+    monkeypatch.undo()
     idx, w = _tables(64, 48, 0.75, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
     assert w.shape[1] != 4 and R._split_plan(w) is None
     bad = _direct_table(64, 3.0)[1].copy()
     bad[3, 1] = np.nan
     assert R._split_plan(bad) is None
-    idx, w, plan = _direct_table(512, 2.2)  # no period: 106 blocks of a colour row alone
-    assert plan.poly(np.float64) is None and plan.direct_checked(3, 512) is not None
-    monkeypatch.setattr(R, "_DIRECT_CHK_MAX_ABS", 100)
+    sched = _direct_table(512, 2.2)[2].direct_checked(3, 512)[3]
+    nabs = int(sched[5])
+    monkeypatch.setattr(R, "_DIRECT_CHK_MAX_ABS", nabs)
+    assert _direct_table(512, 2.2)[2].direct_checked(3, 512) is not None
+    monkeypatch.setattr(R, "_DIRECT_CHK_MAX_ABS", nabs - 1)
     assert _direct_table(512, 2.2)[2].direct_checked(3, 512) is None
     idx, w, plan = _direct_table(64, 3.0)
     u8, u16 = np.dtype(np.uint8), np.dtype(np.uint16)

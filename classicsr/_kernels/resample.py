@@ -46,13 +46,15 @@ columns pass of the four-tap tables of 8-bit images runs in output order: each 3
 block of the output row is gathered from 16-byte source windows by ``vpshufb`` and summed
 by ``vpmaddwd`` (:func:`_direct_block`, descriptors per table from :func:`_direct_plan`),
 with no phase rows and no interleave.  Checked four-tap tables of 8-bit images whose near
-ties are rare (bicubic x3, x5/3, x7, lanczos2 x3, and tables without a period such as x2.2,
-x1.37 or most output sizes, described block by block; not bicubic x1.5, x2.5 or x1.25, whose
-even-denominator weights make about 2% of the true sums exact ties) take the same blocks with
-split weights: ``W = rint(w 2**q) = Wh 2**11 + Wl``, two int16 parts multiplied with the same
-shuffled pixels, an exact int32 sum that lies within a known distance of MATLAB's float64
-one; each block also returns the mask of its bytes near a rounding tie, which are recomputed
-in float64 (:func:`_split_plan`, :func:`_direct_row`).
+ties are rare (bicubic x3, x5/3, x7, x1.5, x2.5, x1.25, lanczos2 x3, and tables without a
+period such as x2.2, x1.37 or most output sizes, described block by block; not bilinear
+x3.7 or lanczos2 x2.5, with exact ties of the true sum in 1-2% of the outputs) take the same
+blocks with split weights: ``W = rint(w 2**q) = Wh 2**11 + Wl``, two int16 parts multiplied
+with the same shuffled pixels, an exact int32 sum that lies within a known distance (its
+band) of MATLAB's float64 one; each block also returns the mask of its bytes near a rounding
+tie, which are recomputed in float64 (:func:`_split_plan`, :func:`_direct_row`).  Rows whose
+weights are multiples of ``2**-q`` (the half-pixel phase of x1.5, x2.5, x1.25) are exact and
+round their ties as MATLAB does: no band, each output's band then stored in the descriptors.
 
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
@@ -117,6 +119,7 @@ import numpy as np
 import numba
 from llvmlite import ir
 from numba import get_num_threads
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .._config import jit
 from .._memory import new_output
@@ -1230,11 +1233,8 @@ def _tup12(a):
 
 @jit
 def _lowest_bit(mask):
-    """The index of the lowest set bit of ``mask > 0``."""
-    b = 0
-    while not (mask >> b) & 1:
-        b += 1
-    return b
+    """The index of the lowest set bit of the integer ``mask > 0`` (``tzcnt``)."""
+    return trailing_zeros(mask)
 
 
 _chk = _check_block()
@@ -3179,7 +3179,7 @@ _DIRECT_MAX_ABS = 64  # most blocks of a row a direct plan may describe one by o
 _DIRECT_CHK_MAX_ABS = 1024
 
 
-def _direct_block(delta, checked=False):
+def _direct_block(delta, checked=False, own=False):
     """An ``@intrinsic`` ``block(out, oo, src, so, ctrl, wts, base, d, half, q, dc)``:
     ``_DIRECT_PX`` consecutive bytes of a columns-pass output row of an 8-bit image, in output
     order (channels interleaved), from descriptor ``d`` (see :func:`_direct_plan`)::
@@ -3201,10 +3201,12 @@ def _direct_block(delta, checked=False):
 
     ``checked``: the block of a checked table (:meth:`_TablePlan.direct_checked`), with an
     extra argument ``tb`` and an int64 result.  Each descriptor then has two weight parts,
-    ``W = Wh 2**11 + Wl`` (``0 <= Wl < 2**11``), summed from the same shuffled pixels:
-    ``S = half + (sum Wh x << 11) + sum Wl x``; the result is the mask of the output bytes
-    (bit ``e``) whose ``S`` lies within ``tb`` of a rounding tie, ``(S + tb) mod 2**q <=
-    2 tb``, which the caller recomputes in float64."""
+    ``W = Wh 2**11 + Wl`` (``0 <= Wl < 2**11``), summed from the same shuffled pixels, ``S =
+    half + (sum Wh x << 11) + sum Wl x``.  The result is the mask of the output bytes (bit
+    ``e``) whose ``S`` lies within the band ``b`` of a rounding tie, ``(S + b) mod 2**q <= 2
+    b`` (signed: ``b = -1`` flags nothing), which the caller recomputes in float64: ``b =
+    tb``, or with ``own`` ``b = tb + tl[e]``, each output's own band ``tl[e]`` stored after
+    the weight parts (32 int16 lanes, eight per vector, laid out like its int32 sums)."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
@@ -3242,7 +3244,8 @@ def _direct_block(delta, checked=False):
         # the descriptor's arrays from their first element: constant offsets below
         bptr = builder.gep(barr.data, [builder.mul(d, _ir_intp(8))])
         cptr = builder.gep(carr.data, [builder.mul(d, _ir_intp(8 * 32))])
-        wptr = builder.gep(warr.data, [builder.mul(d, _ir_intp(parts * 8 * 16))])
+        wlen = parts * 8 * 16 + (32 if own else 0)  # int16 per descriptor
+        wptr = builder.gep(warr.data, [builder.mul(d, _ir_intp(wlen))])
         concat = ir.Constant(ir.VectorType(i32, 32), list(range(32)))
         sums = []
         for v in range(4):
@@ -3279,11 +3282,18 @@ def _direct_block(delta, checked=False):
                                             v32b.as_pointer()), align=1)
         if not checked:
             return context.get_dummy_value()
-        tb = builder.trunc(args[11], i32)
-        tbv, twov = _ir_splat(builder, v8d, tb), _ir_splat(builder, v8d, builder.add(tb, tb))
+        tbv = _ir_splat(builder, v8d, builder.trunc(args[11], i32))
         low = builder.sub(builder.shl(ir.Constant(v8d, [1] * 8), qv), ir.Constant(v8d, [1] * 8))
-        near = [builder.sext(builder.icmp_unsigned(
-            "<=", builder.and_(builder.add(s, tbv), low), twov), v8d) for s in sums]
+        near = []
+        v8w = ir.VectorType(i16, 8)
+        for v, s in enumerate(sums):
+            bv = tbv
+            if own:  # the bands' int16 lanes of vector v, after the weights
+                bv = builder.add(tbv, builder.sext(builder.load(builder.bitcast(
+                    builder.gep(wptr, [_ir_intp(256 + 8 * v)]), v8w.as_pointer()), align=2),
+                    v8d))
+            near.append(builder.sext(builder.icmp_signed(
+                "<=", builder.and_(builder.add(s, bv), low), builder.add(bv, bv)), v8d))
         # the same packs as the bytes: the -1 / 0 flags land in output order
         m01 = _ir_x86(builder, "avx2.packssdw", v16w, near[0], near[1])
         m23 = _ir_x86(builder, "avx2.packssdw", v16w, near[2], near[3])
@@ -3305,6 +3315,8 @@ _direct = _direct_block(False)
 _direct_delta = _direct_block(True)
 _direct_chk = _direct_block(False, checked=True)
 _direct_chk_delta = _direct_block(True, checked=True)
+_direct_chkl = _direct_block(False, checked=True, own=True)
+_direct_chkl_delta = _direct_block(True, checked=True, own=True)
 _DIRECT = True  # switch: the output-order columns pass of 8-bit images (tests compare)
 
 
@@ -3317,27 +3329,32 @@ def _direct_row(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, fc, tb
     period.  Every output byte is written; ``orow`` must not overlap ``row``.
 
     ``fc is None``: a checked table (``wi`` the float64 weights): split-weight blocks whose
-    near ties (band ``tb``) are recomputed in float64, gathered blocks in float64
-    (:func:`_exact_bytes`).  Otherwise an exact one (``tb`` None), gathered by the scalar
-    formula (:func:`_gather_fixed` with ``(idx, wi, fc)``).  Numba prunes an ``x is None``
-    test at compile time only where ``x`` is None, so the checked specialisation (``fc``
-    None) compiles only its branches; the exact one also compiles the checked branches,
-    whose block with ``tb`` None does nothing (never run: ``fc is None`` is false)."""
+    near ties (band ``tb``, plus each output's own band when the schedule says ``lanes``)
+    are recomputed in float64, gathered blocks in float64 (:func:`_exact_bytes`).
+    Otherwise an exact one (``tb`` None), gathered by the scalar formula
+    (:func:`_gather_fixed` with ``(idx, wi, fc)``).  Numba prunes an ``x is None`` test at
+    compile time only where ``x`` is None, so the checked specialisation (``fc`` None)
+    compiles only its branches; the exact one also compiles the checked branches, whose
+    blocks with ``tb`` None do nothing (never run: ``fc is None`` is false)."""
     nt = sched[0]
     a = sched[1]
     b = sched[2]
     adv = sched[3]
     dc = sched[4]
+    lanes = sched[6]
     for h in range(sched[5]):
-        d = sched[6 + 2 * h]
-        t = sched[7 + 2 * h]
+        d = sched[7 + 2 * h]
+        t = sched[8 + 2 * h]
         if fc is None:
-            if d >= 0:
-                mask = _direct_chk(orow, t, row, _I0, ctrl, wts, base, d, half, q, dc, tb)
-                if mask:
-                    _fix_near_ties(row, orow, nch, idx, wi, t, mask)
-            else:
+            if d < 0:
                 _exact_bytes(row, orow, nch, idx, wi, t, t + _DIRECT_PX)
+                continue
+            if lanes:
+                mask = _direct_chkl(orow, t, row, _I0, ctrl, wts, base, d, half, q, dc, tb)
+            else:
+                mask = _direct_chk(orow, t, row, _I0, ctrl, wts, base, d, half, q, dc, tb)
+            if mask:
+                _fix_near_ties(row, orow, nch, idx, wi, t, mask)
         elif d >= 0:
             _direct(orow, t, row, _I0, ctrl, wts, base, d, half, q, dc)
         else:
@@ -3347,8 +3364,14 @@ def _direct_row(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, fc, tb
     so = 0
     ty = 0
     for _ in range(a, b):
-        if fc is None:  # loop-invariant tests (dc too): LLVM unswitches the loop
-            if dc > 0:
+        if fc is None:  # loop-invariant tests (dc, lanes too): LLVM unswitches the loop
+            if lanes:
+                if dc > 0:
+                    mask = _direct_chkl_delta(orow, t, row, so, ctrl, wts, base, ty, half, q,
+                                              dc, tb)
+                else:
+                    mask = _direct_chkl(orow, t, row, so, ctrl, wts, base, ty, half, q, dc, tb)
+            elif dc > 0:
                 mask = _direct_chk_delta(orow, t, row, so, ctrl, wts, base, ty, half, q, dc, tb)
             else:
                 mask = _direct_chk(orow, t, row, so, ctrl, wts, base, ty, half, q, dc, tb)
@@ -3388,7 +3411,7 @@ def _fused_chunk_direct(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, half, 
         _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc, None)
 
 
-@jit
+@jit(inline="always")
 def _exact_bytes(row, orow, nch, idx, w64, t0, t1):
     """Output bytes ``[t0, t1)`` of a columns pass of a flattened 8-bit row, in float64 in
     tap order (MATLAB's arithmetic), rounded and saturated."""
@@ -3401,7 +3424,7 @@ def _exact_bytes(row, orow, nch, idx, w64, t0, t1):
         orow[t] = _round_sat(d, 255.0)
 
 
-@jit
+@jit(inline="always")
 def _fix_near_ties(row, orow, nch, idx, w64, t, mask):
     """Recompute (:func:`_exact_bytes`) the output bytes ``t + e`` of the set bits ``e`` of a
     checked direct block's near-tie ``mask``."""
@@ -3439,18 +3462,27 @@ def _split_plan(w64):
     """``(parts, half, q, tb)`` of the checked direct blocks for a four-tap table on 8-bit
     pixels, or ``None``.
 
-    ``W = rint(w 2**q)`` split as ``W = Wh 2**11 + Wl`` (``parts = [Wh, Wl]``, int16); the
-    block computes ``S = half + sum W x`` exactly in int32 (``half = 2**(q - 1)``), so ``S >>
-    q`` rounds ``S / 2**q - 1/2`` up.  ``S / 2**q`` is within ``255 sum_k |W_k 2**-q - w_k|``
-    of the exact sum of the float64 weights, which is within ``~1e-13`` of MATLAB's float64
-    sum ``d``; ``tb = floor(255 max_j sum_k |W_jk - w_jk 2**q|) + 2`` (units of ``2**-q``)
-    covers both.  Unless ``S`` is within ``tb`` of a tie, ``d`` lies strictly on the same
-    side of it, so ``S >> q`` (saturated) is MATLAB's rounded ``d``.  ``q`` is the largest
-    (at most 22) for which every ``S + tb`` stays in int32 and ``Wh`` in int16; ``None``
-    when more than ``_DIRECT_TIE_MAX`` of the outputs would be near ties, estimated on
-    pseudo-random pixels (fixed seed): tables whose weights have even denominators hit exact
-    ties of the true sum often (bicubic x1.5, x2.5: about 2%), and each is recomputed on its
-    own (speed only: either path gives MATLAB's values)."""
+    ``W = rint(w 2**q)`` split as ``W = Wh 2**11 + Wl``; the block computes ``S = half + sum
+    W x`` exactly in int32 (``half = 2**(q - 1)``), so ``S >> q`` rounds ``S / 2**q - 1/2``
+    up.  ``S / 2**q`` is within ``255 sum_k |W_k 2**-q - w_k|`` of the exact sum of the
+    float64 weights, which is within ``~1e-13`` of MATLAB's float64 sum ``d``; the band of
+    output ``j``, ``tb[j] = floor(255 sum_k |W_jk - w_jk 2**q|) + 2`` (units of ``2**-q``,
+    :func:`_band`; at most 512), covers both.  Unless ``S`` is within ``tb[j]`` of a tie,
+    ``d`` lies strictly on the same side of it, so ``S >> q`` (saturated) is MATLAB's
+    rounded ``d``.  Where every weight of a row is a multiple of ``2**-q`` (``W = w 2**q``:
+    the half-pixel phase of bicubic x1.5, x2.5, x1.25 has weights in sixteenths) MATLAB's
+    products and sums are exact too, ``d = S / 2**q - 1/2``, and ``S >> q`` rounds its ties
+    up as MATLAB does (away from zero; a negative ``d`` saturates to 0 either way): ``tb[j]
+    = -1``, no band.  ``parts = [Wh, Wl]`` (int16, ``(2, w_out, 4)``), ``Wl`` in ``[0,
+    2**11)``.  ``tb``: the bands of the outputs (int64, ``(w_out,)``), or one band for all
+    (an int, their largest) unless their own bands flag more than ``_DIRECT_LANES_GAIN``
+    fewer outputs (tables with exact half-pixel phases: bicubic x1.5, x2.5, x1.25), which
+    pays for loading them in each block.  ``q`` is the largest (at most 22) for which every
+    ``S + tb[j]`` stays in int32 and ``Wh`` in int16; ``None`` when more than
+    ``_DIRECT_TIE_MAX`` of the outputs would be near ties, estimated on pseudo-random pixels
+    (fixed seed): exact ties of the true sum in rows with inexact weights, which only
+    MATLAB's own float64 rounding decides, are each recomputed on their own (speed only:
+    either path gives MATLAB's values)."""
     if w64.ndim != 2 or w64.shape[1] != 4 or not np.isfinite(w64).all():
         return None
     for q in range(22, 15, -1):
@@ -3460,32 +3492,54 @@ def _split_plan(w64):
         wh = big >> _SPLIT_BITS
         if int(np.abs(wh).max()) >= 2 ** 15:
             continue
-        tb = int(math.floor(255 * float(np.abs(big - exact).sum(axis=1).max()))) + 2
+        tb = _band(big, exact)
+        top_band = int(tb.max())
         half = 1 << (q - 1)
         top = 255 * int((np.maximum(wh, 0).sum(axis=1) * 2 ** _SPLIT_BITS
                          + wl.sum(axis=1)).max())
         bottom = 255 * int((np.minimum(wh, 0).sum(axis=1) * 2 ** _SPLIT_BITS).min())
-        if top + half + tb < 2 ** 31 and bottom > -2 ** 31 + 2 ** 16:
-            if _split_tie_rate(big, half, q, tb) > _DIRECT_TIE_MAX:
+        if top + half + top_band < 2 ** 31 and bottom > -2 ** 31 + 2 ** 16:
+            one = _split_tie_rate(big, half, q, np.full_like(tb, top_band))
+            own = _split_tie_rate(big, half, q, tb)
+            if one <= own + _DIRECT_LANES_GAIN:  # one band for every output
+                tb, own = top_band, one
+            if own > _DIRECT_TIE_MAX:
                 return None
             return np.stack([wh, wl]).astype(np.int16), half, q, tb
     return None
 
 
+def _band(big, scaled):
+    """The band (units of ``2**-q``) of the fixed-point sums of integer weights ``big``
+    (..., 4) standing for the float64 weights ``scaled = w 2**q`` (see :func:`_split_plan`):
+    ``floor(255 sum_k |big_k - scaled_k|) + 2``, or -1 where they are equal (no band)."""
+    err = np.abs(big - scaled).sum(axis=-1)  # exact differences, rounded sums
+    return np.where(err > 0, np.floor(255 * err).astype(np.int64) + 2, -1)
+
+
 def _split_tie_rate(big, half, q, tb, nrows=256, per_row=16):
-    """The share of outputs of the fixed-point table ``big`` (``W``, :func:`_split_plan`)
-    flagged as near ties, on ``per_row`` pseudo-random pixel vectors for each of ``nrows``
-    pseudo-random rows (fixed seed)."""
+    """The share of outputs of the fixed-point table ``big`` (``W``, :func:`_split_plan`,
+    bands ``tb``) flagged as near ties, on ``per_row`` pseudo-random pixel vectors for each
+    of ``nrows`` pseudo-random rows (fixed seed)."""
     rng = np.random.default_rng(0)
     rows = rng.integers(0, big.shape[0], size=nrows)
     x = rng.integers(0, 256, size=(nrows, per_row, big.shape[1]))
     s = half + np.einsum("rsk,rk->rs", x, big[rows])
-    return float(np.mean(((s + tb) & ((1 << q) - 1)) <= 2 * tb))
+    b = tb[rows][:, None]
+    return float(np.mean(((s + b) & ((1 << q) - 1)) <= 2 * b))
 
 
-#: Most share of near ties for the checked direct columns pass.  Each costs a scalar float64
-#: recomputation (a call, ~100-200 cycles) against about one cycle per output byte.
-_DIRECT_TIE_MAX = 0.002
+#: Most share of near ties for the checked direct columns pass.  Each costs a float64
+#: recomputation in tap order (measured 11-25 ns) against about 0.3 ns per byte saved on the
+#: path it replaces (uint8 bicubic x1.5): the two break even at about 1-2%.  Tables of rarer
+#: ties take the direct path (bicubic x1.1 0.26%, x1.5 0.15%, x1.25 0.04%); bilinear x3.7 (2%),
+#: lanczos2 x2.5 (1.1%) do not.
+_DIRECT_TIE_MAX = 0.005
+#: Share of flagged outputs that each output's own band must save over one band for all
+#: (:func:`_split_plan`): loading the bands cost 10-15% of a checked block (~0.05 ns per
+#: byte, uint8 x(1, 3), x(1, 2.2), x(1, 5/3)), about what a 0.25% share of recomputations
+#: costs.
+_DIRECT_LANES_GAIN = 0.0025
 
 
 def _longest_run(flags):
@@ -3500,13 +3554,15 @@ def _longest_run(flags):
     return int(starts[k]), int(stops[k])
 
 
-def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None):
+def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None, band=None):
     """Descriptors and schedule of :func:`_direct_row` for the four-tap integer table
     ``(idx, wi)`` on rows of ``w_in`` pixels of ``nch`` interleaved 8-bit channels, or
     ``None`` when rows are too short or too many blocks have a quad whose taps do not fit
     a 16-byte window (those blocks are gathered by the scalar formula).  ``wi`` may also be
     ``(parts, w_out, 4)``: several weight tables on the same taps (the split weights of
-    :meth:`_TablePlan.direct_checked`), stored one after the other in each descriptor.
+    :meth:`_TablePlan.direct_checked`), stored one after the other in each descriptor,
+    followed by the band of each of its outputs (``band``, per output pixel; int16 lanes,
+    :func:`_direct_block`) if given.
 
     Output byte ``e = j nch + c`` reads source bytes ``idx[j, k] nch + c`` with weights
     ``wi[j, k]``.  Blocks of ``_DIRECT_PX`` bytes start at multiples of 32 (and the last one
@@ -3520,15 +3576,17 @@ def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None):
     (borders, overlap) one by one, at most ``max_abs`` (default ``_DIRECT_MAX_ABS``).
 
     Returns ``(ctrl, wts, base, sched)``: uint8, int16 and intp descriptor arrays (periodic
-    descriptors first) and ``sched = (nt, a, b, adv, dc, nabs, d_0, t_0, d_1, t_1, ...)``
-    (``d_h = -1``: a gathered block):
-    the periodic run is blocks ``[a, b)``; ``dc > 0`` when every periodic descriptor's taps
-    (2, 3) controls are its taps (0, 1) controls plus ``dc`` (:func:`_direct_block`);
-    ``(d_h, t_h)``: descriptor and output offset of each block described on its own."""
+    descriptors first) and ``sched = (nt, a, b, adv, dc, nabs, lanes, d_0, t_0, d_1, t_1,
+    ...)``: the periodic run is blocks ``[a, b)``; ``dc > 0`` when every periodic
+    descriptor's taps (2, 3) controls are its taps (0, 1) controls plus ``dc``
+    (:func:`_direct_block`); ``lanes``: the descriptors carry bands; ``(d_h, t_h)``:
+    descriptor (-1: a gathered block) and output offset of each block described on its
+    own."""
     w_out, ntaps = idx.shape
     n = w_out * nch
     ls = w_in * nch
-    if ntaps != 4 or n < _DIRECT_PX or ls < 16:
+    if ntaps != 4 or n < _DIRECT_PX or ls < 16 or (
+            band is not None and not -2 ** 15 <= np.min(band) <= np.max(band) < 2 ** 15):
         return None
     parts = wi[None] if wi.ndim == 2 else wi  # (parts, w_out, 4)
     e = np.arange(n)
@@ -3557,8 +3615,12 @@ def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None):
     cq = cq.reshape(nb, 8, 2, 16)
     wq = wq.reshape(nb, npart, 8, 2, 8)
     ctrl = np.concatenate([cq[:, :4], cq[:, 4:]], axis=3)  # (block, vector, pair, 32 bytes)
-    # (block, part, vector, pair, 16 int16)
-    wts = np.concatenate([wq[:, :, :4], wq[:, :, 4:]], axis=4)
+    # (block, part, vector, pair, 16 int16): vector v holds quads v and v + 4
+    wts = np.concatenate([wq[:, :, :4], wq[:, :, 4:]], axis=4).reshape(nb, -1)
+    if band is not None:  # (block, vector, 8 lanes): the outputs of quads v, then v + 4
+        lanes = np.asarray(band)[e // nch][pos].reshape(nb, 8, 4)
+        lanes = np.concatenate([lanes[:, :4], lanes[:, 4:]], axis=2).reshape(nb, 32)
+        wts = np.concatenate([wts, lanes.astype(np.int16)], axis=1)
     nt, a, b, adv = 1, 0, 0, 0
     if poly is not None:
         p_out = int(poly[1]) * nch
@@ -3569,7 +3631,7 @@ def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None):
         if m > 0:
             same = (~gathered[nt:nfull] & ~gathered[:m]
                     & (ctrl[nt:nfull] == ctrl[:m]).reshape(m, -1).all(axis=1)
-                    & (wts[nt:nfull] == wts[:m]).reshape(m, -1).all(axis=1)
+                    & (wts[nt:nfull] == wts[:m]).all(axis=1)
                     & (base[nt:nfull] - base[:m] == adv).all(axis=1))
             r0, r1 = _longest_run(same)
             if r1 > r0:
@@ -3586,7 +3648,7 @@ def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None):
     # a zeroing byte (high bit set) stays one after adding dc < 128; others must move by dc
     if not order or not np.where(c0 >= 0x80, c1 >= 0x80, c1 == c0 + dc).all():
         dc = 0
-    sched = [nt, a, b, adv, dc, len(alone)]
+    sched = [nt, a, b, adv, dc, len(alone), int(band is not None)]
     for i in alone:
         sched += [-1 if gathered[i] else len(order), int(starts[i])]
         if not gathered[i]:
@@ -3753,8 +3815,9 @@ class _TablePlan:
     def direct_checked(self, nch, w_in):
         """``(ctrl, wts, base, sched, half, q, tb, nch, idx, w64)`` of the output-order
         columns pass of 8-bit rows for a checked four-tap table
-        (:func:`_direct_row`: split weights from :func:`_split_plan`, descriptors
-        from :func:`_direct_plan`), or ``None``."""
+        (:func:`_direct_row`: split weights and bands from :func:`_split_plan`, descriptors
+        from :func:`_direct_plan`, with each output's band when the split plan has them and
+        ``tb = 0``), or ``None``."""
         key = ("direct_chk", nch, w_in)
         if key not in self._cache:
             self._cache[key] = None
@@ -3762,10 +3825,11 @@ class _TablePlan:
             split = _split_plan(w64) if self.ntaps == 4 else None
             if split is not None:
                 parts, half, q, tb = split
+                lanes = isinstance(tb, np.ndarray)
                 plan = _direct_plan(self.idx, parts, nch, w_in, self.poly(np.float64),
-                                    _DIRECT_CHK_MAX_ABS)
+                                    _DIRECT_CHK_MAX_ABS, band=tb if lanes else None)
                 if plan is not None:
-                    self._cache[key] = plan + (half, q, tb, nch, self.idx, w64)
+                    self._cache[key] = plan + (half, q, 0 if lanes else tb, nch, self.idx, w64)
         return self._cache[key]
 
     def padded(self, ntaps):
