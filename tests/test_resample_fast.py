@@ -948,23 +948,22 @@ def test_split_plan_covers_its_error(w_in, scale, nch, method, boundary):
             assert -2 ** 31 <= hi << R._SPLIT_BITS and s + tb[r] < 2 ** 31
 
 
-def _decode_direct(plan, n, checked):
-    """What a direct plan computes, read back from its descriptors by following
+def _decode_direct(plan, n):
+    """What a checked direct plan computes, read back from its descriptors by following
     :func:`R._direct_row`'s schedule (later blocks overwrite earlier ones): for each of the
-    ``n`` output bytes, ``{source byte: integer weight}``, its band (checked plans) and
-    whether it was gathered.  Decoded from the layout :func:`R._direct_block` documents."""
+    ``n`` output bytes, ``{source byte: integer weight}``, its band and whether it was
+    gathered.  Decoded from the layout :func:`R._direct_block` documents."""
     ctrl, wts, base, sched = plan[:4]
     nt, a, b, adv, _, nabs, lanes = (int(v) for v in sched[:7])
     alone = sched[7:].reshape(-1, 2)
     assert alone.shape[0] == nabs
     ctrl = ctrl.reshape(-1, 4, 2, 32)
     base = base.reshape(-1, 8)
-    npart = 2 if checked else 1
     wts = wts.reshape(ctrl.shape[0], -1).astype(np.int64)
-    assert wts.shape[1] == npart * 128 + 32 * lanes and (checked or not lanes)
-    parts = wts[:, :npart * 128].reshape(-1, npart, 4, 2, 16)
-    big = (parts[:, 0] << R._SPLIT_BITS) + parts[:, 1] if checked else parts[:, 0]
-    bands = wts[:, npart * 128:].reshape(-1, 4, 8) + plan[6] if lanes else None
+    assert wts.shape[1] == 2 * 128 + 32 * lanes
+    parts = wts[:, :2 * 128].reshape(-1, 2, 4, 2, 16)
+    big = (parts[:, 0] << R._SPLIT_BITS) + parts[:, 1]
+    bands = wts[:, 2 * 128:].reshape(-1, 4, 8) + plan[6] if lanes else None
     taps = [None] * n
     band = np.zeros(n, dtype=np.int64)
     gathered = np.zeros(n, dtype=bool)
@@ -988,8 +987,7 @@ def _decode_direct(plan, n, checked):
                             wv = int(big[d, v, pair, 8 * hi + 2 * out + k])
                             sums[b] = sums.get(b, 0) + wv
                     taps[e] = sums
-                    if checked:
-                        band[e] = bands[d, v, 4 * hi + out] if lanes else plan[6]
+                    band[e] = bands[d, v, 4 * hi + out] if lanes else plan[6]
 
     for d, t in alone:
         put(int(d), int(t), 0)
@@ -1001,7 +999,7 @@ def _decode_direct(plan, n, checked):
 
 #: Tables without a period (float64 coordinates that do not repeat exactly) and with one.
 _BAND_ROWS = [(512, 2.2, 3), (512, 3.7, 3), (512, 3.7, 1), (300, 5 / 3, 3), (512, 700 / 512, 3),
-             (1024, 1.37, 1), (512, 1.9, 3), (512, 3.0, 3), (400, 1.5, 3), (333, 1000 / 333, 3)]
+              (1024, 1.37, 1), (512, 1.9, 3), (512, 3.0, 3), (400, 1.5, 3), (333, 1000 / 333, 3)]
 
 
 @pytest.mark.parametrize("w_in,scale,nch", _BAND_ROWS)
@@ -1018,7 +1016,7 @@ def test_direct_checked_plan_bands_cover_every_output(w_in, scale, nch):
     assert plan is not None
     q = int(plan[5])
     n = n_out * nch
-    taps, band, gathered = _decode_direct(plan, n, True)
+    taps, band, gathered = _decode_direct(plan, n)
     for e in np.flatnonzero(~gathered):
         j, c = divmod(int(e), nch)
         want = {}
