@@ -100,11 +100,12 @@ def _scale_arg(text):
     return value
 
 
-def survey_cases(scales, dtypes):
-    """Cases like ``CASES`` for each scale, dtype and survey shape (``--scales``)."""
+def survey_cases(scales, dtypes, method="bicubic"):
+    """Cases like ``CASES`` for each scale, dtype and survey shape (``--scales``), labelled
+    with ``method``."""
     cases = {}
     for scale in scales:
-        kind = "antialiased bicubic" if scale < 1 else "bicubic"
+        kind = method if scale >= 1 or method == "nearest" else f"antialiased {method}"
         for shape in SURVEY_SHAPES:
             for dtype in dtypes:
                 dims = "x".join(map(str, shape))
@@ -307,7 +308,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     cases = CASES
     if args.scales:
-        cases = survey_cases(args.scales, args.dtypes)
+        cases = survey_cases(args.scales, args.dtypes, args.method)
         args.cases = list(cases)
     os.environ["NUMBA_NUM_THREADS"] = str(max(max(args.threads), int(os.environ.get("NUMBA_NUM_THREADS", "0") or 0)))
     peers = [p for p in args.peers if not (args.no_slow and p in SLOW)]

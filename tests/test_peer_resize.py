@@ -38,6 +38,14 @@ def test_survey_cases_cover_every_scale_shape_and_dtype(peer):
     assert all(lab.startswith("antialiased") == ("x0.75" in lab) for lab in labels)
 
 
+@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+def test_survey_labels_name_the_method(peer, method):
+    labels = [label for *_, label in peer.survey_cases([2.5, 0.5], ["uint8"], method).values()]
+    assert labels and all(method in lab and "bicubic" not in lab for lab in labels)
+    # nearest never antialiases (as classicsr.resize), so its downscale label does not say so
+    assert any(lab.startswith("antialiased") for lab in labels) == (method != "nearest")
+
+
 @pytest.mark.parametrize("text, value", [("1.5", 1.5), ("4/3", 4 / 3), ("0.25", 0.25)])
 def test_scale_argument_accepts_numbers_and_fractions(peer, text, value):
     assert peer._scale_arg(text) == value
