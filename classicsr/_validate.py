@@ -29,6 +29,8 @@ __all__ = [
     "check_int",
     "check_bool",
     "native_contiguous",
+    "round_half_away",
+    "half_below",
 ]
 
 #: dtypes that keep their type through resampling-style functions.
@@ -52,6 +54,41 @@ def supported_float_type(dtype) -> np.dtype:
     if dtype.kind == "f" and dtype.itemsize <= 4:
         return np.dtype(np.float32)
     return np.dtype(np.float64)
+
+
+def round_half_away(values: np.ndarray) -> np.ndarray:
+    """MATLAB's ``round``: to the nearest integer, halves away from zero, exactly.
+
+    ``floor(|v| + h) * sign(v)`` with ``h`` the largest value of ``values``' float dtype below
+    0.5 (:func:`half_below`), not 0.5: ``fl(v + 0.5)`` rounds ``v = 0.5 - 2**-54`` up to 1.0
+    (float64; ``0.5 - 2**-25`` in float32), which MATLAB rounds to 0.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Finite float32 or float64 values (``|v| < 2**52``, ``2**23`` in float32).
+
+    Returns
+    -------
+    numpy.ndarray
+        The rounded values, same dtype (``-0.0`` for negatives that round to zero).
+    """
+    return np.floor(np.abs(values) + half_below(values.dtype)) * np.sign(values)
+
+
+def half_below(dtype) -> float:
+    """The largest ``dtype`` (float32 or float64) value below 0.5, ``h``.
+
+    ``floor(fl(v + h))`` is ``round(v)`` half away from zero for every float ``0 <= v <
+    2**(p - 1)`` (``p`` bits of precision, 53 or 24), and ``fl(v + h) < 1/2`` for ``v < 0``.
+    With ``n = floor(v + 1/2)`` (exact): ``v >= n - 1/2`` gives ``v + h >= n - 2**-(p + 1)``,
+    which rounds to at least ``n`` (for ``n = 1`` it lies halfway between ``1 - 2**-p`` and
+    1 and goes to the even 1; above, the spacing below ``n`` is at least ``2**(1 - p)``); and
+    ``v <= pred(n + 1/2)`` keeps ``fl(v + h)`` below ``n + 1`` (``pred(n + 1/2) + h`` is at
+    least ``2**-(p + 1)`` below the representable ``n + 1 - ulp``).
+    """
+    dtype = np.dtype(dtype)
+    return float(np.nextafter(dtype.type(0.5), dtype.type(0.0)))
 
 
 def keep_dtype(dtype) -> np.dtype:

@@ -71,8 +71,7 @@ def _finish(planes: list[np.ndarray], dtype: np.dtype, axis: int) -> np.ndarray:
     if dtype in _INT_MAX:
         # MATLAB rounds half away from zero and saturates; all values are finite here.
         np.clip(out, 0.0, _INT_MAX[dtype], out=out)
-        out = np.floor(out + 0.5)
-        return out.astype(dtype)
+        return V.round_half_away(out).astype(dtype)
     return out.astype(V.supported_float_type(dtype), copy=False)
 
 
@@ -244,5 +243,5 @@ def rgb_to_y(image, *, channel_axis: int | None = -1) -> np.ndarray:
     y = _lincomb(r, g, b, BT601_MATRIX[0] * mscale, BT601_OFFSET[0] * oscale)
     if dtype in _INT_MAX:
         np.clip(y, 0.0, _INT_MAX[dtype], out=y)
-        return np.floor(y + 0.5).astype(dtype)
+        return V.round_half_away(y).astype(dtype)
     return y.astype(V.supported_float_type(dtype), copy=False)

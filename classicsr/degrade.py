@@ -57,7 +57,7 @@ def _to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     dtype = np.dtype(dtype).newbyteorder("=")
     if dtype.kind in "ui":
         info = np.iinfo(dtype)
-        out = np.floor(np.abs(values) + 0.5) * np.sign(values)
+        out = V.round_half_away(np.asarray(values, dtype=np.float64))
         np.clip(out, info.min, info.max, out=out)
         return out.astype(dtype)
     return values.astype(V.supported_float_type(dtype), copy=False)

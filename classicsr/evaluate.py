@@ -176,7 +176,9 @@ def _quantise(sr: np.ndarray, dtype: np.dtype) -> np.ndarray:
     values = sr.astype(np.float64)
     if not np.isfinite(values).all():
         raise ValueError("the SR output contains NaN or infinite values")
-    return np.clip(np.floor(np.abs(values) + 0.5) * np.sign(values), 0, top).astype(dtype)
+    from . import _validate as V
+
+    return np.clip(V.round_half_away(values), 0, top).astype(dtype)
 
 
 @dataclass

@@ -168,7 +168,7 @@ class OpenCVUpscaler:
         else:
             peak = _INT_MAX.get(dtype, 1.0)
             scaled = array.astype(np.float64) * (255.0 / peak)
-            image8 = np.clip(np.floor(scaled + 0.5), 0, 255).astype(np.uint8)
+            image8 = np.clip(V.round_half_away(scaled), 0, 255).astype(np.uint8)
 
         if image8.ndim == 2:
             sr8 = self._upsample(image8)

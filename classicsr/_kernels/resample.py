@@ -123,6 +123,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .._config import jit
 from .._memory import new_output
+from .._validate import half_below
 
 _FIX = 64  # block length of the near-tie check in the checked rounding mode
 _U32 = 2.0 ** -24  # unit roundoff of float32
@@ -295,7 +296,8 @@ def _fir_rows(acc, src, rows, wrow, n, fma):
 def _store(acc, out, n, mode, consts):
     """Store ``acc[:n]`` into ``out[:n]``: as is (MODE_FLOAT) or rounded half away from zero and
     saturated (MODE_ROUND / MODE_CHECK; near ties are fixed afterwards by the caller).
-    ``consts`` = (0.5, maxval, bound, 0) in the accumulation type, so the loop stays in it."""
+    ``consts`` = (half, maxval, bound, 0) in the accumulation type, so the loop stays in it
+    (``half`` 0.5 for float32, :data:`_HALF64` for float64 sums)."""
     if mode == MODE_FLOAT:
         for t in range(n):
             out[t] = acc[t]
@@ -4119,6 +4121,15 @@ def _setup(src_dt, dst_dt, idx, w, maxval_out):
     return got
 
 
+#: The half of the rounding ``trunc(v + half)`` of float64 sums into integer pixels: the
+#: largest double below 0.5 (:func:`classicsr._validate.half_below`, which proves that
+#: ``floor(fl(v + _HALF64))`` is MATLAB's round of ``v`` for every double ``0 <= v < 2**52``
+#: and that a negative ``v`` stays below 0.5).  ``fl(v + 0.5)`` is not: ``v = 0.5 - 2**-54``
+#: gives 1.0, MATLAB 0.  float32 sums keep 0.5: their exact-table and near-tie arguments
+#: (:func:`_int_plan`) cover that rounding.
+_HALF64 = half_below(np.float64)
+
+
 def _setup_plan(plan, src_dt, dst_dt, maxval_out):
     """:func:`_setup` itself, uncached."""
     w = plan.w
@@ -4136,9 +4147,10 @@ def _setup_plan(plan, src_dt, dst_dt, maxval_out):
         acc_dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)
     wacc = plan.weights(acc_dt)
     # consts[4]: the checked blocks (:func:`_check_block`) may be used; consts[5 + i]: their
-    # near-tie bound for output i (:func:`_row_bounds`)
-    consts = np.array([0.5, maxval_out, bound, 0.0, 1.0 if _CHECK_BLOCKS else 0.0],
-                      dtype=acc_dt)
+    # near-tie bound for output i (:func:`_row_bounds`); consts[0]: the half of the rounding
+    # ``trunc(v + half)`` (:data:`_HALF64` for float64 sums, MATLAB's own)
+    consts = np.array([0.5 if acc_dt == np.float32 else _HALF64, maxval_out, bound, 0.0,
+                       1.0 if _CHECK_BLOCKS else 0.0], dtype=acc_dt)
     if mode == MODE_CHECK:
         consts = np.concatenate([consts, plan.row_bounds(_maxval(src_dt), bound)])
     return plan, w64, wacc, acc_dt, mode, consts

@@ -90,7 +90,8 @@ def predict_residual(y_bicubic: np.ndarray, model: ExampleBasedModel, method: st
 def _to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if dtype.kind == "u":
         top = float(np.iinfo(dtype).max)
-        return np.clip(np.floor(np.abs(values) + 0.5) * np.sign(values), 0, top).astype(dtype)
+        return np.clip(V.round_half_away(np.asarray(values, dtype=np.float64)), 0,
+                       top).astype(dtype)
     return values.astype(dtype, copy=False)
 
 

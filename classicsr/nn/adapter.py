@@ -277,7 +277,7 @@ class TorchUpscaler:
             result = np.moveaxis(result, 0, axis)
         if dtype in _INT_MAX:
             scaled = result.astype(np.float64) * peak
-            np.clip(np.floor(scaled + 0.5), 0.0, peak, out=scaled)
+            scaled = np.clip(V.round_half_away(scaled), 0.0, peak)
             return np.ascontiguousarray(scaled.astype(dtype))
         return np.ascontiguousarray(result.astype(out_dtype, copy=False))
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._validate import check_choice, check_int, check_positive_number
+from .._validate import check_choice, check_int, check_positive_number, round_half_away
 
 __all__ = ["train", "TrainResult", "prepare_pairs", "export_weights", "validate_psnr", "cli_train",
            "T91_HOLDOUT"]
@@ -196,7 +196,7 @@ def validate_psnr(model, hr_folder, scale: int, *, max_images: int | None = None
         hr, lr = make_lr(load_image(path), s)
         if getattr(model, "color", "y") == "y":
             y = up.upscale_y(_y_float(lr))
-            sr = np.clip(np.floor(y * 255.0 + 0.5), 0, 255).astype(np.uint8)
+            sr = np.clip(round_half_away(y * 255.0), 0, 255).astype(np.uint8)
             ref = rgb_to_y(hr) if hr.ndim == 3 else hr
         else:
             sr, ref = up(lr), hr
