@@ -1107,13 +1107,18 @@ def test_direct_checked_plan_refuses_what_it_cannot_do(monkeypatch):
     assert _direct_table(512, 2.2)[2].direct_checked(3, 512) is None
     idx, w, plan = _direct_table(64, 3.0)
     u8, u16 = np.dtype(np.uint8), np.dtype(np.uint16)
-    assert R._direct_chk_setup(plan, 64, 3, u16, u16, R.MODE_CHECK) is None
-    assert R._direct_chk_setup(plan, 64, 3, u8, np.dtype(np.float32), R.MODE_CHECK) is None
-    assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_ROUND) is None
+    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
+    assert R._direct_chk_setup(plan, 64, 3, u16, u16, R.MODE_CHECK, f32) is None
+    assert R._direct_chk_setup(plan, 64, 3, u8, f32, R.MODE_CHECK, f32) is None
+    assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_ROUND, f32) is None
+    assert R._direct_chk_setup(plan, 64, 3, u8, f64, R.MODE_FLOAT, f64) is None
     if R._MADD_OK:
-        assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_CHECK) is not None
+        assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_CHECK, f32) is not None
+        f64_plan = R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_ROUND, f64)
+        assert f64_plan is not None and f64_plan[1].dtype == np.float64
     monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
-    assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_CHECK) is None
+    assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_CHECK, f32) is None
+    assert R._direct_chk_setup(plan, 64, 3, u8, u8, R.MODE_ROUND, f64) is None
 
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pshufb/pmaddwd path needs a JIT target with AVX2")
@@ -1133,6 +1138,182 @@ def test_direct_checked_path_is_taken_and_exact(monkeypatch):
              ((16, 512, 3), 700 / 512, "bicubic", "reflect")]
     _check_switched_cases(monkeypatch, "_DIRECT_CHECKED",
                           ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk"), cases, seed=9)
+
+
+# --- 8-bit tables with frequent exact ties, in float64 blocks (MATLAB's arithmetic) ---------
+
+def _raw_table(w_in, scale, method, boundary="symmetric", antialias=True):
+    n_out = int(np.ceil(w_in * scale))
+    idx, w = _tables(w_in, n_out, scale, method, antialias, boundary, -0.5, np.dtype(np.float64))
+    return np.ascontiguousarray(idx, dtype=np.intp), np.ascontiguousarray(w)
+
+
+def _decode_direct_f64(plan, n):
+    """What a float64 direct plan computes, read back from its descriptors by following
+    :func:`R._direct_row`'s schedule (later blocks overwrite earlier ones): for each of the
+    ``n`` output bytes the list of its ``(source byte, float64 weight)`` in tap order, and
+    whether it was gathered.  Decoded from the layout :func:`R._direct_f64_codegen`
+    documents."""
+    ctrl, wts, base, sched = plan[:4]
+    nt, a, b, adv, _, nabs, two = (int(v) for v in sched[:7])
+    ntw = 2 if two else 4
+    alone = sched[7:].reshape(-1, 2)
+    ctrl = ctrl.reshape(-1, 4, 2, 32)
+    base = base.reshape(-1, 8)
+    wts = wts.reshape(ctrl.shape[0], 4, ntw, 8)
+    taps = [None] * n
+    gathered = np.zeros(n, dtype=bool)
+
+    def put(d, t, so):
+        gathered[t:t + R._DIRECT_PX] = d < 0
+        if d < 0:
+            return
+        for v in range(4):
+            for hi in range(2):
+                quad = v + 4 * hi
+                for out in range(4):
+                    tl = []
+                    for tap in range(ntw):
+                        pair, k = divmod(tap, 2)
+                        c = int(ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k])
+                        assert c < 16 and ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k + 1] >= 128
+                        tl.append((int(base[d, quad]) + so + c,
+                                   float(wts[d, v, tap, 4 * hi + out])))
+                    taps[t + 4 * quad + out] = tl
+
+    for d, t in alone:
+        put(int(d), int(t), 0)
+    for i in range(a, b):
+        put((i - a) % nt, R._DIRECT_PX * i, (i - a) // nt * adv)
+    assert all(tp is not None for tp, g in zip(taps, gathered) if not g)  # every byte written
+    return taps, gathered
+
+
+#: Tables whose exact ties are too frequent for the split weights (bilinear x3.7, x1.3,
+#: lanczos2 x2.5), or that sum in float64 (bilinear x1.5, x2.5, x1.25: ties in a sixth or a
+#: tenth of the pairs), two-tap (stored as two) and four-tap, with and without a period.
+_F64_ROWS = [(512, 3.7, 3, "bilinear", "symmetric"), (300, 3.7, 1, "bilinear", "replicate"),
+             (400, 1.5, 3, "bilinear", "symmetric"), (200, 2.5, 4, "bilinear", "reflect"),
+             (333, 1.3, 3, "bilinear", "symmetric"), (160, 1.25, 2, "bilinear", "wrap"),
+             (200, 2.5, 3, "lanczos2", "symmetric"), (90, 2.5, 1, "lanczos2", "constant"),
+             (512, 2.2, 3, "bicubic", "symmetric"), (64, 1.5, 3, "lanczos2", "replicate")]
+
+
+@pytest.mark.parametrize("w_in,scale,nch,method,boundary", _F64_ROWS)
+def test_direct_f64_plan_reads_the_table(w_in, scale, nch, method, boundary):
+    """Read back from the descriptors, every output byte of a float64 plan has the table's
+    taps in tap order: source byte ``idx[j, k] nch + c`` with the float64 weight ``w[j, k]``
+    itself (two-tap tables: those two; tables of 2 or 3 taps are widened to four with zero
+    weights, stored only where a tap of (2, 3) is non-zero)."""
+    idx, w = _raw_table(w_in, scale, method, boundary)
+    plan = R._TablePlan(idx, w).direct_f64(nch, w_in)
+    assert plan is not None
+    assert plan[1].dtype == np.float64 and plan[7] == nch
+    idx4, w4 = plan[8], plan[9]
+    assert idx4.shape[1] == 4
+    np.testing.assert_array_equal(w4[:, :w.shape[1]], w)
+    assert not w4[:, w.shape[1]:].any()
+    two = not w4[:, 2:].any()
+    assert int(plan[3][6]) == int(two)
+    n = idx.shape[0] * nch
+    taps, gathered = _decode_direct_f64(plan, n)
+    for e in np.flatnonzero(~gathered):
+        j, c = divmod(int(e), nch)
+        want = [(int(idx4[j, k]) * nch + c, float(w4[j, k])) for k in range(2 if two else 4)]
+        assert taps[e] == want, (e, taps[e], want)
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pshufb block needs a JIT target with AVX2")
+@pytest.mark.parametrize("w_in,scale,nch,method,boundary", _F64_ROWS)
+def test_direct_f64_row_matches_float64(w_in, scale, nch, method, boundary):
+    """Every byte of :func:`_direct_row` with a float64 plan equals MATLAB's float64 sum in
+    tap order, rounded (numpy), on random rows and rows of only 0 and 255, every byte written
+    (two fill values), with the derived controls of taps (2, 3) on and off."""
+    idx, w = _raw_table(w_in, scale, method, boundary)
+    plan = R._TablePlan(idx, w).direct_f64(nch, w_in)
+    ctrl, wts, base, sched = plan[:4]
+    n_out = idx.shape[0] * nch
+    rng = np.random.default_rng(w_in + nch)
+    rows = [rng.integers(0, 256, size=w_in * nch).astype(np.uint8),
+            ((rng.random(w_in * nch) < 0.5) * 255).astype(np.uint8)]
+    for row in rows:
+        expect = _matlab_bytes(row, idx, w, nch)
+        for dc in sorted({int(sched[4]), 0}):
+            sch = sched.copy()
+            sch[4] = dc
+            for fill in (0, 255):
+                out = np.full(n_out, fill, dtype=np.uint8)
+                R._direct_row(row, out, ctrl, wts, base, sch, 0, 0, nch, plan[8], plan[9], None,
+                              0)
+                np.testing.assert_array_equal(out, expect)
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pshufb block needs a JIT target with AVX2")
+def test_direct_f64_rounds_as_matlab_at_the_edges():
+    """Sums of exactly ``0.5 - 2**-54`` (MATLAB: 0; ``trunc(v + 0.5)`` would say 1), exact
+    ties ``n + 1/2`` (up), and sums past 255 or below 0 (saturated), through the float64
+    block."""
+    below = 0.5 - 2.0 ** -54
+    n_out, w_in = 64, 40
+    idx = np.zeros((n_out, 2), np.intp)
+    w = np.zeros((n_out, 2))
+    for j in range(n_out):
+        idx[j] = (j % 30, j % 30 + 1)
+    w[:] = (below, 0.5)
+    w[1::4] = (0.5, 0.5)  # ties when the two pixels differ by an odd number
+    w[2::4] = (1.25, -0.25)  # past 255 and below 0
+    plan = R._TablePlan(idx, w).direct_f64(1, w_in)
+    row = np.random.default_rng(3).integers(0, 256, size=w_in).astype(np.uint8)
+    row[::3] = 1
+    row[1::3] = 0
+    out = np.empty(n_out, dtype=np.uint8)
+    R._direct_row(row, out, *plan[:4], 0, 0, 1, plan[8], plan[9], None, 0)
+    np.testing.assert_array_equal(out, _matlab_bytes(row, idx, w, 1))
+    a, b = row[idx[:, 0]].astype(np.float64), row[idx[:, 1]].astype(np.float64)
+    assert ((a == 1) & (b == 0) & (w[:, 0] == below)).any()  # the edge case occurs
+    assert (out[(a == 1) & (b == 0) & (w[:, 0] == below)] == 0).all()
+
+
+def test_direct_f64_plan_refuses_what_it_cannot_do():
+    """No float64 plan for tables of more than four taps or one tap, for rows shorter than a
+    window, or with more blocks described one by one than ``_DIRECT_CHK_MAX_ABS``."""
+    idx, w = _raw_table(64, 0.75, "bicubic")
+    assert w.shape[1] > 4 and R._TablePlan(idx, w).direct_f64(3, 64) is None
+    one = R._TablePlan(np.arange(40, dtype=np.intp)[:, None], np.ones((40, 1)))
+    assert one.direct_f64(1, 40) is None
+    idx, w = _raw_table(5, 3.7, "bilinear")
+    assert R._TablePlan(idx, w).direct_f64(1, 5) is None  # 5 bytes: no 16-byte window
+    assert R._TablePlan(idx, w).direct_f64(4, 5) is not None
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pshufb block needs a JIT target with AVX2")
+def test_direct_f64_path_is_taken_and_exact(monkeypatch):
+    """uint8 resizes whose columns table has frequent exact ties (checked: bilinear x3.7,
+    x1.3, lanczos2 x2.5) or sums in float64 (bilinear x1.5, x2.5) take the float64 blocks,
+    fused and as a separate pass: the kernels really ran with float64 descriptors, the result
+    equals the independent reference and, bit for bit, the path it replaces (switch off).
+    Random images and images of only 0 and 255; 1-4 channels; every boundary."""
+    wdt = []
+    run = R._run_chunks
+
+    def spy(kernel, nchunks, args):
+        if getattr(kernel, "__name__", "") in ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk"):
+            wdt.append(args[-9].dtype)  # wts, in both argument lists
+        return run(kernel, nchunks, args)
+
+    cases = [((40, 70, 3), 3.7, "bilinear", "symmetric"), ((33, 41), 1.5, "bilinear", "replicate"),
+             ((20, 37, 2), 2.5, "lanczos2", "reflect"), ((17, 130, 4), 1.3, "bilinear", "wrap"),
+             ((30, 50, 3), (2.0, 2.5), "bilinear", "constant"),
+             ((25, 90, 1), (1.0, 1.3), "bilinear", "symmetric")]
+    _check_switched_cases(monkeypatch, "_DIRECT_F64",
+                          ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk"), cases, seed=11)
+    monkeypatch.setattr(R, "_run_chunks", spy)
+    img = _img((40, 70, 3), np.uint8, seed=2)
+    for fused in (True, False):
+        monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+        wdt.clear()
+        resize(img, 3.7, method="bilinear")
+        assert wdt == [np.dtype(np.float64)] * len(wdt) and wdt
 
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2")
@@ -1220,7 +1401,7 @@ def test_downscales_on_pixel_phase_planes(monkeypatch, dtype):
 
 @pytest.mark.skipif(not R._JIT, reason="the register blocks exist only in compiled code")
 @pytest.mark.parametrize("src_dtype", [np.uint8, np.float32])
-@pytest.mark.parametrize("out_dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("out_dtype", [np.uint8, np.float32, np.float64])
 @pytest.mark.parametrize("ntaps", [4, 6, 8, 12])
 def test_check_block_against_numpy(src_dtype, out_dtype, ntaps):
     """:func:`_check_block` on dyadic weights and integer pixels, where float32 is exact (so
@@ -1519,6 +1700,7 @@ def test_tie_heavy_checked_tables_accumulate_in_float64(monkeypatch):
         monkeypatch.setattr(R, "_PLANS", type(R._PLANS)())
         monkeypatch.setattr(R, "_TIE_RATE_SHORT", 1.0)  # force the checked path
         monkeypatch.setattr(R, "_TIE_RATE_PER_TAP", 1.0)
+        monkeypatch.setattr(R, "_DIRECT_F64", False)  # (else the float64 blocks take them)
         seen = _spy_kernels(monkeypatch)
         forced = resize(img, scale, method="bilinear")
         monkeypatch.undo()

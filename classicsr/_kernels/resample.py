@@ -47,14 +47,18 @@ block of the output row is gathered from 16-byte source windows by ``vpshufb`` a
 by ``vpmaddwd`` (:func:`_direct_block`, descriptors per table from :func:`_direct_plan`),
 with no phase rows and no interleave.  Checked four-tap tables of 8-bit images whose near
 ties are rare (bicubic x3, x5/3, x7, x1.5, x2.5, x1.25, lanczos2 x3, and tables without a
-period such as x2.2, x1.37 or most output sizes, described block by block; not bilinear
-x3.7 or lanczos2 x2.5, with exact ties of the true sum in 1-2% of the outputs) take the same
+period such as x2.2, x1.37 or most output sizes, described block by block) take the same
 blocks with split weights: ``W = rint(w 2**q) = Wh 2**11 + Wl``, two int16 parts multiplied
 with the same shuffled pixels, an exact int32 sum that lies within a known distance (its
 band) of MATLAB's float64 one; each block also returns the mask of its bytes near a rounding
 tie, which are recomputed in float64 (:func:`_split_plan`, :func:`_direct_row`).  Rows whose
 weights are multiples of ``2**-q`` (the half-pixel phase of x1.5, x2.5, x1.25) are exact and
 round their ties as MATLAB does: no band, each output's band then stored in the descriptors.
+Two- to four-tap tables of 8-bit images with frequent exact ties of the true sum (checked:
+bilinear x3.7, x1.3, lanczos2 x2.5; or summed in float64: bilinear x1.5, x2.5) take the same
+blocks with float64 weights (:func:`_direct_f64_codegen`): the shuffled pixels converted to
+float64 lanes, multiplied and summed in tap order, MATLAB's arithmetic itself, rounded by
+``trunc(v + _HALF64)``; no tie is left to recompute.
 
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
@@ -1132,7 +1136,9 @@ def _check_block():
     one.  Multiply and add may contract to FMA (float32 into integer outputs: the bound of
     :func:`_int_plan` holds with it).  The caller recomputes the outputs of the mask's set bits
     (the near ties) in float64 in tap order.  ``src`` is uint8 or float32 (converted per tap),
-    ``out`` uint8 or float32 (the fused passes' columns-pass row); other dtypes type (the
+    ``out`` uint8, float32 or float64 (the fused passes' columns-pass row, in the columns
+    table's accumulation type: a checked rows table before a float64 columns one, as
+    bilinear x0.7 of 9-row images or lanczos2 x1.5 of 20-row ones); other dtypes type (the
     kernels compile every branch) but raise if reached."""
     from numba.core import errors, types
     from numba.extending import intrinsic
@@ -1150,7 +1156,8 @@ def _check_block():
         def codegen(context, builder, signature, args):
             sdt, odt = signature.args[2].dtype, signature.args[0].dtype
             ntaps = signature.args[3].count
-            if not (sdt in (types.uint8, types.float32) and odt in (types.uint8, types.float32)
+            if not (sdt in (types.uint8, types.float32)
+                    and odt in (types.uint8, types.float32, types.float64)
                     and signature.args[6].dtype == types.float32
                     and signature.args[7].dtype == types.float32):
                 with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
@@ -1195,8 +1202,10 @@ def _check_block():
             ovt = ir.VectorType(oty, _CHK_PX)
             if odt == types.uint8:
                 val = builder.trunc(builder.fptosi(cat, ir.VectorType(ir.IntType(32), 16)), ovt)
-            else:
+            else:  # the rounded values are integers: exact in float32 and float64
                 val = builder.call(_ir_unary_fn(builder, "floor", cat.type), [cat])
+                if odt == types.float64:
+                    val = builder.fpext(val, ovt)
             optr = builder.bitcast(builder.gep(oarr.data, [args[1]]), ovt.as_pointer())
             builder.store(val, optr, align=context.get_abi_sizeof(oty))
             mask = builder.bitcast(builder.shuffle_vector(ties[0], ties[1], cat16),
@@ -3208,15 +3217,21 @@ def _direct_block(delta, checked=False, own=False):
     ``e``) whose ``S`` lies within the band ``b`` of a rounding tie, ``(S + b) mod 2**q <= 2
     b`` (signed: ``b = -1`` flags nothing), which the caller recomputes in float64: ``b =
     tb``, or with ``own`` ``b = tb + tl[e]``, each output's own band ``tl[e]`` stored after
-    the weight parts (32 int16 lanes, eight per vector, laid out like its int32 sums)."""
+    the weight parts (32 int16 lanes, eight per vector, laid out like its int32 sums).
+
+    A checked block whose ``wts`` are float64 (:meth:`_TablePlan.direct_f64`) is MATLAB's
+    arithmetic itself (:func:`_direct_f64_codegen`): no tie is left to recompute, the mask is
+    always 0, ``half``, ``q``, ``tb`` are not read, and ``own`` means that the descriptors
+    hold taps (0, 1) only (a two-tap table padded to four: taps (2, 3) are zero)."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
     def typer(typingctx, out, oo, src, so, ctrl, wts, base, d, half, q, dc, tb=None):
+        wdt = (types.int16, types.float64) if checked else (types.int16,)
         if not (all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
                     for a in (out, src, ctrl, wts, base))
                 and out.dtype == types.uint8 and src.dtype == types.uint8
-                and ctrl.dtype == types.uint8 and wts.dtype == types.int16
+                and ctrl.dtype == types.uint8 and wts.dtype in wdt
                 and base.dtype == types.intp):
             raise errors.TypingError("direct block: unsupported arguments")
         ip, i64 = types.intp, types.int64
@@ -3231,6 +3246,8 @@ def _direct_block(delta, checked=False, own=False):
         if not _MADD_OK:
             _ir_no_avx2(context, builder, "direct block")
             return ir.Constant(ir.IntType(64), 0) if checked else context.get_dummy_value()
+        if checked and signature.args[5].dtype == types.float64:
+            return _direct_f64_codegen(context, builder, signature, args, delta, 1 if own else 2)
         oarr, sarr, carr, warr, barr = (
             context.make_array(signature.args[i])(context, builder, args[i])
             for i in (0, 2, 4, 5, 6))
@@ -3312,6 +3329,70 @@ def _direct_block(delta, checked=False, own=False):
     return intrinsic(block)
 
 
+def _direct_f64_codegen(context, builder, signature, args, delta, npair):
+    """Codegen of a float64 direct block (:func:`_direct_block` with float64 ``wts``): the
+    32 output bytes of descriptor ``d`` in MATLAB's arithmetic::
+
+        v[e] = ((w[e, 0] x[e, 0] + w[e, 1] x[e, 1]) + w[e, 2] x[e, 2]) + w[e, 3] x[e, 3]
+        out[oo + e] = clamp(trunc(v[e] + _HALF64), 0, 255)
+
+    (``2 npair`` taps), each product and sum a rounded float64 operation in tap order with no
+    contraction, as :func:`_exact_bytes`; ``trunc(v + _HALF64)`` then the saturating packs
+    give MATLAB's rounded, saturated value (:func:`classicsr._validate.half_below`; a
+    negative ``v`` truncates to at most 0).  The pixels come from the same windows and
+    ``vpshufb`` controls as the integer blocks: each 32-bit lane of the shuffled vector holds
+    the zero-extended pixels of taps ``(2 pair, 2 pair + 1)`` of one output, converted to
+    eight float64 lanes each.  Descriptor ``d``'s weights: ``(vector, tap, 8 lanes)``
+    float64 from ``wts[d 64 npair]`` (lanes as the int32 sums: quads ``v``, then ``v + 4``)."""
+    oarr, sarr, carr, warr, barr = (
+        context.make_array(signature.args[i])(context, builder, args[i]) for i in (0, 2, 4, 5, 6))
+    i8, i16, i32 = ir.IntType(8), ir.IntType(16), ir.IntType(32)
+    v16b, v32b = ir.VectorType(i8, 16), ir.VectorType(i8, 32)
+    v16w, v8d = ir.VectorType(i16, 16), ir.VectorType(i32, 8)
+    v8f = ir.VectorType(ir.DoubleType(), 8)
+    d = args[7]
+    srcp = builder.gep(sarr.data, [args[3]])
+    dcv = _ir_splat(builder, v32b, builder.trunc(args[10], i8))
+    bptr = builder.gep(barr.data, [builder.mul(d, _ir_intp(8))])
+    cptr = builder.gep(carr.data, [builder.mul(d, _ir_intp(8 * 32))])
+    wptr = builder.gep(warr.data, [builder.mul(d, _ir_intp(4 * 2 * npair * 8))])
+    concat = ir.Constant(ir.VectorType(i32, 32), list(range(32)))
+    low16 = ir.Constant(v8d, [0xFFFF] * 8)
+    high16 = ir.Constant(v8d, [16] * 8)
+    half = ir.Constant(v8f, [_HALF64] * 8)
+    ints = []
+    for v in range(4):
+        lanes = []
+        for quad in (v, v + 4):
+            b = builder.load(builder.gep(bptr, [_ir_intp(quad)]))
+            ptr = builder.bitcast(builder.gep(srcp, [b]), v16b.as_pointer())
+            lanes.append(builder.load(ptr, align=1))
+        x = builder.shuffle_vector(lanes[0], lanes[1], concat)
+        acc = None
+        for pair in range(npair):
+            if pair == 0 or not delta:
+                c = builder.load(builder.bitcast(
+                    builder.gep(cptr, [_ir_intp(32 * (2 * v + pair))]), v32b.as_pointer()),
+                    align=1)
+            else:
+                c = builder.add(c, dcv)
+            y = builder.bitcast(_ir_x86(builder, "avx2.pshuf.b", v32b, x, c), v8d)
+            for k in range(2):
+                px = builder.and_(y, low16) if k == 0 else builder.lshr(y, high16)
+                w = builder.load(builder.bitcast(
+                    builder.gep(wptr, [_ir_intp(8 * (2 * npair * v + 2 * pair + k))]),
+                    v8f.as_pointer()), align=8)
+                prod = builder.fmul(w, builder.sitofp(px, v8f))
+                acc = prod if acc is None else builder.fadd(acc, prod)
+        ints.append(builder.fptosi(builder.fadd(acc, half), v8d))  # |v| < 2**31: defined
+    w01 = _ir_x86(builder, "avx2.packssdw", v16w, ints[0], ints[1])
+    w23 = _ir_x86(builder, "avx2.packssdw", v16w, ints[2], ints[3])
+    out8 = _ir_x86(builder, "avx2.packuswb", v32b, w01, w23)
+    builder.store(out8, builder.bitcast(builder.gep(oarr.data, [args[1]]), v32b.as_pointer()),
+                  align=1)
+    return ir.Constant(ir.IntType(64), 0)
+
+
 _SPLIT_BITS = 11  # checked direct blocks: W = Wh 2**11 + Wl, both int16
 _direct = _direct_block(False)
 _direct_delta = _direct_block(True)
@@ -3332,7 +3413,9 @@ def _direct_row(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, fc, tb
 
     ``fc is None``: a checked table (``wi`` the float64 weights): split-weight blocks whose
     near ties (band ``tb``, plus each output's own band when the schedule says ``lanes``)
-    are recomputed in float64, gathered blocks in float64 (:func:`_exact_bytes`).
+    are recomputed in float64, gathered blocks in float64 (:func:`_exact_bytes`); with
+    float64 descriptors (``wts``, :meth:`_TablePlan.direct_f64`) the blocks are MATLAB's
+    arithmetic, their mask is 0 and ``lanes`` says two taps per output.
     Otherwise an exact one (``tb`` None), gathered by the scalar formula
     (:func:`_gather_fixed` with ``(idx, wi, fc)``).  Numba prunes an ``x is None`` test at
     compile time only where ``x`` is None, so the checked specialisation (``fc`` None)
@@ -3534,8 +3617,8 @@ def _split_tie_rate(big, half, q, tb, nrows=256, per_row=16):
 #: Most share of near ties for the checked direct columns pass.  Each costs a float64
 #: recomputation in tap order (measured 11-25 ns) against about 0.3 ns per byte saved on the
 #: path it replaces (uint8 bicubic x1.5): the two break even at about 1-2%.  Tables of rarer
-#: ties take the direct path (bicubic x1.1 0.26%, x1.5 0.15%, x1.25 0.04%); bilinear x3.7 (2%),
-#: lanczos2 x2.5 (1.1%) do not.
+#: ties take the split weights (bicubic x1.1 0.26%, x1.5 0.15%, x1.25 0.04%); bilinear x3.7
+#: (2%), lanczos2 x2.5 (1.1%) the float64 blocks (:meth:`_TablePlan.direct_f64`).
 _DIRECT_TIE_MAX = 0.005
 #: Share of flagged outputs that each output's own band must save over one band for all
 #: (:func:`_split_plan`): loading the bands cost 10-15% of a checked block (~0.05 ns per
@@ -3564,7 +3647,9 @@ def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None, band=None):
     ``(parts, w_out, 4)``: several weight tables on the same taps (the split weights of
     :meth:`_TablePlan.direct_checked`), stored one after the other in each descriptor,
     followed by the band of each of its outputs (``band``, per output pixel; int16 lanes,
-    :func:`_direct_block`) if given.
+    :func:`_direct_block`) if given.  A float64 ``wi`` (``(w_out, 4)``) gives the descriptors
+    of the float64 blocks (:func:`_direct_f64_codegen`): ``(vector, tap, 8 lanes)`` float64
+    weights, taps (0, 1) only where taps (2, 3) are zero in every row (``lanes`` then 1).
 
     Output byte ``e = j nch + c`` reads source bytes ``idx[j, k] nch + c`` with weights
     ``wi[j, k]``.  Blocks of ``_DIRECT_PX`` bytes start at multiples of 32 (and the last one
@@ -3581,7 +3666,8 @@ def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None, band=None):
     descriptors first) and ``sched = (nt, a, b, adv, dc, nabs, lanes, d_0, t_0, d_1, t_1,
     ...)``: the periodic run is blocks ``[a, b)``; ``dc > 0`` when every periodic
     descriptor's taps (2, 3) controls are its taps (0, 1) controls plus ``dc``
-    (:func:`_direct_block`); ``lanes``: the descriptors carry bands; ``(d_h, t_h)``:
+    (:func:`_direct_block`); ``lanes``: the descriptors carry bands (float64 descriptors:
+    they hold two taps); ``(d_h, t_h)``:
     descriptor (-1: a gathered block) and output offset of each block described on its
     own."""
     w_out, ntaps = idx.shape
@@ -3590,10 +3676,8 @@ def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None, band=None):
     if ntaps != 4 or n < _DIRECT_PX or ls < 16 or (
             band is not None and not -2 ** 15 <= np.min(band) <= np.max(band) < 2 ** 15):
         return None
-    parts = wi[None] if wi.ndim == 2 else wi  # (parts, w_out, 4)
     e = np.arange(n)
     srcb = idx[e // nch] * nch + (e % nch)[:, None]  # (n, 4) source byte of each tap
-    wt = parts[:, e // nch]
     nfull = n // _DIRECT_PX
     starts = np.arange(nfull) * _DIRECT_PX
     if n % _DIRECT_PX:
@@ -3606,19 +3690,30 @@ def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None, band=None):
     base[gathered] = 0
     rel = (quads - base[:, :, None]).reshape(nb, 8, 4, 4)  # block, quad, output, tap
     rel[gathered] = 0
-    npart = parts.shape[0]
-    w4 = wt[:, pos].reshape(npart, nb, 8, 4, 4).transpose(1, 0, 2, 3, 4)
     cq = np.full((nb, 8, 2, 4, 4), 0x80, dtype=np.uint8)
-    wq = np.empty((nb, npart, 8, 2, 4, 2), dtype=np.int16)
     for pair in range(2):
         for k in range(2):
             cq[:, :, pair, :, 2 * k] = rel[:, :, :, 2 * pair + k]
-            wq[:, :, :, pair, :, k] = w4[..., 2 * pair + k]
     cq = cq.reshape(nb, 8, 2, 16)
-    wq = wq.reshape(nb, npart, 8, 2, 8)
     ctrl = np.concatenate([cq[:, :4], cq[:, 4:]], axis=3)  # (block, vector, pair, 32 bytes)
-    # (block, part, vector, pair, 16 int16): vector v holds quads v and v + 4
-    wts = np.concatenate([wq[:, :, :4], wq[:, :, 4:]], axis=4).reshape(nb, -1)
+    layout = int(band is not None)
+    if wi.dtype == np.float64:
+        ntw = 4 if wi[:, 2:].any() else 2
+        layout = int(ntw == 2)
+        w4 = wi[e // nch][pos].reshape(nb, 8, 4, 4)  # block, quad, output, tap
+        w8 = np.concatenate([w4[:, :4], w4[:, 4:]], axis=2)  # block, vector, 8 lanes, tap
+        wts = np.ascontiguousarray(w8.transpose(0, 1, 3, 2)[:, :, :ntw]).reshape(nb, -1)
+    else:
+        parts = wi[None] if wi.ndim == 2 else wi  # (parts, w_out, 4)
+        npart = parts.shape[0]
+        w4 = parts[:, e // nch][:, pos].reshape(npart, nb, 8, 4, 4).transpose(1, 0, 2, 3, 4)
+        wq = np.empty((nb, npart, 8, 2, 4, 2), dtype=np.int16)
+        for pair in range(2):
+            for k in range(2):
+                wq[:, :, :, pair, :, k] = w4[..., 2 * pair + k]
+        wq = wq.reshape(nb, npart, 8, 2, 8)
+        # (block, part, vector, pair, 16 int16): vector v holds quads v and v + 4
+        wts = np.concatenate([wq[:, :, :4], wq[:, :, 4:]], axis=4).reshape(nb, -1)
     if band is not None:  # (block, vector, 8 lanes): the outputs of quads v, then v + 4
         lanes = np.asarray(band)[e // nch][pos].reshape(nb, 8, 4)
         lanes = np.concatenate([lanes[:, :4], lanes[:, 4:]], axis=2).reshape(nb, 32)
@@ -3650,7 +3745,7 @@ def _direct_plan(idx, wi, nch, w_in, poly, max_abs=None, band=None):
     # a zeroing byte (high bit set) stays one after adding dc < 128; others must move by dc
     if not order or not np.where(c0 >= 0x80, c1 >= 0x80, c1 == c0 + dc).all():
         dc = 0
-    sched = [nt, a, b, adv, dc, len(alone), int(band is not None)]
+    sched = [nt, a, b, adv, dc, len(alone), layout]
     for i in alone:
         sched += [-1 if gathered[i] else len(order), int(starts[i])]
         if not gathered[i]:
@@ -3832,6 +3927,24 @@ class _TablePlan:
                                     _DIRECT_CHK_MAX_ABS, band=tb if lanes else None)
                 if plan is not None:
                     self._cache[key] = plan + (half, q, 0 if lanes else tb, nch, self.idx, w64)
+        return self._cache[key]
+
+    def direct_f64(self, nch, w_in):
+        """``(ctrl, wts, base, sched, 0, 0, 0, nch, idx, w64)`` of the output-order columns
+        pass of 8-bit rows in float64 blocks (:func:`_direct_f64_codegen`: MATLAB's
+        arithmetic, no near ties) for a table of 2-4 taps (widened to four,
+        :meth:`padded`: the zero taps add an exact ``+0``; ``idx``, ``w64`` the widened
+        table), or ``None`` where :func:`_direct_plan` has no descriptors."""
+        key = ("direct_f64", nch, w_in)
+        if key not in self._cache:
+            self._cache[key] = None
+            if 2 <= self.ntaps <= 4:
+                table = self if self.ntaps == 4 else _TablePlan(*self.padded(4))
+                w64 = table.weights(np.float64)
+                plan = _direct_plan(table.idx, w64, nch, w_in, table.poly(np.float64),
+                                    _DIRECT_CHK_MAX_ABS)
+                if plan is not None:
+                    self._cache[key] = plan + (0, 0, 0, nch, table.idx, w64)
         return self._cache[key]
 
     def padded(self, ntaps):
@@ -4245,14 +4358,19 @@ def _direct_setup(plan, w_in, nch, src_dt, dst_dt):
     return plan.direct(nch, w_in, 255, 255)
 
 
-def _direct_chk_setup(plan, w_in, nch, src_dt, dst_dt, mode):
-    """The arguments of :func:`_direct_row` after the rows for a checked columns
-    pass (``mode == MODE_CHECK``) from ``src_dt`` to ``dst_dt`` pixels (both uint8, AVX2),
-    else ``None``."""
-    if (not (_DIRECT_CHECKED and _MADD_OK) or mode != MODE_CHECK or src_dt != np.uint8
-            or dst_dt != np.uint8):
+def _direct_chk_setup(plan, w_in, nch, src_dt, dst_dt, mode, acc_dt):
+    """The arguments of :func:`_direct_row` after the rows for a columns pass from
+    ``src_dt`` to ``dst_dt`` pixels (both uint8, AVX2) of a checked table (``mode ==
+    MODE_CHECK``: the split-weight blocks where near ties are rare, else float64 blocks) or
+    of one accumulated in float64 (``acc_dt``; frequent exact ties of the true sum: float64
+    blocks), else ``None``."""
+    if (not (_DIRECT_CHECKED and _MADD_OK) or src_dt != np.uint8 or dst_dt != np.uint8
+            or not (mode == MODE_CHECK or (mode == MODE_ROUND and acc_dt == np.float64))):
         return None
-    return plan.direct_checked(nch, w_in)
+    chk = plan.direct_checked(nch, w_in) if mode == MODE_CHECK else None
+    if chk is None and _DIRECT_F64:
+        chk = plan.direct_f64(nch, w_in)
+    return chk
 
 
 def _fixed_cols(plan, w_in, nch, fc):
@@ -4301,7 +4419,7 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
     if ax == 0:
         rows_pass(src2, dst2, idx, wacc, w64, mode, consts, maxval_out, get_num_threads())
         return
-    chk = _direct_chk_setup(plan, cur.shape[1], nch, cur.dtype, out.dtype, mode)
+    chk = _direct_chk_setup(plan, cur.shape[1], nch, cur.dtype, out.dtype, mode, acc_dt)
     if chk is not None:
         _run_chunks(_cols_chunk_direct_chk,
                     _nchunks(get_num_threads(), dst2.shape[0], dst2.size * 4), (src2, dst2) + chk)
@@ -4388,7 +4506,7 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
             nch, cidx, wacc, w64, mode, consts, cmaxval)
     chk = None
     if not cols_first and rmadd is None:
-        chk = _direct_chk_setup(plan, data.shape[1], nch, mid_dt, out.dtype, mode)
+        chk = _direct_chk_setup(plan, data.shape[1], nch, mid_dt, out.dtype, mode, acc_dt)
     if chk is not None:
         _run_chunks(_fused_chunk_direct_chk, nchunks, head[:9] + chk)
         return
@@ -4430,6 +4548,7 @@ _FIXED_POINT = True  # four-tap exact tables on unsigned images in integer lanes
 _IL_PIXEL_PLANES = True  # fractional upscales (Q > 1, P >= 2) on the interleaved-row path
 _CHECK_BLOCKS = True  # checked tables (uint8, MODE_CHECK) in one register sweep (_check_block)
 _DIRECT_CHECKED = True  # checked four-tap columns tables of 8-bit images in output order
+_DIRECT_F64 = True  # the same in float64 blocks: tie-heavy and float64-summed 8-bit tables
 _SELECT = True  # passes that only select pixels (nearest, box upscales) as one gather
 _PAD_TAPS = True  # two- and three-tap integer tables widened to four taps (_pad_taps)
 _LANE_COLS = True  # columns passes without the interleaved path: eight rows in lanes (_cols_group)
