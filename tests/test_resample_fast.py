@@ -904,6 +904,13 @@ def _matlab_bytes(row, idx, w, nch):
     return np.clip(f + (d - f >= 0.5), 0, 255).astype(np.uint8)  # d - f is exact
 
 
+def _test_rows(w_in, nch):
+    """A random flattened 8-bit row of ``w_in`` pixels and one of only 0 and 255."""
+    rng = np.random.default_rng(w_in + nch)
+    return [rng.integers(0, 256, size=w_in * nch).astype(np.uint8),
+            ((rng.random(w_in * nch) < 0.5) * 255).astype(np.uint8)]
+
+
 _CHK_ROWS = [(512, 3.0, 3, "bicubic", "symmetric"), (256, 3.0, 1, "bicubic", "replicate"),
              (300, 5 / 3, 1, "bicubic", "symmetric"), (100, 3.0, 4, "lanczos2", "reflect"),
              (64, 2.2, 2, "bicubic", "wrap"), (40, 7.0, 3, "bicubic", "constant"),
@@ -948,51 +955,66 @@ def test_split_plan_covers_its_error(w_in, scale, nch, method, boundary):
             assert -2 ** 31 <= hi << R._SPLIT_BITS and s + tb[r] < 2 ** 31
 
 
-def _decode_direct(plan, n):
-    """What a checked direct plan computes, read back from its descriptors by following
-    :func:`R._direct_row`'s schedule (later blocks overwrite earlier ones): for each of the
-    ``n`` output bytes, ``{source byte: integer weight}``, its band and whether it was
-    gathered.  Decoded from the layout :func:`R._direct_block` documents."""
-    ctrl, wts, base, sched = plan[:4]
-    nt, a, b, adv, _, nabs, lanes = (int(v) for v in sched[:7])
+def _walk_direct(plan, n, visit):
+    """Follow :func:`R._direct_row`'s schedule of a direct plan over ``n`` output bytes:
+    ``visit(e, d, v, hi, out, so)`` for each byte ``e`` of each block in order (later blocks
+    overwrite earlier ones), ``d`` its descriptor, ``(v, hi)`` its vector and 128-bit lane
+    (quad ``v + 4 hi``), ``out`` its place in the quad, ``so`` the source advance.  Returns
+    the mask of gathered bytes."""
+    ctrl, base, sched = plan[0].reshape(-1, 4, 2, 32), plan[2].reshape(-1, 8), plan[3]
+    nt, a, b, adv, _, nabs = (int(v) for v in sched[:6])
     alone = sched[7:].reshape(-1, 2)
     assert alone.shape[0] == nabs
-    ctrl = ctrl.reshape(-1, 4, 2, 32)
-    base = base.reshape(-1, 8)
-    wts = wts.reshape(ctrl.shape[0], -1).astype(np.int64)
+    gathered = np.zeros(n, dtype=bool)
+
+    def put(d, t, so):
+        gathered[t:t + R._DIRECT_PX] = d < 0
+        if d < 0:
+            return
+        for v in range(4):
+            for hi in range(2):
+                for out in range(4):
+                    visit(t + 4 * (v + 4 * hi) + out, d, v, hi, out, so)
+
+    for d, t in alone:
+        put(int(d), int(t), 0)
+    for i in range(a, b):
+        put((i - a) % nt, R._DIRECT_PX * i, (i - a) // nt * adv)
+    return gathered
+
+
+def _tap_byte(plan, d, v, hi, out, pair, k, so):
+    """The source byte of tap ``2 pair + k`` of an output of a direct plan's descriptor ``d``
+    (its control byte within the 16-byte window, then a zeroing one)."""
+    ctrl, base = plan[0].reshape(-1, 4, 2, 32), plan[2].reshape(-1, 8)
+    c = int(ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k])
+    assert c < 16 and ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k + 1] >= 128
+    return int(base[d, v + 4 * hi]) + so + c
+
+
+def _decode_direct(plan, n):
+    """What a checked direct plan computes, read back from its descriptors (:func:`_walk_direct`):
+    for each of the ``n`` output bytes, ``{source byte: integer weight}``, its band and
+    whether it was gathered.  Decoded from the layout :func:`R._direct_block` documents."""
+    lanes = int(plan[3][6])
+    wts = plan[1].reshape(plan[0].size // 256, -1).astype(np.int64)
     assert wts.shape[1] == 2 * 128 + 32 * lanes
     parts = wts[:, :2 * 128].reshape(-1, 2, 4, 2, 16)
     big = (parts[:, 0] << R._SPLIT_BITS) + parts[:, 1]
     bands = wts[:, 2 * 128:].reshape(-1, 4, 8) + plan[6] if lanes else None
     taps = [None] * n
     band = np.zeros(n, dtype=np.int64)
-    gathered = np.zeros(n, dtype=bool)
 
-    def put(d, t, so):
-        for e in range(t, t + R._DIRECT_PX):
-            gathered[e] = d < 0
-        if d < 0:
-            return
-        for v in range(4):
-            for hi in range(2):
-                quad = v + 4 * hi
-                for out in range(4):
-                    e = t + 4 * quad + out
-                    sums = {}
-                    for pair in range(2):
-                        for k in range(2):
-                            c = int(ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k])
-                            assert c < 16 and ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k + 1] >= 128
-                            b = int(base[d, quad]) + so + c
-                            wv = int(big[d, v, pair, 8 * hi + 2 * out + k])
-                            sums[b] = sums.get(b, 0) + wv
-                    taps[e] = sums
-                    band[e] = bands[d, v, 4 * hi + out] if lanes else plan[6]
+    def visit(e, d, v, hi, out, so):
+        sums = {}
+        for pair in range(2):
+            for k in range(2):
+                b = _tap_byte(plan, d, v, hi, out, pair, k, so)
+                sums[b] = sums.get(b, 0) + int(big[d, v, pair, 8 * hi + 2 * out + k])
+        taps[e] = sums
+        band[e] = bands[d, v, 4 * hi + out] if lanes else plan[6]
 
-    for d, t in alone:
-        put(int(d), int(t), 0)
-    for i in range(a, b):
-        put((i - a) % nt, R._DIRECT_PX * i, (i - a) // nt * adv)
+    gathered = _walk_direct(plan, n, visit)
     assert all(tp is not None for tp, g in zip(taps, gathered) if not g)  # every byte written
     return taps, band, gathered
 
@@ -1045,10 +1067,7 @@ def test_direct_checked_row_matches_float64(w_in, scale, nch, method, boundary):
     assert chk[7] == nch and chk[8] is idx
     np.testing.assert_array_equal(chk[9], w)
     n_out = idx.shape[0] * nch
-    rng = np.random.default_rng(w_in + nch)
-    rows = [rng.integers(0, 256, size=w_in * nch).astype(np.uint8),
-            ((rng.random(w_in * nch) < 0.5) * 255).astype(np.uint8)]
-    for row in rows:
+    for row in _test_rows(w_in, nch):
         expect = _matlab_bytes(row, idx, w, nch)
         wide = 2 ** (q - 1) - 1 - 512 * int(sched[6])  # (lanes: own bands up to 512 added)
         for dc, band in ((int(sched[4]), tb), (0, tb), (int(sched[4]), wide)):
@@ -1149,42 +1168,19 @@ def _raw_table(w_in, scale, method, boundary="symmetric", antialias=True):
 
 
 def _decode_direct_f64(plan, n):
-    """What a float64 direct plan computes, read back from its descriptors by following
-    :func:`R._direct_row`'s schedule (later blocks overwrite earlier ones): for each of the
-    ``n`` output bytes the list of its ``(source byte, float64 weight)`` in tap order, and
-    whether it was gathered.  Decoded from the layout :func:`R._direct_f64_codegen`
-    documents."""
-    ctrl, wts, base, sched = plan[:4]
-    nt, a, b, adv, _, nabs, two = (int(v) for v in sched[:7])
-    ntw = 2 if two else 4
-    alone = sched[7:].reshape(-1, 2)
-    ctrl = ctrl.reshape(-1, 4, 2, 32)
-    base = base.reshape(-1, 8)
-    wts = wts.reshape(ctrl.shape[0], 4, ntw, 8)
+    """What a float64 direct plan computes, read back from its descriptors
+    (:func:`_walk_direct`): for each of the ``n`` output bytes the list of its ``(source
+    byte, float64 weight)`` in tap order, and whether it was gathered.  Decoded from the
+    layout :func:`R._direct_f64_codegen` documents."""
+    ntw = 2 if int(plan[3][6]) else 4
+    wts = plan[1].reshape(plan[0].size // 256, 4, ntw, 8)
     taps = [None] * n
-    gathered = np.zeros(n, dtype=bool)
 
-    def put(d, t, so):
-        gathered[t:t + R._DIRECT_PX] = d < 0
-        if d < 0:
-            return
-        for v in range(4):
-            for hi in range(2):
-                quad = v + 4 * hi
-                for out in range(4):
-                    tl = []
-                    for tap in range(ntw):
-                        pair, k = divmod(tap, 2)
-                        c = int(ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k])
-                        assert c < 16 and ctrl[d, v, pair, 16 * hi + 4 * out + 2 * k + 1] >= 128
-                        tl.append((int(base[d, quad]) + so + c,
-                                   float(wts[d, v, tap, 4 * hi + out])))
-                    taps[t + 4 * quad + out] = tl
+    def visit(e, d, v, hi, out, so):
+        taps[e] = [(_tap_byte(plan, d, v, hi, out, *divmod(tap, 2), so),
+                    float(wts[d, v, tap, 4 * hi + out])) for tap in range(ntw)]
 
-    for d, t in alone:
-        put(int(d), int(t), 0)
-    for i in range(a, b):
-        put((i - a) % nt, R._DIRECT_PX * i, (i - a) // nt * adv)
+    gathered = _walk_direct(plan, n, visit)
     assert all(tp is not None for tp, g in zip(taps, gathered) if not g)  # every byte written
     return taps, gathered
 
@@ -1233,10 +1229,7 @@ def test_direct_f64_row_matches_float64(w_in, scale, nch, method, boundary):
     plan = R._TablePlan(idx, w).direct_f64(nch, w_in)
     ctrl, wts, base, sched = plan[:4]
     n_out = idx.shape[0] * nch
-    rng = np.random.default_rng(w_in + nch)
-    rows = [rng.integers(0, 256, size=w_in * nch).astype(np.uint8),
-            ((rng.random(w_in * nch) < 0.5) * 255).astype(np.uint8)]
-    for row in rows:
+    for row in _test_rows(w_in, nch):
         expect = _matlab_bytes(row, idx, w, nch)
         for dc in sorted({int(sched[4]), 0}):
             sch = sched.copy()

@@ -3252,7 +3252,7 @@ def _direct_block(delta, checked=False, own=False):
             context.make_array(signature.args[i])(context, builder, args[i])
             for i in (0, 2, 4, 5, 6))
         i8, i16, i32 = ir.IntType(8), ir.IntType(16), ir.IntType(32)
-        v16b, v32b = ir.VectorType(i8, 16), ir.VectorType(i8, 32)
+        v32b = ir.VectorType(i8, 32)
         v16w, v8d = ir.VectorType(i16, 16), ir.VectorType(i32, 8)
         d = args[7]
         parts = 2 if checked else 1
@@ -3265,15 +3265,9 @@ def _direct_block(delta, checked=False, own=False):
         cptr = builder.gep(carr.data, [builder.mul(d, _ir_intp(8 * 32))])
         wlen = parts * 8 * 16 + (32 if own else 0)  # int16 per descriptor
         wptr = builder.gep(warr.data, [builder.mul(d, _ir_intp(wlen))])
-        concat = ir.Constant(ir.VectorType(i32, 32), list(range(32)))
         sums = []
         for v in range(4):
-            lanes = []
-            for quad in (v, v + 4):
-                b = builder.load(builder.gep(bptr, [_ir_intp(quad)]))
-                ptr = builder.bitcast(builder.gep(srcp, [b]), v16b.as_pointer())
-                lanes.append(builder.load(ptr, align=1))
-            x = builder.shuffle_vector(lanes[0], lanes[1], concat)
+            x = _ir_direct_windows(builder, srcp, bptr, v)
             acc = [ir.Constant(v8d, [0] * 8)] * 2 if checked else [halfv]
             for pair in range(2):
                 k = 2 * v + pair
@@ -3329,6 +3323,20 @@ def _direct_block(delta, checked=False, own=False):
     return intrinsic(block)
 
 
+def _ir_direct_windows(builder, srcp, bptr, v):
+    """Vector ``v`` of a direct block's source (:func:`_direct_block`): the 16-byte windows
+    of quads ``v`` and ``v + 4`` (at ``srcp + base[quad]``, ``bptr`` pointing at the
+    descriptor's ``base``) in its two 128-bit lanes."""
+    v16b = ir.VectorType(ir.IntType(8), 16)
+    lanes = []
+    for quad in (v, v + 4):
+        b = builder.load(builder.gep(bptr, [_ir_intp(quad)]))
+        ptr = builder.bitcast(builder.gep(srcp, [b]), v16b.as_pointer())
+        lanes.append(builder.load(ptr, align=1))
+    return builder.shuffle_vector(lanes[0], lanes[1],
+                                  ir.Constant(ir.VectorType(ir.IntType(32), 32), list(range(32))))
+
+
 def _direct_f64_codegen(context, builder, signature, args, delta, npair):
     """Codegen of a float64 direct block (:func:`_direct_block` with float64 ``wts``): the
     32 output bytes of descriptor ``d`` in MATLAB's arithmetic::
@@ -3347,7 +3355,7 @@ def _direct_f64_codegen(context, builder, signature, args, delta, npair):
     oarr, sarr, carr, warr, barr = (
         context.make_array(signature.args[i])(context, builder, args[i]) for i in (0, 2, 4, 5, 6))
     i8, i16, i32 = ir.IntType(8), ir.IntType(16), ir.IntType(32)
-    v16b, v32b = ir.VectorType(i8, 16), ir.VectorType(i8, 32)
+    v32b = ir.VectorType(i8, 32)
     v16w, v8d = ir.VectorType(i16, 16), ir.VectorType(i32, 8)
     v8f = ir.VectorType(ir.DoubleType(), 8)
     d = args[7]
@@ -3356,18 +3364,12 @@ def _direct_f64_codegen(context, builder, signature, args, delta, npair):
     bptr = builder.gep(barr.data, [builder.mul(d, _ir_intp(8))])
     cptr = builder.gep(carr.data, [builder.mul(d, _ir_intp(8 * 32))])
     wptr = builder.gep(warr.data, [builder.mul(d, _ir_intp(4 * 2 * npair * 8))])
-    concat = ir.Constant(ir.VectorType(i32, 32), list(range(32)))
     low16 = ir.Constant(v8d, [0xFFFF] * 8)
     high16 = ir.Constant(v8d, [16] * 8)
     half = ir.Constant(v8f, [_HALF64] * 8)
     ints = []
     for v in range(4):
-        lanes = []
-        for quad in (v, v + 4):
-            b = builder.load(builder.gep(bptr, [_ir_intp(quad)]))
-            ptr = builder.bitcast(builder.gep(srcp, [b]), v16b.as_pointer())
-            lanes.append(builder.load(ptr, align=1))
-        x = builder.shuffle_vector(lanes[0], lanes[1], concat)
+        x = _ir_direct_windows(builder, srcp, bptr, v)
         acc = None
         for pair in range(npair):
             if pair == 0 or not delta:
