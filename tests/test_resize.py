@@ -123,6 +123,31 @@ def test_kernels_do_not_depend_on_numpy_simd(method):
     np.testing.assert_array_equal(got, expect)
 
 
+def test_keys_square_is_the_correctly_rounded_product():
+    """Keys' ``|x|^2`` is the IEEE product ``x * x`` in the kernels and in the reference.
+    glibc's ``pow`` (Python's ``x ** 2``) is accurate to 0.52 ulp, not correctly rounded: for
+    the tap distance 1.6249999999999991 of output row 80 of 13 -> 212 rows it is one ulp
+    lower, which put the reference's sum of these four pixels at 181.49999999999994 (181)
+    instead of 181.5 (182).  A random campaign against the reference found it (uint8, 7
+    channels, ``output_shape=(212, 245)``)."""
+    from fractions import Fraction
+
+    from tests.naive_resize import axis_weights
+
+    img = np.zeros((13, 1), dtype=np.uint8)
+    img[3:7, 0] = (255, 192, 184, 255)
+    row = [(j, wt) for j, wt in axis_weights(13, 212, 212 / 13, "bicubic", True, "symmetric")[79]
+           if wt != 0.0]
+    assert [j for j, _ in row] == [3, 4, 5, 6]
+    d = 0.0
+    for j, wt in row:
+        d += wt * float(img[j, 0])  # MATLAB's float64 sum, in tap order
+    assert d == 181.5 and Fraction(d) == Fraction(363, 2)
+    out = resize(img, output_shape=(212, 1))
+    assert out[79, 0] == 182
+    np.testing.assert_array_equal(out, reference_resize(img, output_shape=(212, 1)))
+
+
 def test_output_shape_and_large_taps():
     rng = np.random.default_rng(3)
     img = rng.random((60, 45))
