@@ -1540,6 +1540,96 @@ def test_lane_columns_pass(monkeypatch, dtype):
                 np.testing.assert_array_equal(out, old)
 
 
+# tables of 1 to 20 taps (x2.2 bilinear: 2, bicubic: 4, lanczos3 x1.37: 6, bilinear x0.7: 3,
+# bicubic x0.3: 14, lanczos3 x0.3: 20, box x0.7: 2-3, box x0.45: 3-4), boundaries, heights
+# leaving partial groups, widths whose rows have fewer than eight elements (the per-element
+# path) and just eight
+TAP_BLOCK_CASES = [((37, 53, 3), 2.2, "bilinear", "symmetric"),
+                   ((29, 44, 1), 1.237, "bicubic", "replicate"),
+                   ((21, 61, 2), 1.37, "lanczos3", "wrap"),
+                   ((26, 61, 4), (1.1, 0.7), "bilinear", "reflect"),
+                   ((19, 90, 5), 0.3, "bicubic", "constant"),
+                   ((17, 130, 3), (1.2, 0.3), "lanczos3", "symmetric"),
+                   ((23, 40, 7), (1.3, 0.7), "box", "symmetric"),
+                   ((12, 33, 1), (1.5, 0.45), "box", "replicate"),
+                   ((11, 3, 2), 1.2, "bicubic", "symmetric"),
+                   ((9, 8, 1), 1.2, "bicubic", "symmetric"),
+                   ((12, 2, 1), 1.2, "bicubic", "symmetric"),  # 3 elements: no tap block
+                   ((10, 3, 1), (1.3, 2.2), "lanczos3", "symmetric")]  # 7 elements
+
+
+def _lane_offsets_spy(monkeypatch):
+    """The list that collects what :func:`_lane_offsets` hands the lane columns pass."""
+    seen = []
+    real = R._lane_offsets
+    monkeypatch.setattr(R, "_lane_offsets", lambda *a: (seen.append(real(*a)), seen[-1])[1])
+    return seen
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+def test_lane_tap_blocks(monkeypatch, dtype):
+    """The tap blocks of the lane columns pass (:func:`_lane_tap_block`: unrolled two and four
+    taps, any count in a loop; filtered, transposed, rounded and stored in registers) give
+    the bits of the per-element lane FIR they replace (``_LANE_BLOCKS`` off) and the
+    reference's values, fused and as separate passes, for integer images rounded after each
+    pass and once (float64 sums; 8-bit images' checked float32 tables keep the old path), and
+    float images with NaN and infinities (propagated alike)."""
+    seen = _lane_offsets_spy(monkeypatch)
+    monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
+    taken = 0
+    for shape, scale, method, boundary in TAP_BLOCK_CASES:
+        img = _img(shape, dtype, seed=shape[0] + shape[1])
+        kws = [{}, {"round_each_pass": False}] if np.dtype(dtype).kind == "u" else [{}]
+        if np.dtype(dtype).kind == "f":
+            bad = img.copy()
+            bad[1, 1] = np.nan
+            bad[-2, -1] = np.inf
+            bad[len(img) // 2, 0] = -np.inf
+        for kw in kws:
+            kw = dict(kw, method=method, boundary=boundary)
+            for fused in (True, False):
+                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+                seen.clear()
+                out = resize(img, scale, **kw)
+                taken += any(o is not None for o in seen)
+                _check(out, reference_resize(img, scale, **kw), dtype)
+                monkeypatch.setattr(R, "_LANE_BLOCKS", False)
+                old = resize(img, scale, **kw)
+                old_bad = resize(bad, scale, **kw) if np.dtype(dtype).kind == "f" else None
+                monkeypatch.setattr(R, "_LANE_BLOCKS", True)
+                np.testing.assert_array_equal(out, old)
+                if old_bad is not None:
+                    new_bad = resize(bad, scale, **kw)
+                    assert np.isnan(new_bad).any()
+                    np.testing.assert_array_equal(new_bad, old_bad)
+    assert taken >= len(TAP_BLOCK_CASES)
+
+
+@pytest.mark.parametrize("nch", [1, 3, 5])
+def test_lane_offsets_read_back(monkeypatch, nch):
+    """Every tap offset of :meth:`_TablePlan.lane_offsets` points at the lane vector of the
+    table's tap (``(idx[j, k] nch + c)`` lanes), for float32 and float64 lanes; tables whose
+    offsets would exceed the size limit get ``None`` and the per-element path (same bits)."""
+    idx, w = _tables(61, 83, 83 / 61, "lanczos3", True, "symmetric", -0.5, np.float64)
+    plan = R._TablePlan(idx, w)
+    for dtype in (np.float32, np.float64):
+        offs = plan.lane_offsets(nch, dtype)
+        lane_bytes = 8 * np.dtype(dtype).itemsize
+        assert offs.dtype == np.int32 and offs.shape == (83 * nch, idx.shape[1])
+        assert not (offs % lane_bytes).any()
+        for e in range(83 * nch):
+            j, c = divmod(e, nch)
+            assert (offs[e] // lane_bytes).tolist() == (idx[j] * nch + c).tolist()
+    img = _img((30, 61, nch), np.float32, seed=nch)
+    new = resize(img, (1.3, 83 / 61), method="lanczos3")
+    monkeypatch.setattr(R, "_LANE_OFFSETS_MAX_BYTES", 100)
+    R._PLANS.clear()
+    seen = _lane_offsets_spy(monkeypatch)
+    old = resize(img, (1.3, 83 / 61), method="lanczos3")
+    assert seen and all(o is None for o in seen)
+    np.testing.assert_array_equal(new, old)
+
+
 def test_lane_columns_pass_near_ties_uint8():
     """uint8 at x1.2 (float32 lanes with near-tie checks) equals MATLAB's float64 arithmetic
     (the reference) over a quarter of a million outputs, and flat regions whose sums land

@@ -2283,6 +2283,53 @@ def _ir_transpose8(builder, rows):
             + [shuf(u[k], u[k + 4], second) for k in range(4)])
 
 
+def _ir_row_ptr(builder, arr, i, ety):
+    """Pointer to the first ``ety`` element of row ``i`` of the 2-D array struct ``arr``
+    (rows contiguous, any row stride)."""
+    stride = builder.extract_value(arr.strides, 0)
+    base = builder.bitcast(arr.data, ir.IntType(8).as_pointer())
+    return builder.bitcast(builder.gep(base, [builder.mul(stride, i)]), ety.as_pointer())
+
+
+def _ir_lanes_store(context, builder, oa, e, vecs, g, half, top, zero, oty, align):
+    """Store the eight lane vectors ``vecs`` (``vecs[t]``: element ``e + t`` of each of the
+    eight rows) into rows ``i < g`` of the output array struct ``oa`` at elements
+    ``e .. e + 7`` (stores aligned to ``align`` bytes): as they are (float output of the
+    lanes' type) or, for integer outputs, ``min(max(v + half, zero), top)`` truncated (the
+    rounding of :func:`_store`), which is applied before the 8x8 transpose (elementwise, so
+    it commutes with it; the transpose then moves 32-bit lanes).  Returns ``False`` (after
+    emitting a raise) for a float output of another type."""
+    vt = vecs[0].type
+    fty = vt.element
+    ovt = ir.VectorType(oty, 8)
+    intp = ir.IntType(64)
+    if isinstance(oty, ir.IntType):
+        zs, hs, ts = (_ir_splat(builder, vt, v) for v in (zero, half, top))
+        i32v = ir.VectorType(ir.IntType(32), 8)
+        quant = []
+        for v in vecs:
+            v = builder.fadd(v, hs)
+            v = builder.select(builder.fcmp_ordered(">", v, zs), v, zs)
+            v = builder.select(builder.fcmp_ordered("<", v, ts), v, ts)
+            quant.append(builder.fptosi(v, i32v if oty.width <= 32 else ovt))
+        vecs = quant
+    elif oty != fty:
+        with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
+            context.call_conv.return_user_exc(
+                builder, TypeError, ("lane blocks: float lanes, other float output",))
+        return False
+    rows = _ir_transpose8(builder, vecs)
+    for i in range(8):
+        v = rows[i]
+        if isinstance(oty, ir.IntType) and oty.width < 32:
+            v = builder.trunc(v, ovt)
+        iv = ir.Constant(intp, i)
+        with builder.if_then(builder.icmp_signed("<", iv, g)):
+            ptr = builder.gep(_ir_row_ptr(builder, oa, iv, oty), [e])
+            builder.store(v, builder.bitcast(ptr, ovt.as_pointer()), align=align)
+    return True
+
+
 def _lane_io_blocks():
     """Two ``@intrinsic`` blocks moving eight elements of ``g <= 8`` rows between row layout
     and the lanes of :func:`_cols_group` with one 8x8 shuffle transpose:
@@ -2300,11 +2347,6 @@ def _lane_io_blocks():
 
     def rows_ok(a):
         return isinstance(a, types.Array) and a.ndim == 2 and a.layout in ("C", "A")
-
-    def row_ptr(context, builder, arr, i, ety):
-        stride = builder.extract_value(arr.strides, 0)
-        base = builder.bitcast(arr.data, ir.IntType(8).as_pointer())
-        return builder.bitcast(builder.gep(base, [builder.mul(stride, i)]), ety.as_pointer())
 
     @intrinsic
     def lanes_in(typingctx, tin, x, rows, g):
@@ -2328,7 +2370,7 @@ def _lane_io_blocks():
                 iv = ir.Constant(intp, i)
                 slot = cgutils.alloca_once_value(builder, ir.Constant(vt, [0.0] * 8))
                 with builder.if_then(builder.icmp_signed("<", iv, gv)):
-                    ptr = builder.gep(row_ptr(context, builder, ra, iv, rty), [xv])
+                    ptr = builder.gep(_ir_row_ptr(builder, ra, iv, rty), [xv])
                     v = builder.load(builder.bitcast(ptr, rvt.as_pointer()),
                                      align=context.get_abi_sizeof(rty))
                     if isinstance(signature.args[2].dtype, types.Integer):
@@ -2361,9 +2403,7 @@ def _lane_io_blocks():
             oa = context.make_array(signature.args[0])(context, builder, outv)
             to = context.make_array(signature.args[2])(context, builder, toutv)
             fty = context.get_data_type(signature.args[2].dtype)
-            oty = context.get_data_type(signature.args[0].dtype)
             vt = ir.VectorType(fty, 8)
-            ovt = ir.VectorType(oty, 8)
             intp = context.get_value_type(types.intp)
             size = context.get_abi_sizeof(fty)
             vecs = []
@@ -2371,27 +2411,9 @@ def _lane_io_blocks():
                 off = builder.mul(builder.add(ev, ir.Constant(intp, t)), ir.Constant(intp, 8))
                 vecs.append(builder.load(builder.bitcast(builder.gep(to.data, [off]),
                                                          vt.as_pointer()), align=size))
-            rows = _ir_transpose8(builder, vecs)
-            is_int = isinstance(signature.args[0].dtype, types.Integer)
-            for i in range(8):
-                iv = ir.Constant(intp, i)
-                v = rows[i]
-                if is_int:
-                    v = builder.fadd(v, _ir_splat(builder, vt, halfv))
-                    zs, ts = _ir_splat(builder, vt, zerov), _ir_splat(builder, vt, topv)
-                    v = builder.select(builder.fcmp_ordered(">", v, zs), v, zs)
-                    v = builder.select(builder.fcmp_ordered("<", v, ts), v, ts)
-                    v = builder.trunc(builder.fptosi(v, ir.VectorType(ir.IntType(32), 8)), ovt) \
-                        if oty.width < 32 else builder.fptosi(v, ovt)
-                elif oty != fty:
-                    with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
-                        context.call_conv.return_user_exc(
-                            builder, TypeError, ("lanes_out: float lanes, other float output",))
-                    return context.get_dummy_value()
-                with builder.if_then(builder.icmp_signed("<", iv, gv)):
-                    ptr = builder.gep(row_ptr(context, builder, oa, iv, oty), [ev])
-                    builder.store(v, builder.bitcast(ptr, ovt.as_pointer()),
-                                  align=context.get_abi_sizeof(oty))
+            oty = context.get_data_type(signature.args[0].dtype)
+            _ir_lanes_store(context, builder, oa, ev, vecs, gv, halfv, topv, zerov, oty,
+                            context.get_abi_sizeof(oty))
             return context.get_dummy_value()
 
         return sig, codegen
@@ -2402,15 +2424,115 @@ def _lane_io_blocks():
 _lanes_in, _lanes_out = _lane_io_blocks()
 
 
+def _lane_tap_block(ntaps):
+    """An ``@intrinsic`` ``block(out, e, j, c, tin, offs, w, nch, g, half, top, zero)``: the
+    output elements ``e .. e + 7`` of the ``g <= _LANES`` rows of :func:`_cols_group` filtered,
+    transposed and stored in registers (no ``tout`` round trip, no near-tie test: float
+    outputs and integer ones accumulated in float64 or in exact float32)::
+
+        v = ((zero + w[j', 0] tin[b(e', 0)]) + w[j', 1] tin[b(e', 1)]) + ...
+
+    for element ``e' = j' nch + c'`` (``e = j nch + c``), where ``offs[e', k]`` is the byte
+    offset of tap ``k``'s lane vector in ``tin`` (:meth:`_TablePlan.lane_offsets`: no index
+    arithmetic in the block), a separate multiply and add per tap in tap order (the bits of
+    :func:`_lane_fir` and of every other path), then stored as :func:`_ir_lanes_store` does.
+
+    ``ntaps > 0``: the taps are unrolled (the table has exactly ``ntaps``); ``0``: any count
+    (``w.shape[1]``), the tap loop outside and the eight elements' accumulators inside it.
+    Measured against :func:`_lane_fir` + ``lanes_out`` (one thread, 512x512x3 columns pass,
+    docs/benchmarks.md "nineteenth session"): the address arithmetic per tap (index load,
+    ``* nch + c``, shift) had made those blocks bound by instruction count, ~46 per element."""
+    from numba.core import cgutils, errors, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def block(typingctx, out, e, j, c, tin, offs, w, nch, g, half, top, zero):
+        two_d = (tin, offs, w)
+        if not (all(isinstance(a, types.Array) and a.ndim == 2 and a.layout == "C" for a in two_d)
+                and isinstance(tin.dtype, types.Float) and w.dtype == tin.dtype
+                and offs.dtype == types.int32 and isinstance(out, types.Array) and out.ndim == 2
+                and out.layout in ("C", "A")
+                and isinstance(out.dtype, (types.Float, types.Integer))):
+            raise errors.TypingError("lane tap block: unsupported arguments")
+        sig = types.void(out, types.intp, types.intp, types.intp, tin, offs, w, types.intp,
+                         types.intp, tin.dtype, tin.dtype, tin.dtype)
+
+        def codegen(context, builder, signature, args):
+            outv, ev, jv, cv, tinv, offv, wv, nchv, gv, halfv, topv, zerov = args
+            oa, ti, of, wa = (context.make_array(signature.args[i])(context, builder, args[i])
+                              for i in (0, 4, 5, 6))
+            fty = context.get_data_type(signature.args[4].dtype)
+            vt = ir.VectorType(fty, _LANES)
+            intp = context.get_value_type(types.intp)
+            one, zero_i = ir.Constant(intp, 1), ir.Constant(intp, 0)
+            kk = ir.Constant(intp, ntaps) if ntaps else builder.extract_value(wa.shape, 1)
+            zs = _ir_splat(builder, vt, zerov)
+            tbase = builder.bitcast(ti.data, ir.IntType(8).as_pointer())
+            # the weight row and offsets row of each of the eight elements
+            wrow = builder.gep(wa.data, [builder.mul(jv, kk)])
+            orow = builder.gep(of.data, [builder.mul(ev, kk)])
+            wrows, orows = [], []
+            for _ in range(8):
+                wrows.append(wrow)
+                orows.append(orow)
+                orow = builder.gep(orow, [kk])
+                c1 = builder.add(cv, one)
+                wrap = builder.icmp_signed("==", c1, nchv)
+                wrow = builder.select(wrap, builder.gep(wrow, [kk]), wrow)
+                cv = builder.select(wrap, zero_i, c1)
+
+            def tap(t, k):
+                o = builder.sext(builder.load(builder.gep(orows[t], [k])), intp)
+                x = builder.load(builder.bitcast(builder.gep(tbase, [o]), vt.as_pointer()),
+                                 align=context.get_abi_sizeof(fty))
+                weight = builder.load(builder.gep(wrows[t], [k]))
+                return builder.fmul(_ir_splat(builder, vt, weight), x)
+
+            if ntaps:
+                vecs = []
+                for t in range(8):
+                    acc = zs
+                    for k in range(ntaps):
+                        acc = builder.fadd(acc, tap(t, ir.Constant(intp, k)))
+                    vecs.append(acc)
+            else:
+                slots = []
+                for t in range(8):
+                    first = builder.fadd(zs, tap(t, zero_i))
+                    slots.append(cgutils.alloca_once_value(builder, first))
+                with cgutils.for_range_slice(builder, one, kk, one, intp=intp) as (k, _):
+                    for t in range(8):
+                        builder.store(builder.fadd(builder.load(slots[t]), tap(t, k)), slots[t])
+                vecs = [builder.load(slot) for slot in slots]
+            oty = context.get_data_type(signature.args[0].dtype)
+            _ir_lanes_store(context, builder, oa, ev, vecs, gv, halfv, topv, zerov, oty,
+                            context.get_abi_sizeof(oty))
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return block
+
+
+_lane_block2 = _lane_tap_block(2)
+_lane_block4 = _lane_tap_block(4)
+_lane_block = _lane_tap_block(0)
+
+
 @jit
-def _cols_group(rows, g, out, nch, idx, w, w64, mode, consts, maxval, tin, tout, fix):
+def _cols_group(rows, g, out, nch, idx, w, w64, mode, consts, maxval, tin, tout, fix, offs):
     """Columns pass of the ``g <= _LANES`` flattened rows ``rows[:g] -> out[:g]`` for any table:
     the rows are transposed into the lanes of ``tin`` (``(W_in * C, _LANES)``, accumulation
     type), each output element is filtered in all lanes at once (:func:`_lane_fir`) into
     ``tout`` (``(W_out * C, _LANES)``), then stored back row by row (rounded and saturated for
     integer outputs, near ties recomputed in float64 in tap order as everywhere else; ``fix``
     holds each element's near-tie lanes).  Lanes ``>= g`` compute whatever ``tin`` holds there
-    and are never stored."""
+    and are never stored.
+
+    ``offs`` (:meth:`_TablePlan.lane_offsets`; ``None``: the path above, and the only one for
+    checked tables): eight elements at a time are filtered, transposed and stored in registers
+    by the tap blocks (:func:`_lane_tap_block`; the last block overlaps the one before), with
+    the same arithmetic; ``tout`` and ``fix`` are then unused."""
     length = rows.shape[1]
     lo = out.shape[1]
     w_out = lo // nch
@@ -2427,6 +2549,21 @@ def _cols_group(rows, g, out, nch, idx, w, w64, mode, consts, maxval, tin, tout,
         r = rows[i]
         for x in range(x0, length):
             tin[x, i] = r[x]
+    if offs is not None:
+        if lo >= 8:
+            top = consts[1]
+            e0 = 0
+            while e0 < lo:
+                e0 = min(e0, lo - 8)
+                j = e0 // nch
+                if ntaps == 4:
+                    _lane_block4(out, e0, j, e0 - j * nch, tin, offs, w, nch, g, half, top, zero)
+                elif ntaps == 2:
+                    _lane_block2(out, e0, j, e0 - j * nch, tin, offs, w, nch, g, half, top, zero)
+                else:
+                    _lane_block(out, e0, j, e0 - j * nch, tin, offs, w, nch, g, half, top, zero)
+                e0 += 8
+            return
     lanes = (1 << g) - 1  # near ties of the first g lanes are recomputed after the stores
     never = zero - half - half  # -1: no value is within it of a tie
     for j in range(w_out):
@@ -2479,43 +2616,52 @@ def _cols_group(rows, g, out, nch, idx, w, w64, mode, consts, maxval, tin, tout,
 
 
 @jit
+def _lane_tout_len(lo, offs):
+    """Elements of the ``tout`` and ``fix`` of :func:`_cols_group` for output rows of ``lo``
+    elements: none where the tap blocks run (``offs`` given, ``lo >= 8``), else ``lo``."""
+    if offs is None or lo < 8:
+        return lo
+    return 0
+
+
+@jit
 def _lane_scratch(length, lo, w):
     """``(tin, tout, fix)`` of :func:`_cols_group` (``tin`` zeroed: its unused lanes stay
-    finite)."""
+    finite; ``lo``: :func:`_lane_tout_len`)."""
     return (np.zeros((max(length, 1), _LANES), dtype=w.dtype),
             np.empty((max(lo, 1), _LANES), dtype=w.dtype), np.empty(max(lo, 1), dtype=np.int64))
 
 
 @jit
-def _cols_chunk_lanes(src, dst, nch, idx, w, w64, mode, consts, maxval, ch, nchunks):
+def _cols_chunk_lanes(src, dst, nch, idx, w, w64, mode, consts, maxval, offs, ch, nchunks):
     """Columns pass (:func:`_cols_group`) of the rows ``[ch * H // nchunks, ...)``, eight at a
     time."""
     h = src.shape[0]
-    tin, tout, fix = _lane_scratch(src.shape[1], dst.shape[1], w)
+    tin, tout, fix = _lane_scratch(src.shape[1], _lane_tout_len(dst.shape[1], offs), w)
     i1 = (ch + 1) * h // nchunks
     for i in range(ch * h // nchunks, i1, _LANES):
         g = min(_LANES, i1 - i)
         _cols_group(src[i:i + g], g, dst[i:i + g], nch, idx, w, w64, mode, consts, maxval, tin,
-                    tout, fix)
+                    tout, fix, offs)
 
 
 @jit
 def _fused_chunk_lanes(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w,
-                       w64, mode, consts, maxval, ch, nchunks):
+                       w64, mode, consts, maxval, offs, ch, nchunks):
     """Rows pass then columns pass (:func:`_cols_group`) of the output rows
     ``[ch * H_out // nchunks, ...)``, eight rows-pass rows at a time."""
     h_out = dst.shape[0]
     length = src.shape[1]
     mid = np.empty((_LANES, length), dtype=w.dtype)
     racc = np.empty(length, dtype=rw.dtype)
-    tin, tout, fix = _lane_scratch(length, dst.shape[1], w)
+    tin, tout, fix = _lane_scratch(length, _lane_tout_len(dst.shape[1], offs), w)
     i1 = (ch + 1) * h_out // nchunks
     for i in range(ch * h_out // nchunks, i1, _LANES):
         g = min(_LANES, i1 - i)
         for t in range(g):
             _rows_row(src, mid[t], i + t, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
         _cols_group(mid, g, dst[i:i + g], nch, idx, w, w64, mode, consts, maxval, tin, tout,
-                    fix)
+                    fix, offs)
 
 
 @jit
@@ -3949,6 +4095,25 @@ class _TablePlan:
                     self._cache[key] = plan + (0, 0, 0, nch, table.idx, w64)
         return self._cache[key]
 
+    def lane_offsets(self, nch, dtype):
+        """``(W_out * nch, K)`` int32 byte offsets of the tap blocks of :func:`_cols_group`
+        (:func:`_lane_tap_block`) for rows of ``nch`` channels in lanes of ``dtype``: entry
+        ``(j nch + c, k)`` is ``(idx[j, k] nch + c) _LANES itemsize``, where element ``j nch +
+        c``'s tap ``k`` starts in ``tin``.  ``None`` where an offset would not fit int32 or
+        the table would exceed :data:`_LANE_OFFSETS_MAX_BYTES`."""
+        key = ("lane_offs", nch, np.dtype(dtype))
+        if key not in self._cache:
+            self._cache[key] = None
+            lane_bytes = _LANES * np.dtype(dtype).itemsize
+            w_out, k = self.idx.shape
+            top = (int(self.idx.max(initial=0)) + 1) * nch * lane_bytes
+            if top < 2 ** 31 and w_out * nch * k * 4 <= _LANE_OFFSETS_MAX_BYTES:
+                elem = self.idx[:, None, :] * nch + np.arange(nch, dtype=np.intp)[None, :, None]
+                offs = (elem * lane_bytes).reshape(w_out * nch, k).astype(np.int32)
+                offs.setflags(write=False)
+                self._cache[key] = offs
+        return self._cache[key]
+
     def padded(self, ntaps):
         """The table widened to ``ntaps`` taps: each row's last index repeated with weight 0
         (read-only arrays, kept here so the plan cache can key on them; see
@@ -4375,6 +4540,14 @@ def _direct_chk_setup(plan, w_in, nch, src_dt, dst_dt, mode, acc_dt):
     return chk
 
 
+def _lane_offsets(plan, nch, acc_dt, mode):
+    """The ``offs`` of the lane columns pass (:func:`_cols_group`): the tap blocks' offsets
+    for float outputs and integer ones without near-tie checks, else ``None``."""
+    if not (_LANE_BLOCKS and _JIT) or mode == MODE_CHECK:
+        return None
+    return plan.lane_offsets(nch, acc_dt)
+
+
 def _fixed_cols(plan, w_in, nch, fc):
     """``(j0, nphase, mper, offs, wui)`` of a fixed-point columns pass (integer factor,
     periodic weights), or ``None``."""
@@ -4435,7 +4608,8 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
     elif _LANE_COLS:
         _run_chunks(_cols_chunk_lanes,
                     _nchunks(get_num_threads(), dst2.shape[0], dst2.size * idx.shape[1]),
-                    (src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out))
+                    (src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
+                     _lane_offsets(plan, nch, acc_dt, mode)))
     else:
         cols_pass(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
                   *_planes_args(poly, acc_dt), get_num_threads())
@@ -4533,7 +4707,7 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
         else:
             _run_chunks(_fused_chunk_il, nchunks, args)
     elif _LANE_COLS and not cols_first:
-        _run_chunks(_fused_chunk_lanes, nchunks, head)
+        _run_chunks(_fused_chunk_lanes, nchunks, head + (_lane_offsets(plan, nch, acc_dt, mode),))
     else:
         args = head + _planes_args(poly, acc_dt) + (fma,)
         _run_chunks(_fused_cols_first if cols_first else _fused_chunk, nchunks, args + ring)
@@ -4554,6 +4728,10 @@ _DIRECT_F64 = True  # the same in float64 blocks: tie-heavy and float64-summed 8
 _SELECT = True  # passes that only select pixels (nearest, box upscales) as one gather
 _PAD_TAPS = True  # two- and three-tap integer tables widened to four taps (_pad_taps)
 _LANE_COLS = True  # columns passes without the interleaved path: eight rows in lanes (_cols_group)
+_LANE_BLOCKS = True  # their unchecked tables in the tap blocks (_lane_tap_block)
+#: Largest offsets table of the tap blocks (:meth:`_TablePlan.lane_offsets`); larger tables
+#: (rows of millions of pixels) keep the per-element :func:`_lane_fir`.
+_LANE_OFFSETS_MAX_BYTES = 64 * 1024 ** 2
 #: Columns-pass-first fusion pays for its row ring only for a float intermediate (float
 #: images, or integers with ``round_each_pass=False``) that would not stay in cache.  Measured
 #: (one thread, in-process A/B): float32 -11..-18% for 3000x3000x3 at (0.5, 0.25) and
