@@ -103,7 +103,9 @@ Layout of the work
   time instead (:func:`_cols_group`): the rows are transposed into the lanes of 8-wide
   vectors (one 8x8 shuffle transpose per 8 elements), every output element is one vector FIR
   over its taps (in tap order: the same bits as every other path) that also returns the
-  near-tie mask of checked tables, and the lanes are transposed back and rounded.
+  near-tie mask of checked tables, and the lanes are transposed back and rounded.  Tables
+  without near-tie checks filter eight elements per tap block instead (:func:`_lane_tap_block`,
+  byte offsets of every tap precomputed), transposed, rounded and stored in registers.
 * Both passes fused (:func:`fused_passes`): one output row at a time (eight for the lanes),
   rows pass then columns pass on that row, or columns-pass rows kept in a small per-thread
   ring when the columns pass comes first (interleaved columns paths only); the intermediate
