@@ -11,9 +11,12 @@ The protocol (defaults)
 2. LR image: the given file (``LR_bicubic/X{s}`` layout) or, on the fly, MATLAB bicubic
    ``imresize(HR_s, 1/s)`` with replicate boundary and per-pass uint8 rounding (identical to
    the benchmark files).
-3. SR = method(LR); a floating-point output is taken on the HR's value scale (0..255 for
-   uint8) and quantised to the HR dtype (rounded half away from zero, saturated), as saving
-   the SR image would.
+3. SR = method(LR) (each method gets its own copy of the LR image); a floating-point
+   output is taken on the HR's value scale (0..255 for uint8) and quantised to the HR dtype
+   (rounded half away from zero, saturated), as saving the SR image would.  An output on
+   another scale is recorded as a failure rather than scored: integers outside the HR
+   dtype's range, or floats no larger than 1.0 for an HR image whose maximum is 16 or more
+   (the [0, 1] scale of ``skimage.img_as_float``).
 4. Score the BT.601 luma (MATLAB ``rgb2ycbcr`` uint8 path, Y rounded) with ``s`` pixels
    shaved from every border: PSNR with peak 255, SSIM of Wang et al. (Gaussian 11x11,
    sigma 1.5).  Grayscale images are scored as they are.
@@ -75,19 +78,29 @@ class Method:
         if not callable(self.fn):
             raise TypeError(f"method {self.name!r}: fn must be callable (lr -> sr), got {type(self.fn).__name__}")
 
-    @property
-    def takes_scale(self) -> bool:
+    def _scale_passing(self) -> str | None:
+        """How ``fn`` takes the scale: ``"positional"``, ``"keyword"`` or None (not at all)."""
         try:
             params = list(inspect.signature(self.fn).parameters.values())
         except (TypeError, ValueError):  # builtins without a signature
-            return False
+            return None
         positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        return (len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
-                or any(p.name == "scale" for p in params))
+        if len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params):
+            return "positional"
+        if any(p.name == "scale" and p.kind == p.KEYWORD_ONLY for p in params):
+            return "keyword"
+        return None
+
+    @property
+    def takes_scale(self) -> bool:
+        return self._scale_passing() is not None
 
     def __call__(self, lr, scale):
-        if self.takes_scale:
+        passing = self._scale_passing()
+        if passing == "positional":
             return self.fn(lr, scale)
+        if passing == "keyword":
+            return self.fn(lr, scale=scale)
         return self.fn(lr)
 
 
@@ -167,6 +180,28 @@ def _import_callable(spec: str):
     if not callable(obj):
         raise ValueError(f"method {spec!r} is not callable")
     return obj
+
+
+def _check_value_scale(sr: np.ndarray, hr: np.ndarray) -> None:
+    """Refuse SR outputs on another value scale than the HR's, which quantising would hide:
+    integers outside the HR dtype's range (a uint16 output for a uint8 set would saturate),
+    and floats on [0, 1] for an HR image on 0..255 (or 0..65535) that is not nearly black."""
+    top = np.iinfo(hr.dtype).max
+    if sr.size == 0:
+        return
+    if sr.dtype.kind in "ui":
+        low, high = int(sr.min()), int(sr.max())
+        if low < 0 or high > top:
+            raise ValueError(f"returned {sr.dtype} values in [{low}, {high}], outside the HR "
+                             f"dtype {hr.dtype}'s [0, {top}]; return the HR's value scale")
+    elif sr.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            high = float(np.nanmax(sr)) if not np.isnan(sr).all() else math.nan
+        if high <= 1.0 and int(hr.max()) >= 16:
+            raise ValueError(f"returned a float image with maximum {high:.4g}, which looks like "
+                             f"the [0, 1] scale, for an HR image of dtype {hr.dtype} on [0, {top}] "
+                             f"(maximum {int(hr.max())}); return values on the HR's scale "
+                             f"(e.g. multiply by {top})")
 
 
 def _quantise(sr: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -315,7 +350,9 @@ def evaluate(methods, hr_dir, scales=(2, 3, 4), *, lr_dir=None, kernel: str = "b
         See :func:`resolve_methods`.  Built-in names (``"bicubic"``, ``"lanczos3"``, ...)
         upscale with :func:`classicsr.resize`.
     hr_dir : path or list of paths
-        Folder(s) of HR images (one test set each).
+        Folder(s) of HR images (one test set each), named by
+        :func:`classicsr.datasets.dataset_name`; a name already taken gets a suffix
+        (``T``, ``T-2``).
     scales : int or sequence of int
         Integer scale factors (default 2, 3, 4).
     lr_dir : path, ``"auto"``, list of those, or None, keyword-only
@@ -378,7 +415,7 @@ def evaluate(methods, hr_dir, scales=(2, 3, 4), *, lr_dir=None, kernel: str = "b
     scale_list = list(dict.fromkeys(scale_list))
     table = _metric_table()
     metric_names = [metrics] if isinstance(metrics, str) else list(metrics)
-    metric_names = [V.check_choice("metrics", m, METRICS) for m in metric_names]
+    metric_names = list(dict.fromkeys(V.check_choice("metrics", m, METRICS) for m in metric_names))
     if not metric_names:
         raise ValueError(f"metrics must name at least one of {list(METRICS)}")
     y_channel = V.check_bool("y_channel", y_channel)
@@ -395,6 +432,13 @@ def evaluate(methods, hr_dir, scales=(2, 3, 4), *, lr_dir=None, kernel: str = "b
                          f"kernel={kernel!r}, sigma={sigma!r}")
     datasets = [SRDataset(h, l, kernel=kernel, boundary=boundary, sigma=sigma)
                 for h, l in _parse_sets(hr_dir, lr_dir)]
+    used: set = set()
+    for ds in datasets:  # two sets named alike (x/T/HR, y/T/HR) must not merge: "T", "T-2"
+        base, k = ds.name, 1
+        while ds.name in used:
+            k += 1
+            ds.name = f"{base}-{k}"
+        used.add(ds.name)
     save_root = None if save_images is None else Path(save_images)
     if figure is not None:
         figure = Path(figure)
@@ -437,14 +481,16 @@ def evaluate(methods, hr_dir, scales=(2, 3, 4), *, lr_dir=None, kernel: str = "b
                 outputs = {}
                 for method in method_list:
                     try:
+                        lr = pair.lr.copy()  # a method that writes into its input spoils no other
                         start = time.perf_counter()
-                        sr = np.asarray(method(pair.lr, s))
+                        sr = np.asarray(method(lr, s))
                         seconds = time.perf_counter() - start
                         if sr.shape != pair.hr.shape:
                             raise ValueError(f"returned shape {sr.shape}, expected {pair.hr.shape} "
                                              f"(LR {pair.lr.shape} x{s})")
                         if sr.dtype.kind not in "uif":
                             raise TypeError(f"returned dtype {sr.dtype}, expected a numeric image")
+                        _check_value_scale(sr, pair.hr)
                         sr_q = _quantise(sr, pair.hr.dtype)
                         scores = _score(pair.hr, sr_q if quantize else sr, crop, y_channel,
                                         metric_names, table, quantize)

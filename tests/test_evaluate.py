@@ -235,3 +235,64 @@ def test_cli_given_lr_auto(shared_data, capsys):
     rc = main(["evaluate", str(shared_data / "Set5" / "HR"), "--scale", "4", "--lr-dir", "auto", "-q"])
     assert rc == 0
     assert "| Set5 | bicubic | 28.42 | 0.8101 |" in capsys.readouterr().out
+
+
+def test_keyword_only_scale_is_passed_by_keyword():
+    from classicsr.resize import resize
+
+    def kw_only(lr, *, scale):
+        return resize(lr, scale)
+
+    m = Method("kw", kw_only)
+    assert m.takes_scale
+    lr = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    np.testing.assert_array_equal(m(lr, 2), resize(lr, 2))
+
+
+def test_repeated_metric_names_are_scored_once(hr_dir):
+    res = evaluate("bicubic", hr_dir, [2], metrics=["psnr", "PSNR", "ssim"])
+    assert res.metrics == ("psnr", "ssim")
+    header = res.to_csv().splitlines()[0].split(",")
+    assert header.count("psnr") == 1 and header.count("ssim") == 1
+
+
+def test_a_method_writing_into_its_input_spoils_no_other(hr_dir):
+    from classicsr.resize import resize
+
+    def vandal(lr, scale):
+        out = resize(lr, scale)
+        lr[...] = 0
+        return out
+
+    alone = evaluate("bicubic", hr_dir, [2]).mean("Toy", "bicubic", 2)
+    both = evaluate([("vandal", vandal), "bicubic"], hr_dir, [2])
+    assert both.ok
+    assert both.mean("Toy", "bicubic", 2) == alone
+    assert both.mean("Toy", "vandal", 2) == alone
+
+
+def test_outputs_on_another_value_scale_are_failures(hr_dir):
+    from classicsr.resize import resize
+
+    def sixteen_bit(lr, scale):  # uint16 on 0..65535 for a uint8 set
+        return resize(lr, scale).astype(np.uint16) * 257
+
+    def unit_float(lr, scale):  # skimage's [0, 1] convention
+        return resize(lr, scale).astype(np.float64) / 255
+
+    res = evaluate([("u16", sixteen_bit), ("unit", unit_float), "bicubic"], hr_dir, [2])
+    assert not res.records or {r["method"] for r in res.records} == {"bicubic"}
+    errors = {f["method"]: f["error"] for f in res.failures}
+    assert "outside the HR dtype uint8" in errors["u16"]
+    assert "[0, 1] scale" in errors["unit"]
+    assert len(res.failures) == 2 * 3  # every image, both methods
+
+
+def test_two_sets_with_one_name_stay_apart(hr_dir, tmp_path):
+    other = tmp_path / "elsewhere" / "Toy" / "HR"
+    other.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(other / "x.png")
+    res = evaluate("bicubic", [hr_dir, other], [2])
+    rows = {r["dataset"]: r["n"] for r in res.summary()}
+    assert rows == {"Toy": 3, "Toy-2": 1}
