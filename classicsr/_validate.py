@@ -131,10 +131,14 @@ def as_image(image, name: str = "image", *, ndims=(2, 3), dtypes=SUPPORTED_IMAGE
     native = array.dtype.newbyteorder("=")
     if native not in ok and not (allow_float16 and native == np.float16):
         names = ", ".join(sorted(np.dtype(d).name for d in ok))
+        if any(np.dtype(d).kind == "f" for d in ok):
+            hint = "skimage.util.img_as_float(image) or image.astype(np.float32)"
+        else:  # integer-only functions (e.g. degrade.jpeg takes uint8)
+            hint = "skimage.util.img_as_ubyte(image) for uint8"
         raise TypeError(
             f"{name} has dtype {array.dtype.name}, which is not supported; supported dtypes are "
             f"{names}{' (and float16, computed as float32)' if allow_float16 else ''}. "
-            f"Convert first, e.g. skimage.util.img_as_float(image) or image.astype(np.float32)."
+            f"Convert first, e.g. {hint}."
         )
     if not allow_empty and array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
@@ -166,6 +170,16 @@ def check_positive_number(name: str, value, *, allow_zero: bool = False) -> floa
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    return value
+
+
+def check_finite_number(name: str, value) -> float:
+    """A finite real number (any sign)."""
+    if not _is_real(value):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
     return value
 
 

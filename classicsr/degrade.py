@@ -18,6 +18,7 @@ Integer images keep their dtype: every result is rounded half away from zero and
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -113,7 +114,7 @@ def modcrop(image, scale, *, channel_axis: int | None = -1) -> np.ndarray:
 
 def downsample(hr, scale, *, kernel: str = "bicubic", boundary: str = "replicate",
                channel_axis: int | None = -1, sigma=None, antialias: bool = True,
-               round_each_pass: bool = True) -> np.ndarray:
+               round_each_pass: bool | None = None) -> np.ndarray:
     """Downsample an HR image by an integer factor: the LR image of the SR benchmarks.
 
     Parameters
@@ -125,20 +126,28 @@ def downsample(hr, scale, *, kernel: str = "bicubic", boundary: str = "replicate
         Integer factor (>= 1).
     kernel : str, keyword-only
         ``"bicubic"`` (MATLAB ``imresize``, Keys a = -0.5, antialiased; the default),
-        ``"bilinear"``, ``"nearest"``, ``"box"`` / ``"area"`` (mean of each s x s block),
-        ``"lanczos2"``, ``"lanczos3"``, or ``"gaussian"``: convolve with
+        ``"bilinear"``, ``"nearest"``, ``"box"`` (MATLAB's box kernel: the mean of each
+        s x s block, integer images rounded after each 1-D pass as MATLAB does), ``"area"``
+        (the mean of each s x s block, integer images rounded once: OpenCV's ``INTER_AREA``
+        for integer factors), ``"lanczos2"``, ``"lanczos3"``, or ``"gaussian"``: convolve with
         ``classicsr.psf.gaussian(sigma)`` then keep every ``scale``-th pixel starting at (0, 0).
     boundary : str, keyword-only
-        Boundary rule of the resampler / blur.  Default ``"replicate"``: the rule of the
-        MATLAB release that made the standard ``LR_bicubic`` benchmark files (current MATLAB
-        uses ``"symmetric"``).
+        Boundary rule of the resampler (:data:`classicsr.resize.BOUNDARIES`) or of the blur
+        (those, and the aliases ``"zero"`` for ``"constant"`` and ``"periodic"`` for
+        ``"wrap"``).  Default ``"replicate"``: the rule of the MATLAB release that made the
+        standard ``LR_bicubic`` benchmark files (current MATLAB uses ``"symmetric"``).
     channel_axis : int or None, keyword-only
         Axis of the channels of a 3-D image (default -1).
     sigma : float, keyword-only
         Standard deviation in HR pixels of the Gaussian PSF; required for ``kernel="gaussian"``
         and not allowed otherwise.
-    antialias, round_each_pass : bool, keyword-only
-        Passed to :func:`classicsr.resize` (MATLAB's behaviour by default).
+    antialias : bool, keyword-only
+        Passed to :func:`classicsr.resize` (default True, MATLAB's behaviour); not used by
+        ``kernel="gaussian"``, which refuses False.
+    round_each_pass : bool or None, keyword-only
+        Passed to :func:`classicsr.resize`.  None (default) means True (MATLAB) for every
+        resampling kernel except ``"area"``, which rounds once; not used by
+        ``kernel="gaussian"``, which refuses anything but None.
 
     Returns
     -------
@@ -166,6 +175,9 @@ def downsample(hr, scale, *, kernel: str = "bicubic", boundary: str = "replicate
     >>> hr = np.arange(64, dtype=np.float64).reshape(8, 8)
     >>> bool(downsample(hr, 2, kernel="box")[0, 0] == hr[:2, :2].mean())
     True
+    >>> u = np.array([[0, 1], [0, 0]], np.uint8)     # block mean 0.25
+    >>> int(downsample(u, 2, kernel="area")[0, 0]), int(downsample(u, 2, kernel="box")[0, 0])
+    (0, 1)
     >>> downsample(np.zeros((12, 12, 3), np.uint8), 4).shape
     (3, 3, 3)
     """
@@ -181,13 +193,28 @@ def downsample(hr, scale, *, kernel: str = "bicubic", boundary: str = "replicate
             f"hr of spatial size {h}x{w} is not a multiple of scale={s}; crop it first with "
             f"classicsr.degrade.modcrop(hr, {s}) (or use make_lr, which does both)"
         )
+    antialias = V.check_bool("antialias", antialias)
+    if round_each_pass is not None:
+        round_each_pass = V.check_bool("round_each_pass", round_each_pass)
     if name == "gaussian":
+        from .operators import BOUNDARIES as BLUR_BOUNDARIES
+
         if sigma is None:
             raise ValueError("kernel='gaussian' needs sigma (the PSF's standard deviation in HR pixels)")
         sigma = V.check_positive_number("sigma", sigma)
+        if not antialias or round_each_pass is not None:
+            raise ValueError(f"antialias and round_each_pass apply to the resampling kernels, not "
+                             f"kernel='gaussian' (blur, then decimate); got antialias={antialias}, "
+                             f"round_each_pass={round_each_pass}")
+        boundary = V.check_choice("boundary", boundary, BLUR_BOUNDARIES)
         return _blur_decimate(array, s, sigma, boundary, ra, ca)
     if sigma is not None:
         raise ValueError(f"sigma is only used with kernel='gaussian', got kernel={kernel!r} and sigma={sigma!r}")
+    from .resize import BOUNDARIES
+
+    boundary = V.check_choice("boundary", boundary, BOUNDARIES)
+    if round_each_pass is None:
+        round_each_pass = name != "area"
     if s == 1:  # a native-byte-order copy, float16 as float32 (the dtype rule)
         return np.array(array, dtype=V.keep_dtype(array.dtype), copy=True)
     method = "box" if name == "area" else name
@@ -240,12 +267,21 @@ def make_lr(hr, scale, *, channel_axis: int | None = -1, **downsample_kwargs):
     return cropped, downsample(cropped, scale, channel_axis=channel_axis, **downsample_kwargs)
 
 
+#: The largest mean numpy's Poisson sampler accepts (``INT64_MAX - 10 sqrt(INT64_MAX)``).
+_POISSON_LAM_MAX = 9.223372006484771e18
+
+
 def _rng(seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0):
+    if seed is None or isinstance(seed, np.random.SeedSequence):
         return np.random.default_rng(seed)
-    raise TypeError(f"seed must be None, a non-negative integer or a numpy.random.Generator, got {seed!r}")
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        return np.random.default_rng(seed)
+    raise TypeError(f"seed must be None, a non-negative integer, a numpy.random.SeedSequence or a "
+                    f"numpy.random.Generator, got {type(seed).__name__} {seed!r}")
 
 
 def gaussian_noise(image, sigma, *, seed=None) -> np.ndarray:
@@ -258,7 +294,7 @@ def gaussian_noise(image, sigma, *, seed=None) -> np.ndarray:
     sigma : float
         Noise standard deviation, e.g. 25 for uint8 images (grey levels) or 25/255 for float
         images on [0, 1]; >= 0.
-    seed : int, numpy.random.Generator or None, keyword-only
+    seed : int, numpy.random.SeedSequence, numpy.random.Generator or None, keyword-only
         Seed for reproducible noise; ``None`` draws fresh entropy.
 
     Returns
@@ -299,7 +335,7 @@ def poisson_noise(image, peak, *, data_range=None, seed=None) -> np.ndarray:
         Photon count of a pixel at ``data_range`` (> 0); smaller is noisier.
     data_range : float, optional, keyword-only
         Value of full range; inferred for uint8 (255) and uint16 (65535), required for floats.
-    seed : int, numpy.random.Generator or None, keyword-only
+    seed : int, numpy.random.SeedSequence, numpy.random.Generator or None, keyword-only
 
     Returns
     -------
@@ -334,7 +370,12 @@ def poisson_noise(image, peak, *, data_range=None, seed=None) -> np.ndarray:
     if not np.isfinite(values).all() or (values < 0).any():
         raise ValueError("image must contain finite, non-negative values for Poisson noise")
     rng = _rng(seed)
-    noisy = rng.poisson(values * (peak / data_range)) * (data_range / peak)
+    lam = values * (peak / data_range)
+    if lam.size and lam.max() > _POISSON_LAM_MAX:
+        raise ValueError(f"peak={peak!r} is too large: the expected counts reach {lam.max():.3g}, "
+                         f"above numpy's Poisson limit of {_POISSON_LAM_MAX:.3g}; use a peak of "
+                         f"at most {_POISSON_LAM_MAX * data_range / max(values.max(), 1e-300):.3g}")
+    noisy = rng.poisson(lam) * (data_range / peak)
     return _to_dtype(noisy, array.dtype)
 
 
@@ -517,18 +558,29 @@ def self_ensemble(upscale_fn, image, *, channel_axis: int | None = -1, transform
     array = np.asarray(image)
     if array.ndim not in (2, 3):
         raise ValueError(f"image must be 2-D or 3-D, got a {array.ndim}-D array of shape {array.shape}")
+    if isinstance(transforms, (str, bytes)) or not isinstance(transforms, Iterable):
+        raise TypeError(f"transforms must be an iterable of integers in 0..7, got "
+                        f"{type(transforms).__name__} {transforms!r}")
     ks = [_check_k(k) for k in transforms]
     if not ks:
         raise ValueError("transforms must name at least one of 0..7, got an empty collection")
     total = None
     out_dtype = None
     for k in ks:
-        sr = np.asarray(upscale_fn(np.ascontiguousarray(dihedral(array, k, channel_axis=channel_axis))))
+        # A C-ordered copy for every transform: the identity's view would hand the caller's
+        # own array to an upscaler that may write into its input.
+        sr = np.asarray(upscale_fn(np.array(dihedral(array, k, channel_axis=channel_axis), order="C")))
+        if sr.dtype.kind not in "uif":
+            raise TypeError(f"upscale_fn returned dtype {sr.dtype} for transform k={k}; expected "
+                            f"an integer or floating-point image")
         back = dihedral_inverse(sr, k, channel_axis=channel_axis)
         if total is None:
             total = back.astype(np.float64)
             out_dtype = sr.dtype
         else:
+            if sr.dtype != out_dtype:
+                raise ValueError(f"upscale_fn returned dtype {sr.dtype} for transform k={k} but "
+                                 f"{out_dtype} for k={ks[0]}; it must return one dtype")
             if back.shape != total.shape:
                 raise ValueError(
                     f"upscale_fn returned shape {sr.shape} for transform k={k}, which maps back to "

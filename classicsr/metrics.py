@@ -368,8 +368,10 @@ def ms_ssim(reference, test, *, data_range=None, crop_border: int = 0, y_channel
     1.0
     """
     pairs, rng = _prepare(reference, test, data_range, crop_border, y_channel, channel_axis)
-    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__"):
-        raise TypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}")
+    if (isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__")
+            or (isinstance(weights, np.ndarray) and weights.ndim != 1)):
+        shape = f" of shape {weights.shape}" if isinstance(weights, np.ndarray) else ""
+        raise TypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}{shape}")
     betas = [V.check_positive_number(f"weights[{i}]", b, allow_zero=True) for i, b in enumerate(weights)]
     if not betas:
         raise ValueError("weights must contain at least one number, got an empty sequence")
@@ -410,7 +412,7 @@ def _gmsd_plane(a: np.ndarray, b: np.ndarray, t: float) -> float:
     g1 = magnitude(down(a))
     g2 = magnitude(down(b))
     quality = (2.0 * g1 * g2 + t) / (g1 * g1 + g2 * g2 + t)
-    return float(np.std(quality, ddof=1)) if quality.size > 1 else 0.0
+    return float(np.std(quality, ddof=1))
 
 
 @_doc
@@ -451,5 +453,9 @@ def gmsd(reference, test, *, data_range=None, crop_border: int = 0, y_channel: b
     0.0
     """
     pairs, rng = _prepare(reference, test, data_range, crop_border, y_channel, channel_axis)
+    h, w = pairs[0][0].shape
+    if ((h + 1) // 2) * ((w + 1) // 2) < 2:  # the 2x2-averaged map needs two values for its deviation
+        raise ValueError(f"gmsd needs an image of at least 3 pixels along one side after "
+                         f"crop_border (two values in its 2x2-averaged map), got {h}x{w}")
     t = 170.0 * (rng / 255.0) ** 2
     return float(np.mean([_gmsd_plane(a, b, t) for a, b in pairs]))

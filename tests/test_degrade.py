@@ -240,3 +240,65 @@ def test_inputs_not_mutated():
     self_ensemble(lambda v: v * 1, x)
     np.testing.assert_array_equal(x, c)
     assert degrade.DOWNSAMPLE_KERNELS[0] == "bicubic"
+
+
+@given(arrays(np.uint8, st.tuples(st.integers(1, 6), st.integers(1, 6)).map(lambda t: (t[0] * 4, t[1] * 4))),
+       st.sampled_from([2, 4]))
+def test_area_on_uint8_is_the_rounded_block_mean(img, s):
+    h, w = img.shape
+    mean = img.astype(np.float64).reshape(h // s, s, w // s, s).mean(axis=(1, 3))
+    expected = np.floor(mean + 0.5).astype(np.uint8)  # means are >= 0: half away from zero = half up
+    np.testing.assert_array_equal(downsample(img, s, kernel="area"), expected)
+    # the MATLAB box kernel keeps imresize's rounding after each 1-D pass
+    np.testing.assert_array_equal(downsample(img, s, kernel="box"),
+                                  downsample(img, s, kernel="box", round_each_pass=True))
+
+
+def test_downsample_options_that_a_kernel_does_not_use_are_refused():
+    x = np.zeros((8, 8))
+    with pytest.raises(ValueError, match="round_each_pass"):
+        downsample(x, 2, kernel="gaussian", sigma=1.0, round_each_pass=False)
+    with pytest.raises(ValueError, match="antialias"):
+        downsample(x, 2, kernel="gaussian", sigma=1.0, antialias=False)
+    with pytest.raises(TypeError, match="antialias"):
+        downsample(x, 2, antialias="yes")
+    with pytest.raises(ValueError, match="boundary"):
+        downsample(x, 2, boundary="zero")  # a blur alias, not a resampler boundary
+    assert downsample(x, 2, kernel="gaussian", sigma=1.0, boundary="zero").shape == (4, 4)
+
+
+def test_seeds_and_poisson_limits():
+    x = np.full((4, 4), 100, np.uint8)
+    with pytest.raises(ValueError, match="non-negative"):
+        gaussian_noise(x, 5, seed=-1)
+    a = gaussian_noise(x, 5, seed=np.random.SeedSequence(3))
+    np.testing.assert_array_equal(a, gaussian_noise(x, 5, seed=np.random.SeedSequence(3)))
+    with pytest.raises(TypeError, match="seed"):
+        gaussian_noise(x, 5, seed="3")
+    with pytest.raises(ValueError, match="peak"):
+        poisson_noise(np.full((4, 4), 65535, np.uint16), 1e20)
+
+
+def test_jpeg_dtype_error_suggests_uint8():
+    with pytest.raises(TypeError, match="img_as_ubyte"):
+        jpeg(np.zeros((8, 8), np.uint16), 75)
+
+
+def test_self_ensemble_protects_the_caller_and_checks_outputs():
+    lr = np.arange(12.0).reshape(3, 4)
+    before = lr.copy()
+
+    def vandal(z):
+        out = np.repeat(np.repeat(z, 2, 0), 2, 1)
+        z[...] = -1
+        return out
+
+    degrade.self_ensemble(vandal, lr)
+    np.testing.assert_array_equal(lr, before)
+    with pytest.raises(TypeError, match="transforms"):
+        degrade.self_ensemble(vandal, lr, transforms=3)
+    with pytest.raises(TypeError, match="dtype bool"):
+        degrade.self_ensemble(lambda z: z > 3, lr)
+    calls = iter([np.float32, np.float64] * 4)
+    with pytest.raises(ValueError, match="one dtype"):
+        degrade.self_ensemble(lambda z: z.astype(next(calls)), lr, transforms=[0, 2])

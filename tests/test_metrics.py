@@ -307,3 +307,17 @@ def test_non_contiguous_and_big_endian():
     f16a, f16b = (a / 255).astype(np.float16), (b / 255).astype(np.float16)
     d = f16a.astype(np.float64) - f16b.astype(np.float64)
     assert mse(f16a, f16b) == pytest.approx(np.mean(d * d), rel=1e-12)
+
+
+def test_gmsd_refuses_images_without_a_deviation():
+    a = np.zeros((2, 2), np.uint8)
+    b = np.array([[0, 255], [255, 0]], np.uint8)
+    with pytest.raises(ValueError, match="gmsd needs"):
+        gmsd(a, b)
+    assert gmsd(np.zeros((3, 3), np.uint8), np.full((3, 3), 255, np.uint8)) >= 0.0  # 2x2 map
+
+
+def test_ms_ssim_weights_must_be_one_dimensional():
+    a = np.zeros((200, 200), np.uint8)
+    with pytest.raises(TypeError, match="weights"):
+        ms_ssim(a, a, weights=np.array(1.0))
