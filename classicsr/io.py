@@ -86,7 +86,9 @@ def read_image(path) -> np.ndarray:
     Returns
     -------
     image : (M, N) or (M, N, C) ndarray of uint8 or uint16
-        16-bit PNG and TIFF files stay 16-bit.  EXIF orientation is applied.
+        16-bit PNG and TIFF files stay 16-bit.  EXIF orientation is applied.  CMYK (and
+        YCbCr, LAB, HSV) files are converted to RGB by Pillow; gray + alpha files give
+        (M, N, 2).
 
     Raises
     ------
@@ -121,8 +123,8 @@ def read_image(path) -> np.ndarray:
             header = _png_header(head)
             if header is not None:
                 _check_pixels(path, header[1], header[0])
-            if header is not None and header[2] == 16 and header[3] in (2, 6):
-                image = _read_png16_color(path)
+            if header is not None and header[2] == 16 and header[3] in (2, 4, 6):
+                image = _read_png16_color(path, gray_alpha=header[3] == 4)
             else:
                 image = _read_pillow(path)
     except ImageReadError:
@@ -162,24 +164,38 @@ def _read_pillow(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as im:  # lazy: reads the header only
             width, height = im.size
+            mode = im.mode
     except Image.DecompressionBombError as exc:  # over Pillow's own (global) limit
         raise ImageReadError(f"cannot read {path}: {exc}") from exc
     _check_pixels(path, height, width)
+    if mode in _CONVERT_TO_RGB:  # CMYK (e.g. print JPEGs), YCbCr, LAB, HSV: not RGB samples
+        return iio.imread(path, plugin="pillow", rotate=True, mode="RGB")
     return iio.imread(path, plugin="pillow", rotate=True)
 
 
-def _read_png16_color(path: Path) -> np.ndarray:
-    # Pillow truncates 16-bit colour PNGs to 8 bits; OpenCV reads them exactly.
+#: Pillow modes whose samples are not RGB; read_image converts them to RGB.
+_CONVERT_TO_RGB = ("CMYK", "YCbCr", "LAB", "HSV")
+
+
+def _read_png16_color(path: Path, gray_alpha: bool = False) -> np.ndarray:
+    # Pillow truncates 16-bit colour and gray + alpha PNGs to 8 bits; OpenCV reads them
+    # exactly (gray + alpha as BGRA with the gray value in B, G and R).
     try:
         import cv2
     except ImportError:
+        kind = "gray + alpha" if gray_alpha else "colour"
         raise ImageReadError(
-            f"cannot read {path}: 16-bit colour PNG needs OpenCV (pip install 'classicsr[opencv]'); "
+            f"cannot read {path}: 16-bit {kind} PNG needs OpenCV (pip install 'classicsr[opencv]'); "
             f"16-bit TIFF works without it") from None
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ImageReadError(f"cannot read {path}: OpenCV could not decode it (truncated or corrupt?)")
-    if image.ndim == 3:
+    if gray_alpha:
+        if image.ndim != 3 or image.shape[2] != 4:
+            raise ImageReadError(f"cannot read {path}: OpenCV decoded a 16-bit gray + alpha PNG "
+                                 f"as shape {image.shape}, expected (H, W, 4)")
+        image = image[:, :, [0, 3]]
+    elif image.ndim == 3:
         image = image[:, :, 2::-1] if image.shape[2] == 3 else image[:, :, [2, 1, 0, 3]]
     return np.ascontiguousarray(image)
 

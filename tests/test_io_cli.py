@@ -29,7 +29,7 @@ def test_roundtrip_lossless_8bit(tmp_path, rgb, suffix):
 
 
 @pytest.mark.parametrize("suffix", [".png", ".tif"])
-@pytest.mark.parametrize("channels", [None, 3])
+@pytest.mark.parametrize("channels", [None, 2, 3, 4])
 def test_16bit_stays_16bit(tmp_path, suffix, channels):
     rng = np.random.default_rng(1)
     shape = (9, 7) if channels is None else (9, 7, channels)
@@ -37,6 +37,22 @@ def test_16bit_stays_16bit(tmp_path, suffix, channels):
     back = read_image(write_image(tmp_path / f"x{suffix}", img))
     assert back.dtype == np.uint16
     np.testing.assert_array_equal(back, img)
+
+
+def test_cmyk_jpeg_is_read_as_rgb(tmp_path):
+    from PIL import Image
+
+    rgb = np.zeros((16, 16, 3), np.uint8)
+    rgb[..., 0], rgb[..., 1], rgb[..., 2] = 200, 50, 10
+    path = tmp_path / "print.jpg"
+    Image.fromarray(rgb).convert("CMYK").save(path, quality=100)
+    with Image.open(path) as im:
+        assert im.mode == "CMYK"
+        expected = np.asarray(im.convert("RGB"))
+    back = read_image(path)
+    assert back.shape == (16, 16, 3)
+    np.testing.assert_array_equal(back, expected)
+    assert np.abs(back.astype(int) - rgb).max() <= 3
 
 
 def test_16bit_png_readable_by_pillow(tmp_path):
