@@ -18,6 +18,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from classicsr.misr import regularized_sr, simulate_frames
+from classicsr.misr.reconstruct import _DEFAULT_STEP, _default_lam
 
 
 def ndimage_l1_btv(frames, scale, shifts_lr, n_iter, lam, beta, P=2, alpha=0.7, sigma=1.0):
@@ -63,10 +64,12 @@ def run_case(K, h, scale, n_iter, repeat, peer=True):
         ours.append(time.perf_counter() - t)
     theirs = []
     if peer:
-        beta = 0.5 * scale ** 2 / 4.0
+        # classicsr's defaults for L1-BTV descent, so both sides run the same iteration
+        beta = _DEFAULT_STEP["l1"] * scale ** 2 / 4.0
+        lam = _default_lam("btv", scale, "l1")
         for _ in range(max(1, repeat // 3)):
             t = time.perf_counter()
-            ndimage_l1_btv(sim.frames, scale, sim.motions[:, :, 2], n_iter, 3e-5, beta)
+            ndimage_l1_btv(sim.frames, scale, sim.motions[:, :, 2], n_iter, lam, beta)
             theirs.append(time.perf_counter() - t)
     return float(np.median(ours)), (float(np.median(theirs)) if theirs else float("nan"))
 

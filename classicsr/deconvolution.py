@@ -237,9 +237,12 @@ def _reg_otf(regularizer, geom, dtype):
             return (4 * np.sin(np.pi * fy) ** 2 + 4 * np.sin(np.pi * fx) ** 2) * np.ones(geom.spec_shape)
     else:
         kernel = np.asarray(regularizer)
-        if kernel.dtype.kind not in "biuf" or kernel.ndim != 2 or kernel.size == 0:
+        if kernel.dtype.kind not in "biuf":
+            raise TypeError(f"regularizer must be one of {list(_REGULARIZERS)} or a 2-D real kernel, "
+                            f"got an array of dtype {kernel.dtype}")
+        if kernel.ndim != 2 or kernel.size == 0:
             raise ValueError(f"regularizer must be one of {list(_REGULARIZERS)} or a non-empty 2-D real "
-                             f"kernel, got {regularizer!r}")
+                             f"kernel, got shape {kernel.shape}")
         if not np.all(np.isfinite(kernel)):
             raise ValueError("regularizer kernel must be finite")
         if kernel.shape[0] > geom.work[0] or kernel.shape[1] > geom.work[1]:
@@ -346,7 +349,17 @@ def _check_nsr(nsr):
         return None
     if callable(nsr):
         return nsr
-    if isinstance(nsr, np.ndarray) and nsr.ndim > 0:
+    if isinstance(nsr, (list, tuple)):
+        try:
+            nsr = np.asarray(nsr, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"nsr must be a number, an array or a callable, got a {type(nsr).__name__} "
+                            f"that is not an array of real numbers") from None
+    if isinstance(nsr, np.ndarray) and nsr.ndim == 0:
+        nsr = nsr.item()
+    if isinstance(nsr, np.ndarray):
+        if nsr.dtype.kind not in "biuf":
+            raise TypeError(f"nsr must be real, got an array of dtype {nsr.dtype}")
         arr = np.asarray(nsr, dtype=np.float64)
         if not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise ValueError("nsr must be finite and >= 0 everywhere, got negative, NaN or inf entries")
@@ -586,7 +599,7 @@ class Deconvolver:
                     multiply_nonnegative(estimate[k], plan.real)
                 if self.callback is not None:
                     current = np.stack([geom.crop(e) for e in estimate], axis=-1)
-                    if self.callback(it + 1, _finish(current, img, axis)) is True:
+                    if bool(self.callback(it + 1, _finish(current, img, axis))):
                         break
         for k in range(c):
             out[:, :, k] = geom.crop(estimate[k])
@@ -831,8 +844,9 @@ def richardson_lucy(image, psf, *, iterations=30, damping=0.0, callback=None, bo
         is within about ``damping`` of the observation (in the Poisson deviance sense) stop
         being updated, which suppresses noise amplification.  0 (default): plain RL.
     callback : callable, optional
-        ``callback(iteration, estimate)`` after every iteration (``estimate`` is the current
-        restored image, cropped, same layout as the input); returning ``True`` stops early.
+        ``callback(iteration, estimate)`` after every iteration (``iteration`` counts from 1;
+        ``estimate`` is the current restored image, cropped, same layout as the input); a
+        true return value (``True``, ``np.True_``, ...) stops early.
 {shared}
 
     Returns

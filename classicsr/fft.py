@@ -669,7 +669,10 @@ def fftconvolve_periodic(image, psf, *, adjoint: bool = False, channel_axis=-1) 
     """
     img = as_image(image, "image")
     axis = check_channel_axis(channel_axis, img.ndim)
-    psf_arr = as_image(psf, "psf", ndims=(2,), dtypes=(np.float32, np.float64))
+    psf_arr = as_image(psf, "psf", ndims=(2,), dtypes=(np.uint8, np.uint16, np.int32, np.int64,
+                                                     np.float32, np.float64))
+    if psf_arr.dtype.kind in "iu":  # integer PSFs (e.g. a box of ones), as psf2otf takes them
+        psf_arr = psf_arr.astype(np.float64)
     if not np.all(np.isfinite(psf_arr)):
         raise ValueError("psf must contain only finite values (no NaN or inf)")
     dtype = _float_dtype(img.dtype)

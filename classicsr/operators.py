@@ -328,7 +328,9 @@ def _as_float_array(name, value, what) -> np.ndarray:
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be {what} of real numbers, got {type(value).__name__} {value!r}") from None
+        text = repr(value)
+        text = text if len(text) <= 80 else text[:77] + "..."
+        raise TypeError(f"{name} must be {what} of real numbers, got {type(value).__name__} {text}") from None
 
 
 def _finite_vector(name, value, n=2, what="a pair (rows, cols)") -> np.ndarray:
@@ -727,6 +729,9 @@ class Decimate(LinearOperator):
         def table(n):
             if self.mode == "sample":
                 m = -(-(n - self.offset) // s)
+                if m < 1:
+                    raise ValueError(f"shape {self.in_shape} has an axis of {n} samples, which holds no "
+                                     f"sample at offset {self.offset} (factor {s}); use offset < {n}")
                 return _Table(np.arange(m)[:, None] * s + self.offset, np.ones((m, 1)), n)
             m = n // s
             if m < 1:
@@ -853,7 +858,7 @@ class ObservationModel(LinearOperator):
         self.blur = None if psf is None else Blur(self.hr_shape, psf, boundary=boundary)
         self.interpolation = interpolation
         self.boundary = boundary
-        m = np.asarray(motions, dtype=np.float64)
+        m = _as_float_array("motions", motions, "a (K, 2, 3) stack of motion matrices")
         if m.ndim != 3 or m.shape[1:] not in ((2, 3), (3, 3)) or m.shape[0] < 1:
             raise ValueError(f"motions must have shape (K, 2, 3) with K >= 1, got {m.shape}")
         self.motions = np.stack([_as_motion(mk, f"motions[{k}]") for k, mk in enumerate(m)])

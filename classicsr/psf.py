@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._validate import check_int, check_output_size, check_positive_number
+from ._validate import check_int, check_output_size, check_positive_number, check_shape_pair
 
 __all__ = ["gaussian", "disk", "motion", "box", "validate_psf"]
 
@@ -290,7 +290,7 @@ def validate_psf(psf, name: str = "psf", *, image_shape=None) -> np.ndarray:
     if not total > 0:
         raise ValueError(f"{name} must have a positive sum, got {total!r} (an all-zero PSF)")
     if image_shape is not None:
-        m, n = image_shape
+        m, n = check_shape_pair("image_shape", image_shape)
         if arr.shape[0] > m or arr.shape[1] > n:
             raise ValueError(f"{name} of shape {arr.shape} is larger than the image ({m}, {n}); "
                              f"the PSF must fit inside the image")

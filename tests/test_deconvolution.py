@@ -412,3 +412,19 @@ def test_cli_deblur(tmp_path, capsys):
     assert "--nsr must be a finite number >= 0" in capsys.readouterr().err
     assert main(["deblur", str(src), str(dst), "--psf", "gaussian:-2"]) == 2
     assert main(["deblur", str(tmp_path / "missing.png"), str(tmp_path / "x.png"), "--psf", "box:3", "-q"]) == 1
+
+
+def test_callback_numpy_true_stops_and_array_nsr_forms():
+    img = np.random.default_rng(0).random((24, 24))
+    calls = []
+
+    def stop_at_two(it, estimate):
+        calls.append(it)
+        return np.bool_(it >= 2)
+
+    D.richardson_lucy(img, P.gaussian(1.0), iterations=10, callback=stop_at_two)
+    assert calls == [1, 2]
+    h = P.gaussian(1.0)
+    np.testing.assert_array_equal(D.wiener(img, h, nsr=np.array(0.1)), D.wiener(img, h, nsr=0.1))
+    with pytest.raises(TypeError, match="regularizer"):
+        D.tikhonov(img, h, lam=0.01, regularizer=np.ones((3, 3), complex))

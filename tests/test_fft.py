@@ -198,3 +198,12 @@ def test_plans_are_thread_safe():
         results = list(pool.map(lambda a: fft.irfft2(fft.rfft2(a) * 2, a.shape), xs))
     for a, r in zip(xs, results):
         np.testing.assert_allclose(r, 2 * a, atol=1e-12)
+
+
+def test_fftconvolve_periodic_takes_integer_psfs():
+    img = np.random.default_rng(0).random((9, 11))
+    box = np.ones((3, 3), np.int64)
+    np.testing.assert_allclose(fft.fftconvolve_periodic(img, box),
+                               fft.fftconvolve_periodic(img, box.astype(np.float64)), atol=0)
+    expected = ndimage.convolve(img, np.ones((3, 3)), mode="wrap")
+    np.testing.assert_allclose(fft.fftconvolve_periodic(img, box), expected, atol=1e-12)

@@ -111,3 +111,13 @@ def test_register_errors(scene):
 def test_decimate_origin_documented():
     assert Decimate((8, 8), 4).origin == 0.0
     assert Decimate((8, 8), 4, mode="area").origin == 1.5
+
+
+def test_phase_correlation_refuses_non_finite_and_complex_images():
+    a = np.random.default_rng(0).random((32, 32))
+    b = a.copy()
+    b[3, 3] = np.nan
+    with pytest.raises(ValueError, match="moving contains NaN"):
+        phase_correlation(a, b)
+    with pytest.raises(TypeError, match="reference must be a real image"):
+        phase_correlation(a + 0j, a)

@@ -148,3 +148,8 @@ def test_bad_parameters():
         psf.box(0)
     with pytest.raises(ValueError, match="angle must be finite"):
         psf.motion(3, float("inf"))
+
+
+def test_validate_psf_image_shape_is_checked():
+    with pytest.raises(TypeError, match="image_shape"):
+        psf.validate_psf(np.ones((3, 3)), image_shape=5)

@@ -7,9 +7,10 @@ import warnings
 
 import numpy as np
 
-from .._validate import check_bool, check_choice, check_int, check_output_size, check_positive_number
+from .._validate import (check_bool, check_choice, check_finite_number, check_int, check_output_size,
+                         check_positive_number)
 from .._kernels import btv as _kbtv
-from ..operators import Blur, ObservationModel, _as_motion, _interp_table, _Separable
+from ..operators import Blur, ObservationModel, _as_float_array, _as_motion, _interp_table, _Separable
 from .register import MODELS, _as_frames, register
 from .simulate import _resolve_psf
 
@@ -33,7 +34,7 @@ def _prepare(frames, scale, motions, psf, model, reference, channel_axis, decima
     if motions is None:
         motions = register(stack, reference, model=model, channel_axis=-1)
     else:
-        m = np.asarray(motions, dtype=np.float64)
+        m = _as_float_array("motions", motions, "a (K, 2, 3) stack of motion matrices")
         if m.ndim != 3 or m.shape[0] != K or m.shape[1:] not in ((2, 3), (3, 3)):
             raise ValueError(f"motions must have shape ({K}, 2, 3) for {K} frames, got {m.shape}")
         motions = np.stack([_as_motion(mk, f"motions[{k}]") for k, mk in enumerate(m)])
@@ -88,6 +89,7 @@ def bicubic_reference(frame, scale, *, origin=0.0, boundary="symmetric", channel
 
     f = prepare_image(frame, "frame", channel_axis=channel_axis)
     scale = check_int("scale", scale, minimum=1)
+    origin = check_finite_number("origin", origin)
     h, w = f.shape[:2]
     check_output_size((scale * h, scale * w) + f.shape[2:], np.float64, f"bicubic_reference at scale={scale}")
     mode = check_choice("boundary", boundary, ("symmetric", "replicate", "reflect", "wrap", "zero"))
@@ -141,7 +143,8 @@ def shift_and_add(frames, scale, *, motions=None, fusion="median", deblur=False,
         choice of Farsiu et al.).
     deblur : bool, keyword-only
         Deconvolve the fused image: minimise ``||W^(1/2) (B x - z)||^2 + lam ||L x||^2`` by CG,
-        ``W`` the sample counts, ``L`` the Laplacian.
+        ``W`` the sample counts divided by their maximum (1 where the most samples landed),
+        ``L`` the Laplacian.
     psf : float, (kh, kw) array or None, keyword-only
         For ``deblur``: Gaussian sigma in HR pixels, or the PSF.
     lam, deblur_iter : keyword-only
@@ -158,7 +161,8 @@ def shift_and_add(frames, scale, *, motions=None, fusion="median", deblur=False,
     Notes
     -----
     Each LR pixel ``u`` of frame k sits at ``A_k^{-1} (u - b_k)`` in reference coordinates,
-    i.e. HR coordinate ``s A_k^{-1}(u - b_k) + origin``; it is added to the nearest HR pixel.
+    i.e. HR coordinate ``s A_k^{-1}(u - b_k) + origin``; it is added to the nearest HR pixel
+    (halves rounded up).
     HR pixels that receive no sample are filled by normalised Gaussian interpolation of their
     neighbours.  For translational motion and a shift-invariant PSF this is the first stage of
     Farsiu et al.'s fast robust SR.
@@ -191,8 +195,10 @@ def shift_and_add(frames, scale, *, motions=None, fusion="median", deblur=False,
         Ainv = np.linalg.inv(m[:, :2])
         qr = Ainv[0, 0] * (rr - m[0, 2]) + Ainv[0, 1] * (cc - m[1, 2])
         qc = Ainv[1, 0] * (rr - m[0, 2]) + Ainv[1, 1] * (cc - m[1, 2])
-        hr_r = np.rint(s * qr + op.decimate.origin).astype(np.int64)
-        hr_c = np.rint(s * qc + op.decimate.origin).astype(np.int64)
+        # nearest HR pixel, halves rounded up (np.rint's ties to even would send the
+        # half-pixel positions 0.5 and 1.5 of two frames to one pixel, 2)
+        hr_r = np.floor(s * qr + op.decimate.origin + 0.5).astype(np.int64)
+        hr_c = np.floor(s * qc + op.decimate.origin + 0.5).astype(np.int64)
         inside = (hr_r >= 0) & (hr_r < H) & (hr_c >= 0) & (hr_c < W)
         targets.append((hr_r * W + hr_c, inside))
     index = np.concatenate([t[0].ravel() for t in targets])
@@ -339,7 +345,8 @@ def iterative_back_projection(frames, scale, *, motions=None, psf=1.0, n_iter=20
         not finite or above 10 times its smallest value, e.g. with a too large ``step``)
         stops with a ``RuntimeWarning`` and returns the iterate with the smallest misfit.
     callback : callable, optional, keyword-only
-        ``callback(iteration, x)`` after every iteration; return True to stop.
+        ``callback(iteration, x)`` after every iteration (``iteration`` counts from 0); a
+        true return value stops.
     progress : bool, keyword-only
         Show a tqdm progress bar.
 
@@ -433,7 +440,8 @@ def regularized_sr(frames, scale, *, motions=None, psf=1.0, data="l2", prior="ti
         5e-4 (Tikhonov) or 3e-5 (BTV): 5e-4 / 1.8e-4 and 3e-5 / 1.1e-5 at x2 / x4, tuned on
         simulated sequences (PSF sigma 1 HR pixel, noise sigma 0.01 on [0, 1], 8 / 16 frames) of
         160x160 centre crops of camera, Set14 comic, man and pepper; see ``docs/misr.md``.
-        BTV uses it as is.  For Tikhonov, ``lam=None`` (default) is **data-adaptive**: a pilot
+        With ``data="l1"`` the default is 80 times that (the L1 term's gradient is the L2
+        one over ``|r|``, about 80 on average at noise 0.01).  BTV uses it as is.  For Tikhonov, ``lam=None`` (default) is **data-adaptive**: a pilot
         solve at that fixed value gives the mean squared residual ``r`` (noise variance) and the
         mean squared Laplacian ``E`` of the estimate (prior variance), and the result is the
         solve, warm-started from the pilot, at ``lam = 0.3 r / (K E)`` (the MAP weight
@@ -447,7 +455,9 @@ def regularized_sr(frames, scale, *, motions=None, psf=1.0, data="l2", prior="ti
         Default: CG for L2 + Tikhonov, IRLS otherwise.  "descent" is Farsiu's steepest
         descent with a fixed step.
     step : float, optional, keyword-only
-        Step of "descent" (default 0.5 / ||A||^2-scaled, see Notes).
+        Step of "descent" (default 0.5 for ``data="l2"``, 0.07 for ``data="l1"``, whose sign
+        gradient moves pixels by about ``step / 4`` of the value range every iteration; see
+        Notes).
     btv_radius, btv_alpha : keyword-only
         BTV window radius P and decay alpha.
     eps : float, keyword-only
@@ -464,7 +474,8 @@ def regularized_sr(frames, scale, *, motions=None, psf=1.0, data="l2", prior="ti
     refine_rounds : int, keyword-only
         Number of reconstruct / re-register alternations when ``refine_motion`` (default 3).
     callback : callable, optional, keyword-only
-        ``callback(iteration, x)`` after every (outer) iteration; return True to stop early.
+        ``callback(iteration, x)`` after every (outer) iteration (``iteration`` counts from
+        0); a true return value stops early.
     progress : bool, keyword-only
         Show a tqdm progress bar.
     channel_axis : int, keyword-only
@@ -486,7 +497,8 @@ def regularized_sr(frames, scale, *, motions=None, psf=1.0, data="l2", prior="ti
     * **IRLS** (L1 data and/or BTV): each outer iteration freezes the weights
       ``w = 1 / sqrt(t^2 + eps^2)`` of the L1 terms at the current residuals / BTV
       differences and runs 5 CG steps on the weighted normal equations
-      ``(A^T W_d A / K + lam sum_o D_o^T W_o D_o) x = A^T W_d y / K``.
+      ``(A^T W_d A / K + lam sum_o D_o^T W_o D_o) x = A^T W_d y / K`` (the quadratic
+      majoriser of the objective as written, so both solvers minimise the same function).
     * **descent** (Farsiu et al.): ``x <- x - beta (A^T sign(A x - y) / K + lam g_BTV)`` with
       ``beta = step * s^2 / 4`` fixed (the sign gradient is scale-free; ``s^2`` undoes the
       ``1 / s^2`` density of LR samples on the HR grid); ``g_BTV`` the BTV subgradient.
@@ -519,12 +531,12 @@ def regularized_sr(frames, scale, *, motions=None, psf=1.0, data="l2", prior="ti
                          f"use solver='irls' or 'descent'")
     auto_lam = lam is None and prior == "tikhonov"
     if lam is None:
-        lam = _default_lam(prior, check_int("scale", scale, minimum=1))
+        lam = _default_lam(prior, check_int("scale", scale, minimum=1), data)
     lam = check_positive_number("lam", lam, allow_zero=True)
     if n_iter is None:
         n_iter = {"cg": 50, "irls": 15, "descent": 50}[solver]
     n_iter = check_int("n_iter", n_iter, minimum=0)
-    step = 0.5 if step is None else check_positive_number("step", step)
+    step = _DEFAULT_STEP[data] if step is None else check_positive_number("step", step)
     P = check_int("btv_radius", btv_radius, minimum=1, maximum=5)
     alpha = check_positive_number("btv_alpha", btv_alpha)
     eps = check_positive_number("eps", eps)
@@ -545,7 +557,7 @@ def regularized_sr(frames, scale, *, motions=None, psf=1.0, data="l2", prior="ti
             return _solve(op, y, x, K, **solve_args)
         # pilot solve at the fixed default, then the data-adaptive weight (see _adaptive_lam)
         x = _solve(op, y, x, K, **dict(solve_args, callback=None, bar=None))
-        return _solve(op, y, x, K, **dict(solve_args, lam=_adaptive_lam(op, y, x, K, lam)))
+        return _solve(op, y, x, K, **dict(solve_args, lam=_adaptive_lam(op, y, x, K, lam, data)))
 
     try:
         if refine_motion:
@@ -563,9 +575,22 @@ def regularized_sr(frames, scale, *, motions=None, psf=1.0, data="l2", prior="ti
 _AUTO_LAM_C = 0.3
 #: The adaptive weight stays within this factor of the fixed default.
 _AUTO_LAM_RANGE = 20.0
+#: Default weights for ``data="l1"`` are the L2 ones times this factor.  The L1 term's
+#: gradient is the L2 one divided by ``|r|``; at the tuning noise (sigma 0.01 on [0, 1], IRLS
+#: ``eps`` 0.01) the IRLS data weights ``1 / sqrt(r^2 + eps^2)`` average about 80.  Measured
+#: (x2 / 8 and x4 / 16 frames, three 96x96 scenes, noise 0.01): IRLS on the objective as
+#: written with 80x the L2-tuned BTV weight gives the same RMSE (within 1e-4) as the earlier
+#: IRLS that divided the data weights by their mean at the L2-tuned weight.
+_L1_LAM_FACTOR = 80.0
+#: Default ``step`` of ``solver="descent"`` per data term.  The sign gradient of the L1 term
+#: does not shrink near the solution, so a fixed step keeps every pixel moving by about
+#: ``step / 4`` of the value range: 0.5 (the L2 step) left L1-BTV worse than its bicubic start
+#: (RMSE 0.070 against 0.039, x2, camera crop, noise 0.01); 0.07 gave 0.021 (IRLS 0.019) and
+#: was within 15% of IRLS on three scenes at x2 and x4 (steps 0.03-0.15 measured).
+_DEFAULT_STEP = {"l2": 0.5, "l1": 0.07}
 
 
-def _adaptive_lam(op, y, x, K, lam0):
+def _adaptive_lam(op, y, x, K, lam0, data="l2"):
     """Data-adaptive Tikhonov weight from a pilot reconstruction ``x`` (solved at ``lam0``).
 
     The MAP reading of ``(1/K) ||A x - y||^2 / 2 + lam ||L x||^2 / 2`` with white noise of
@@ -575,19 +600,21 @@ def _adaptive_lam(op, y, x, K, lam0):
     ``(L x)^2`` (prior variance; the pilot is smoother than the scene, so ``E`` underestimates
     it, which the constant ``c`` absorbs): ``lam = c r / (K E)``, clipped to a factor
     ``_AUTO_LAM_RANGE`` of ``lam0``.  Textured scenes get a smaller weight, smooth ones a larger.
+    For ``data="l1"`` the weight is scaled by ``_L1_LAM_FACTOR`` as the fixed default is.
     """
     r = float(np.mean(np.square(op.forward(x) - y)))
     E = float(np.mean(np.square(_laplacian(op.in_shape).forward(x))))
     if not (np.isfinite(r) and np.isfinite(E)) or r <= 0 or E <= 0 or lam0 <= 0:
         return lam0
-    lam = _AUTO_LAM_C * r / (K * E)
+    lam = _AUTO_LAM_C * r / (K * E) * (_L1_LAM_FACTOR if data == "l1" else 1.0)
     return float(np.clip(lam, lam0 / _AUTO_LAM_RANGE, lam0 * _AUTO_LAM_RANGE))
 
 
-def _default_lam(prior, scale):
-    """Default regularisation weight: tuned at x2 and x4 (see regularized_sr), power law between."""
+def _default_lam(prior, scale, data="l2"):
+    """Default regularisation weight: tuned at x2 and x4 (see regularized_sr), power law
+    between; times ``_L1_LAM_FACTOR`` for the L1 data term."""
     base = 5e-4 if prior == "tikhonov" else 3e-5
-    return base * (2.0 / scale) ** 1.5
+    return base * (2.0 / scale) ** 1.5 * (_L1_LAM_FACTOR if data == "l1" else 1.0)
 
 
 def _solve(op, y, x, K, *, data, prior, lam, n_iter, solver, step, P, alpha, eps, tol, callback, bar):
@@ -631,7 +658,6 @@ def _solve(op, y, x, K, *, data, prior, lam, n_iter, solver, step, P, alpha, eps
         if data == "l1":
             r = op.forward(x) - y
             wd = (1.0 / np.sqrt(r * r + eps * eps)).astype(dt)
-            wd /= wd.mean()
         else:
             wd = None
         if prior == "btv":

@@ -90,10 +90,17 @@ def phase_correlation(reference, moving, *, upsample_factor=100, normalization="
     >>> phase_correlation(a, np.roll(a, (3, -2), axis=(0, 1)), window=False)
     array([ 3., -2.])
     """
+    for name, image in (("reference", reference), ("moving", moving)):
+        if np.iscomplexobj(image):
+            raise TypeError(f"{name} must be a real image, got dtype {np.asarray(image).dtype}")
     ref = np.asarray(reference, dtype=np.float64)
     mov = np.asarray(moving, dtype=np.float64)
     if ref.ndim != 2 or ref.shape != mov.shape:
         raise ValueError(f"reference and moving must be 2-D of one shape, got {ref.shape} and {mov.shape}")
+    for name, image in (("reference", ref), ("moving", mov)):
+        if not np.isfinite(image).all():
+            raise ValueError(f"{name} contains NaN or infinite values; phase correlation needs "
+                             f"finite images")
     upsample_factor = check_int("upsample_factor", upsample_factor, minimum=1)
     n_up = int(np.ceil(1.5 * upsample_factor))
     check_output_size((n_up, n_up), np.complex128, f"the upsampled correlation region of upsample_factor={upsample_factor}")
@@ -275,8 +282,8 @@ def register(frames, reference=0, *, model="translation", refine=True, smooth=1.
     pyramid level from coarse to fine, Gauss-Newton on
     ``E(theta) = sum_p (f_k(M(theta) p) - f_ref(p))^2`` over the pixels that stay at least two
     pixels inside both frames, with bicubic sampling and analytic Jacobian
-    ``grad f_k(M p) dM p / dtheta``; iterations stop when every parameter step is below
-    1e-3 pixel (1e-4 rad / 1e-4 for linear terms) or after ``max_iter``.  On aliased frames
+    ``grad f_k(M p) dM p / dtheta``; iterations stop when every parameter step is at most
+    1e-2 pixel (1e-3 rad / 1e-3 for linear terms) or after ``max_iter``.  On aliased frames
     (strong decimation, little blur) phase correlation errs by up to a few tenths of an LR
     pixel; refinement on smoothed frames brings that down (measured in ``docs/misr.md``);
     reconstruction with ``refine_motion=True`` refines further against the HR estimate.

@@ -48,7 +48,7 @@ def _resolve_psf(psf):
     if psf is None:
         return None
     if isinstance(psf, (int, float, np.integer, np.floating)) and not isinstance(psf, bool):
-        return gaussian_psf(psf)
+        return gaussian_psf(check_positive_number("psf", psf))
     p = np.asarray(psf, dtype=np.float64)
     if p.ndim != 2 or p.size == 0:
         raise ValueError(f"psf must be a Gaussian sigma (number), a 2-D array or None, got shape {p.shape}")
