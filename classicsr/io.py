@@ -86,7 +86,9 @@ def read_image(path) -> np.ndarray:
     Returns
     -------
     image : (M, N) or (M, N, C) ndarray of uint8 or uint16
-        16-bit PNG and TIFF files stay 16-bit.  EXIF orientation is applied.  CMYK (and
+        16-bit PNG and TIFF files stay 16-bit.  EXIF (and TIFF) orientation is applied, to
+        16-bit files too.  A TIFF must hold one 2-D image (gray, or samples interleaved or
+        planar; the first image of a multi-image file); stacks are refused.  CMYK (and
         YCbCr, LAB, HSV) files are converted to RGB by Pillow; gray + alpha files give
         (M, N, 2).
 
@@ -124,7 +126,7 @@ def read_image(path) -> np.ndarray:
             if header is not None:
                 _check_pixels(path, header[1], header[0])
             if header is not None and header[2] == 16 and header[3] in (2, 4, 6):
-                image = _read_png16_color(path, gray_alpha=header[3] == 4)
+                image = _orient(_read_png16_color(path, gray_alpha=header[3] == 4), _png_orientation(path))
             else:
                 image = _read_pillow(path)
     except ImageReadError:
@@ -150,11 +152,51 @@ def _read_tiff(path: Path) -> np.ndarray:
     import tifffile
 
     with tifffile.TiffFile(path) as tif:
-        shape = tif.series[0].shape
-        pixels = shape[-3:-1] if len(shape) >= 3 and shape[-1] <= 4 else shape[-2:]
-        if len(pixels) == 2:
-            _check_pixels(path, *pixels)
-        return tif.asarray()
+        series = tif.series[0]
+        # drop length-1 axes, then accept one 2-D image: gray (YX), interleaved samples (YXS)
+        # or planar samples (SYX); stacks of pages, volumes, time series are refused
+        axes = "".join(a for a, n in zip(series.axes, series.shape) if n != 1)
+        shape = tuple(n for n in series.shape if n != 1)
+        if axes not in ("YX", "YXS", "SYX"):
+            raise ImageReadError(f"cannot read {path}: a TIFF of shape {series.shape} (axes "
+                                 f"{series.axes!r}, {len(tif.pages)} page(s)) is not a single 2-D "
+                                 f"image; classicsr reads one gray or colour image per file")
+        _check_pixels(path, *(shape[1:3] if axes == "SYX" else shape[:2]))
+        image = series.asarray().reshape(shape)
+        if axes == "SYX":
+            image = np.moveaxis(image, 0, -1)
+        tag = tif.pages[0].tags.get(274)  # Orientation
+        return _orient(image, None if tag is None else tag.value)
+
+
+def _orient(image: np.ndarray, orientation) -> np.ndarray:
+    """Apply an EXIF / TIFF orientation (1-8) as Pillow's ``ImageOps.exif_transpose`` does."""
+    try:
+        orientation = int(orientation)
+    except (TypeError, ValueError):
+        return image
+    if orientation == 2:
+        image = image[:, ::-1]
+    elif orientation == 3:
+        image = image[::-1, ::-1]
+    elif orientation == 4:
+        image = image[::-1]
+    elif orientation == 5:
+        image = image.swapaxes(0, 1)
+    elif orientation == 6:
+        image = np.rot90(image, -1)
+    elif orientation == 7:
+        image = image[::-1, ::-1].swapaxes(0, 1)
+    elif orientation == 8:
+        image = np.rot90(image, 1)
+    return np.ascontiguousarray(image)
+
+
+def _png_orientation(path: Path):
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.getexif().get(0x0112)
 
 
 def _read_pillow(path: Path) -> np.ndarray:
@@ -223,7 +265,8 @@ def write_image(path, image, *, overwrite: bool = False) -> Path:
     path : str or os.PathLike
         Output file; the format follows the suffix (.png, .jpg/.jpeg, .tif/.tiff, .bmp).
     image : (M, N) or (M, N, C) ndarray of uint8 or uint16
-        uint16 is kept 16-bit in PNG and TIFF (JPEG and BMP need uint8).
+        uint16 is kept 16-bit in PNG and TIFF (JPEG and BMP need uint8 and have no alpha:
+        2- and 4-channel images go to PNG or TIFF).
     overwrite : bool
         Replace an existing file.  Without it an existing ``path`` raises ``FileExistsError``.
 
@@ -251,6 +294,10 @@ def write_image(path, image, *, overwrite: bool = False) -> Path:
         raise ValueError(f"cannot write {path}: unknown image suffix {path.suffix!r}; use one of {IMAGE_SUFFIXES}")
     if image.dtype == np.uint16 and suffix not in (".png", ".tif", ".tiff"):
         raise ValueError(f"cannot write 16-bit data to {path}: {suffix} holds 8 bits; use .png or .tif")
+    if image.ndim == 3 and image.shape[2] in (2, 4) and suffix not in (".png", ".tif", ".tiff"):
+        colour = "gray + alpha" if image.shape[2] == 2 else "RGBA"
+        raise ValueError(f"cannot write a {colour} image to {path}: {suffix} has no alpha channel; "
+                         f"use .png or .tif, or drop the alpha first (image[..., :{image.shape[2] - 1}])")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
     folder = path.parent if str(path.parent) else Path(".")
@@ -262,7 +309,16 @@ def write_image(path, image, *, overwrite: bool = False) -> Path:
         import tifffile
 
         buffer = _io.BytesIO()
-        tifffile.imwrite(buffer, image)
+        # say what the samples are, or readers guess: tifffile itself took (H, W, 2) for
+        # H pages of W x 2 and (4, W, 2) for four planar samples
+        pixels = image[:, :, 0] if image.ndim == 3 and image.shape[2] == 1 else image
+        channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+        options = {"photometric": "minisblack" if channels <= 2 else "rgb"}
+        if channels > 1:
+            options["planarconfig"] = "contig"
+        if channels in (2, 4):
+            options["extrasamples"] = ("unassalpha",)
+        tifffile.imwrite(buffer, pixels, **options)
         data = buffer.getvalue()
     elif suffix == ".png" and image.dtype == np.uint16:
         data = _png16_bytes(image)
@@ -318,7 +374,9 @@ def write_bytes(path, data: bytes, *, overwrite: bool = False) -> Path:
         raise IsADirectoryError(errno.EISDIR, f"cannot write {path}: it is a directory")
     tmp = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=folder)
+        # the name shortened so that a valid long file name does not give an overlong temporary
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=f".tmp{path.suffix[:16]}",
+                                        dir=folder)
         tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as f:
             f.write(data)

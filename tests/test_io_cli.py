@@ -112,6 +112,77 @@ def test_exif_orientation_applied(tmp_path):
     assert out[:5].mean() > 200 and out[-5:].mean() < 50  # the band is now on top
 
 
+def _png_with_exif(png: bytes, exif: bytes) -> bytes:
+    # an eXIf chunk before the first IDAT (PNG 1.5), as cameras and Pillow write it
+    import struct
+    import zlib
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    i = png.index(b"IDAT") - 4
+    return png[:i] + chunk(b"eXIf", exif) + png[i:]
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_orientation_of_16bit_png_and_tiff_as_pillow_applies_it(tmp_path, orientation):
+    import tifffile
+    from PIL import Image, ImageOps
+
+    from classicsr.io import _png16_bytes
+
+    rng = np.random.default_rng(orientation)
+    img16 = rng.integers(0, 65536, (4, 6, 3), dtype=np.uint16)
+    img8 = (img16 >> 8).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    with Image.fromarray(img8) as im:  # the reference: Pillow's own transpose of the 8-bit image
+        im.info["exif"] = exif.tobytes()
+        expected8 = np.asarray(ImageOps.exif_transpose(im.copy()))
+    raw = exif.tobytes()
+    raw = raw[6:] if raw.startswith(b"Exif\x00\x00") else raw
+    (tmp_path / "o16.png").write_bytes(_png_with_exif(_png16_bytes(img16), raw))
+    tifffile.imwrite(tmp_path / "o16.tif", img16, photometric="rgb",
+                     extratags=[(274, "H", 1, orientation, True)])
+    for name in ("o16.png", "o16.tif"):
+        out = read_image(tmp_path / name)
+        assert out.dtype == np.uint16
+        np.testing.assert_array_equal((out >> 8).astype(np.uint8), expected8)
+
+
+def test_tiff_layouts(tmp_path):
+    import tifffile
+
+    rng = np.random.default_rng(0)
+    planar = rng.integers(0, 256, (3, 4, 5), dtype=np.uint8)
+    tifffile.imwrite(tmp_path / "planar.tif", planar, photometric="rgb", planarconfig="separate")
+    np.testing.assert_array_equal(read_image(tmp_path / "planar.tif"), np.moveaxis(planar, 0, -1))
+    stack = rng.integers(0, 256, (3, 4, 5), dtype=np.uint8)
+    tifffile.imwrite(tmp_path / "stack.tif", stack, photometric="minisblack")  # 3 pages
+    with pytest.raises(ImageReadError, match="not a single 2-D image"):
+        read_image(tmp_path / "stack.tif")
+    for c in (2, 4):  # alpha written as an extra sample: one page of (H, W, c) for any reader
+        path = write_image(tmp_path / f"a{c}.tif", rng.integers(0, 256, (5, 7, c), dtype=np.uint8))
+        with tifffile.TiffFile(path) as tif:
+            assert tif.series[0].axes == "YXS" and len(tif.pages) == 1
+
+
+def test_alpha_is_not_dropped_silently(tmp_path):
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    for suffix in (".bmp", ".jpg"):
+        with pytest.raises(ValueError, match="no alpha channel"):
+            write_image(tmp_path / f"x{suffix}", rgba)
+        with pytest.raises(ValueError, match="no alpha channel"):
+            write_image(tmp_path / f"y{suffix}", rgba[..., :2])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_long_file_names_write(tmp_path):
+    name = "n" * (250 - len(".png")) + ".png"  # 250 characters: valid on common file systems
+    out = write_image(tmp_path / name, np.zeros((2, 2), np.uint8))
+    assert out.name == name and [p.name for p in tmp_path.iterdir()] == [name]
+
+
 # --- CLI ----------------------------------------------------------------------------------------
 
 def test_cli_resize_file(tmp_path, rgb, capsys):
