@@ -207,11 +207,14 @@ def _read_pillow(path: Path) -> np.ndarray:
         with Image.open(path) as im:  # lazy: reads the header only
             width, height = im.size
             mode = im.mode
+            transparent_palette = mode == "P" and "transparency" in im.info
     except Image.DecompressionBombError as exc:  # over Pillow's own (global) limit
         raise ImageReadError(f"cannot read {path}: {exc}") from exc
     _check_pixels(path, height, width)
     if mode in _CONVERT_TO_RGB:  # CMYK (e.g. print JPEGs), YCbCr, LAB, HSV: not RGB samples
         return iio.imread(path, plugin="pillow", rotate=True, mode="RGB")
+    if transparent_palette:  # keep the palette's transparency as an alpha channel
+        return iio.imread(path, plugin="pillow", rotate=True, mode="RGBA")
     return iio.imread(path, plugin="pillow", rotate=True)
 
 

@@ -278,3 +278,17 @@ def test_demo_writes_results_and_refuses_overwrite(tmp_path, capsys):
     stamp = os.stat(out / "demo_results.csv").st_mtime_ns
     assert main(["demo", "--output", str(out), "--quiet"]) == 1
     assert os.stat(out / "demo_results.csv").st_mtime_ns == stamp
+
+
+def test_palette_transparency_becomes_alpha(tmp_path):
+    from PIL import Image
+
+    idx = np.array([[0, 1], [1, 0]], np.uint8)
+    im = Image.fromarray(idx, mode="P")
+    im.putpalette([255, 0, 0, 0, 0, 255] + [0] * (256 * 3 - 6))
+    im.save(tmp_path / "p.png", transparency=0)  # index 0 fully transparent
+    with Image.open(tmp_path / "p.png") as ref:
+        expected = np.asarray(ref.convert("RGBA"))
+    out = read_image(tmp_path / "p.png")
+    np.testing.assert_array_equal(out, expected)
+    assert out[0, 0, 3] == 0 and out[0, 1, 3] == 255
