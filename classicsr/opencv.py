@@ -129,6 +129,19 @@ class OpenCVUpscaler:
         except cv2.error as exc:
             raise ValueError(f"OpenCV could not read {path}: {str(exc).strip().splitlines()[-1]}") from None
         self._impl.setModel(self.algorithm, self.scale)
+        # OpenCV checks neither the graph nor the scale until the first call: probe now so
+        # that a wrong file or scale fails here, naming them, not inside cv2 later
+        probe = np.zeros((8, 8, 3), np.uint8)
+        try:
+            shape = self._upsample(probe).shape
+        except cv2.error as exc:
+            raise ValueError(
+                f"OpenCV cannot run {path.name} as algorithm={self.algorithm!r}, scale={self.scale}: "
+                f"{str(exc).strip().splitlines()[-1]} (is the file a {self.algorithm} x{self.scale} "
+                f"model?)") from None
+        if shape[:2] != (8 * self.scale, 8 * self.scale):
+            raise ValueError(f"{path.name} upscales 8x8 to {shape[0]}x{shape[1]}, not by "
+                             f"scale={self.scale}; pass the model's own scale")
 
     def __repr__(self) -> str:
         return f"OpenCVUpscaler({self.path.name!r}, algorithm={self.algorithm!r}, scale={self.scale}, color={self.color!r})"

@@ -51,6 +51,12 @@ def test_bad_arguments(tmp_path, shared_data):
     bad.write_bytes(b"not a graph")
     with pytest.raises(ValueError, match="OpenCV could not read"):
         OpenCVUpscaler(bad)
+    with pytest.raises(ValueError, match="cannot run ESPCN_x3.pb as algorithm='espcn', scale=2"):
+        OpenCVUpscaler(shared_data / "opencv_models" / "ESPCN_x3.pb", scale=2)  # fails at setup
+    png = tmp_path / "picture.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(ValueError, match="picture.png"):
+        OpenCVUpscaler(png, algorithm="espcn", scale=2)
     up = OpenCVUpscaler(pb)
     with pytest.raises(ValueError, match="3 \\(RGB\\) channels"):
         up(np.zeros((8, 8, 4), np.uint8))
