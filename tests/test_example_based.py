@@ -421,6 +421,8 @@ def test_bad_input():
         upscale(img, 2, color="rgb")
     with pytest.raises(ValueError, match="scale"):
         pretrained("aplus", 8)
+    with pytest.raises(TypeError, match="scale must be an integer, got float 2.7"):
+        upscale(img, 2.7, model=pretrained("aplus", 2).model)  # int() made it 2
 
 
 # ----------------------------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def _resolve_model(model, scale) -> ExampleBasedModel:
         if not isinstance(model, ExampleBasedModel):
             raise TypeError(f"model must be an ExampleBasedModel (from train() or ExampleBasedModel.load), "
                             f"got {type(model).__name__}")
-        if scale is not None and int(scale) != model.scale:
+        if scale is not None and V.check_int("scale", scale, minimum=2) != model.scale:
             raise ValueError(f"scale={scale} does not match the model's scale {model.scale}")
         return model
     if scale is None:
