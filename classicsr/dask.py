@@ -11,11 +11,17 @@ pass order and per-pass rounding as the in-memory call.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import math
+import os
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 
@@ -213,21 +219,105 @@ def read_zarr(path, component=None):
     return da.from_zarr(str(path), component=component)
 
 
+def _exists_error(path):
+    return FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+
+
+def _remove(path):
+    """Remove a file or folder tree if it is there."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def _commit(tmp, path, overwrite):
+    """Rename the finished temporary ``tmp`` onto ``path``."""
+    if os.path.isdir(tmp) and os.path.lexists(path):  # a store replaces what is there
+        if not overwrite:
+            raise _exists_error(path)
+        aside = tempfile.mkdtemp(prefix=f".{path.name[:100]}.", suffix=".old", dir=path.parent)
+        old = os.path.join(aside, "old")
+        try:
+            os.rename(path, old)
+            try:
+                os.rename(tmp, path)
+            except BaseException:
+                os.rename(old, path)
+                raise
+        finally:
+            _remove(aside)
+    elif os.path.isdir(tmp):
+        os.replace(tmp, path)
+    else:
+        from .io import _place_file
+
+        _place_file(tmp, path, overwrite=overwrite)
+
+
+@contextlib.contextmanager
+def _written_beside(path, *, overwrite, folder=False):
+    """Yield a new temporary file (or, with ``folder``, an empty folder) next to ``path``;
+    rename it onto ``path`` when the body returns, remove it when anything is raised.
+
+    The temporary ``.<name>.<random>.partial`` is created exclusively (``tempfile.mkstemp`` /
+    ``mkdtemp``), so the call writes, renames or removes no file but its own and ``path``
+    (replaced only with ``overwrite``, and only once the new data are complete).  Any
+    exception, ``KeyboardInterrupt`` included, leaves no temporary behind and ``path`` as it
+    was.  Without ``overwrite`` a file is committed with ``os.link``, which fails rather than
+    replace a ``path`` that appeared meanwhile.
+    """
+    path = Path(path)
+    if os.path.lexists(path) and not overwrite:
+        raise _exists_error(path)
+    parent = path.parent
+    if not parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT,
+                                f"cannot write {path}: folder {parent} does not exist")
+    # the name is cut so that the temporary's name stays within NAME_MAX (255 bytes)
+    prefix, suffix = f".{path.name[:100]}.", ".partial"
+    tmp = None
+    try:
+        try:
+            if folder:
+                tmp = tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent)
+                os.chmod(tmp, 0o755)
+            else:
+                fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=parent)
+                os.close(fd)
+                os.chmod(tmp, 0o644)
+        except OSError as exc:  # e.g. a read-only folder: name the file asked for
+            raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
+        yield tmp
+        _commit(tmp, path, overwrite)
+    finally:
+        if tmp is not None:
+            _remove(tmp)
+
+
 def write_zarr(array, path, *, overwrite=False, chunks=None):
     """Write a dask array to a Zarr store chunk by chunk (streaming: memory ~ a few chunks).
 
-    Refuses to replace an existing store unless ``overwrite=True``.
+    Refuses to replace an existing store unless ``overwrite=True``.  A local store is written
+    to a hidden temporary folder beside ``path`` and renamed onto it when complete: a failed
+    or interrupted write leaves neither that folder nor a partial store, and an existing
+    store is replaced only after the new one is complete.  A URL (``"s3://..."``) is
+    written in place by ``dask.array.to_zarr``.
     """
-    import os
-
     da = _import_dask()
-    if os.path.exists(path) and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    url = "://" in str(path)
+    if not url and os.path.lexists(path) and not overwrite:
+        raise _exists_error(path)
     if chunks is not None:
         array = array.rechunk(chunks)
     else:  # Zarr needs regular chunks (all equal but the last): use the largest of each axis
         array = array.rechunk(tuple(max(c) for c in array.chunks))
-    return da.to_zarr(array, str(path), overwrite=overwrite)
+    if url:
+        return da.to_zarr(array, str(path), overwrite=overwrite)
+    with _written_beside(path, overwrite=overwrite, folder=True) as tmp:
+        da.to_zarr(array, tmp, overwrite=True)  # tmp is our own new, empty folder
+    return None
 
 
 # --------------------------------------------------------------------------------------
@@ -500,14 +590,19 @@ def write_tiff(array, path, *, overwrite=False, tile=(512, 512), compression=Non
         tifffile compression (e.g. ``"zlib"``); default none.
     scheduler : optional
         dask scheduler used to compute each strip.
-    """
-    import os
 
+    Notes
+    -----
+    The tiles go to a hidden temporary file beside ``path`` (``.<name>.<random>.partial``,
+    created exclusively), which is fsynced and renamed onto ``path`` when complete.  A failed
+    or interrupted write (``KeyboardInterrupt`` included) removes it, leaves an existing
+    ``path`` as it was, and touches no other file.
+    """
     da = _import_dask()
     import tifffile
 
-    if os.path.exists(path) and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    if os.path.lexists(path) and not overwrite:
+        raise _exists_error(path)
     if not isinstance(array, da.Array):
         array = da.from_array(np.asarray(array))
     th, tw = (int(t) for t in tile)
@@ -529,10 +624,13 @@ def write_tiff(array, path, *, overwrite=False, tile=(512, 512), compression=Non
 
     nbytes = m * n * int(np.prod(rest, dtype=np.int64)) * array.dtype.itemsize
     photometric = "rgb" if rest == (3,) else "minisblack"
-    tmp = f"{path}.partial"
-    tifffile.imwrite(tmp, tiles(), shape=array.shape, dtype=array.dtype, tile=(th, tw),
-                     photometric=photometric, compression=compression, bigtiff=nbytes > 2**31)
-    os.replace(tmp, path)
+    with _written_beside(path, overwrite=overwrite) as tmp:
+        with open(tmp, "r+b") as f:
+            tifffile.imwrite(f, tiles(), shape=array.shape, dtype=array.dtype, tile=(th, tw),
+                             photometric=photometric, compression=compression,
+                             bigtiff=nbytes > 2**31)
+            f.flush()
+            os.fsync(f.fileno())
     return str(path)
 
 
@@ -583,8 +681,6 @@ def resize_file(src, dst, scale=None, *, output_shape=None, chunks=2048, overwri
     >>> bool(np.array_equal(out, classicsr.resize(img, 2)))
     True
     """
-    import os
-
     if os.path.exists(dst) and not overwrite:
         raise FileExistsError(f"{dst} exists; pass overwrite=True to replace it")
     chunks = V.check_int("chunks", chunks, minimum=1)
@@ -607,6 +703,32 @@ def resize_file(src, dst, scale=None, *, output_shape=None, chunks=2048, overwri
 # --------------------------------------------------------------------------------------
 # neural upscalers
 # --------------------------------------------------------------------------------------
+def _merge_small_chunks(chunks, size):
+    """Chunk sizes along one axis with every chunk at least ``size``, or one chunk when the axis
+    is shorter: each chunk below ``size`` is merged with the chunks after it, and a short
+    remainder at the end with the chunk before it.  Only whole chunks are merged, so the
+    rechunk moves no data between the remaining boundaries.
+
+    >>> _merge_small_chunks((10, 10, 10, 3), 8)
+    (10, 10, 13)
+    >>> _merge_small_chunks((2, 9, 1, 1, 5), 4)
+    (11, 7)
+    >>> _merge_small_chunks((2, 1), 4)
+    (3,)
+    """
+    out, run = [], 0
+    for c in chunks:
+        run += int(c)
+        if run >= size:
+            out.append(run)
+            run = 0
+    if out:
+        out[-1] += run
+    else:
+        out.append(run)
+    return tuple(out)
+
+
 def _upscale_block(block, upscaler, halo, scale, axis, block_info=None):
     loc = block_info[0]["chunk-location"]
     num = block_info[0]["num-chunks"]
@@ -642,14 +764,18 @@ def upscale(image, upscaler, *, halo=16, channel_axis=-1):
     Returns
     -------
     dask.array.Array
-        Lazy ``(s M, s N[, C])`` result whose chunks are ``s`` times the input chunks.
+        Lazy ``(s M, s N[, C])`` result whose chunks are ``s`` times the input chunks, after
+        chunks smaller than ``halo`` are merged with their neighbours.
 
     Notes
     -----
     ``dask.array.overlap.overlap(depth=halo, boundary="none")`` extends each block by its
     neighbours (blocks at the outer border are not extended there, so the network sees the
     image edge exactly as in the in-memory call); each extended block is upscaled and
-    ``s * halo`` pixels are cut from every extended side.
+    ``s * halo`` pixels are cut from every extended side.  A neighbour must hold ``halo``
+    pixels for that, so chunks smaller than ``halo`` are first merged, whole, with the
+    chunks after them (a short last chunk with the one before); an axis shorter than
+    ``halo`` becomes one chunk.  Any image size, chunking and halo therefore works.
 
     Examples
     --------
@@ -676,11 +802,11 @@ def upscale(image, upscaler, *, halo=16, channel_axis=-1):
     if axis is not None:
         image = image.rechunk({axis: -1})
     spatial = [k for k in range(image.ndim) if k != axis]
-    if halo:
-        small = [min(image.chunks[k]) for k in spatial if len(image.chunks[k]) > 1]
-        if small and min(small) < halo:
-            image = image.rechunk({k: max(halo, max(image.chunks[k])) for k in spatial})
-    depth = {k: (0 if k == axis else halo) for k in range(image.ndim)}
+    # every chunk of a split axis must hold at least `halo` pixels: overlap would otherwise
+    # merge chunks itself, and the output chunks below would no longer match its blocks
+    image = image.rechunk({k: _merge_small_chunks(image.chunks[k], halo) for k in spatial})
+    depth = {k: (halo if k in spatial and len(image.chunks[k]) > 1 else 0)
+             for k in range(image.ndim)}
     ext = da.overlap.overlap(image, depth=depth, boundary="none")
     out_chunks = tuple(c if k == axis else tuple(scale * s for s in c) for k, c in enumerate(image.chunks))
     return ext.map_blocks(_upscale_block, upscaler, halo, scale, axis, chunks=out_chunks, dtype=dtype,

@@ -333,6 +333,31 @@ def write_image(path, image, *, overwrite: bool = False) -> Path:
     return write_bytes(path, data, overwrite=overwrite)
 
 
+#: errnos of ``os.link`` on file systems without hard links (FAT, some network shares)
+_NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK)
+
+
+def _place_file(tmp, path, *, overwrite: bool) -> None:
+    """Move the complete file ``tmp`` onto ``path`` (same folder): ``os.replace`` with
+    ``overwrite``, else ``os.link`` (then ``tmp`` is left for the caller to remove), which
+    fails rather than replace a ``path`` that appeared meanwhile; where there are no hard
+    links, a rename after a last check."""
+    path = Path(path)
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        if path.exists():
+            raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
+        os.replace(tmp, path)
+
+
 def write_bytes(path, data: bytes, *, overwrite: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (the writer behind :func:`write_image`).
 
@@ -386,20 +411,7 @@ def write_bytes(path, data: bytes, *, overwrite: bool = False) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
-            except OSError as exc:
-                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-                    raise
-                # no hard links on this file system (FAT, some network shares): rename, after a last check
-                if path.exists():
-                    raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
-                os.replace(tmp, path)
+        _place_file(tmp, path, overwrite=overwrite)
     except FileExistsError:
         raise
     except OSError as exc:
