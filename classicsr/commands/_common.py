@@ -60,11 +60,12 @@ class Report:
 
     def fail(self, file, exc, **record) -> None:
         """Record a failed item and print ``classicsr COMMAND: error: FILE: MESSAGE`` on stderr."""
-        message = str(exc)
+        text = error_text(exc)
+        message = text
         if file is not None and str(file) not in message:
             message = f"{file}: {message}"
         error(self.command, message)
-        self.failures.append({"file": None if file is None else str(file), "error": str(exc), **record})
+        self.failures.append({"file": None if file is None else str(file), "error": text, **record})
 
     @property
     def exit_code(self) -> int:
@@ -87,6 +88,33 @@ def progress(iterable, *, total=None, desc=None, quiet=False):
     return tqdm(iterable, total=total, desc=desc, disable=disable, file=sys.stderr, leave=False)
 
 
+def error_text(exc) -> str:
+    """The message of ``exc``, without the ``[Errno N]`` prefix of an ``OSError(errno, text)``.
+
+    The prefix helps nobody on the command line: the text already says what went wrong.  An
+    ``OSError`` that names a file (``filename``) keeps its full text, which includes the name.
+    """
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is None:
+        return str(exc.strerror)
+    return str(exc)
+
+
+def is_pattern(item) -> bool:
+    """Whether a command-line input is a glob pattern (as :func:`expand_inputs` reads it)."""
+    text = str(item)
+    return any(ch in text for ch in "*?[") and not Path(text).exists()
+
+
+def is_batch(items, inputs) -> bool:
+    """Whether the inputs make a batch, whose output is a folder.
+
+    A batch is several inputs, or any folder or glob pattern among the input arguments,
+    however many files it matched: ``'shots/*.png' big/`` writes ``big/<name>`` even when the
+    pattern matches one file, as the help says.
+    """
+    return len(inputs) > 1 or any(Path(item).is_dir() or is_pattern(item) for item in items)
+
+
 def expand_inputs(items):
     """Expand files, directories (their images, sorted) and glob patterns into a list of paths.
 
@@ -100,7 +128,7 @@ def expand_inputs(items):
             if not found:
                 raise UsageError(f"{item}: the folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
             paths.extend(found)
-        elif any(ch in item for ch in "*?[") and not p.exists():
+        elif is_pattern(item):
             found = sorted(Path(q) for q in glob.glob(item))
             if not found:
                 raise UsageError(f"{item}: the pattern matches no file")
@@ -111,9 +139,10 @@ def expand_inputs(items):
 
 
 def output_targets(inputs, output: Path, many: bool):
-    """(input, output) path pairs: one input to a file (or into a folder), several into a folder.
+    """(input, output) path pairs: one input to a file (or into a folder), a batch into a folder.
 
-    Raises :class:`UsageError` when several inputs would go to one existing file, when two
+    ``many`` says whether the inputs are a batch (:func:`is_batch`).  Raises
+    :class:`UsageError` when a batch would go to an existing file, when two
     inputs of a batch share a name (``a/x.png`` and ``b/x.png`` would both become
     ``OUT/x.png``: the second would replace the first with ``--overwrite``), or when an
     output would be its own input.
@@ -122,7 +151,8 @@ def output_targets(inputs, output: Path, many: bool):
         pairs = [(inputs[0], output / inputs[0].name if output.is_dir() else output)]
     else:
         if output.exists() and not output.is_dir():
-            raise UsageError(f"{output} is a file, but several inputs need an output folder")
+            raise UsageError(f"{output} is a file, but several inputs (or a folder or glob) "
+                             f"need an output folder")
         pairs = [(p, output / p.name) for p in inputs]
         seen = {}
         for src, dst in pairs:

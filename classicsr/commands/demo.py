@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import EXIT_FAILURE, Report, add_common_options, error, info, prepare_output_folder
+from ._common import Report, add_common_options, info, prepare_output_folder
 
 NAME = "demo"
 HELP = ("Run the main job on scikit-image's bundled images: downscale, upscale with every method, "
@@ -185,14 +185,16 @@ def run(args) -> int:
     report = Report(NAME, args)
     if not args.overwrite:
         existing = [str(t) for t in targets if t.exists()]
-        if existing:
-            error(NAME, f"{', '.join(existing)} exist; pass --overwrite or choose another --output")
-            return EXIT_FAILURE
+        if existing:  # refused before any work; with --json still one document (exit code 1)
+            verb = "exists" if len(existing) == 1 else "exist"
+            report.fail(None, f"{', '.join(existing)} {verb}; pass --overwrite or choose another "
+                              f"--output")
+            return report.finish(files=[], seconds=0.0)
     try:
         prepare_output_folder(out_dir)
     except OSError as exc:
         report.fail(None, exc)
-        return report.finish()
+        return report.finish(files=[], seconds=0.0)
 
     t_start = time.perf_counter()
     info(f"classicsr demo: x{args.scale} on scikit-image's astronaut, camera and coffee", args.quiet)

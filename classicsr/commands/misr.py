@@ -28,7 +28,9 @@ def add_arguments(parser):
     parser.add_argument("--method", default="btv", choices=METHODS, help="reconstruction (default: btv)")
     parser.add_argument("--motion", default="translation", choices=("translation", "euclidean", "affine"),
                         help="motion model for registration (default: translation)")
-    parser.add_argument("--reference", type=int, default=0, help="index of the reference frame (default 0)")
+    parser.add_argument("--reference", type=int, default=0,
+                        help="index of the reference frame, 0 to N-1 in input order; negative "
+                             "counts from the end, -1 is the last frame (default 0)")
     parser.add_argument("--psf-sigma", type=float, default=1.0,
                         help="Gaussian PSF sigma in HR pixels (default 1.0; 0 for no blur)")
     parser.add_argument("--iterations", type=int, default=None, help="solver iterations (default: per method)")
@@ -47,6 +49,8 @@ def _to_output_dtype(x, dtype):
 
 
 def run(args) -> int:
+    import math
+
     import numpy as np
 
     from ..io import read_image, write_image
@@ -59,8 +63,9 @@ def run(args) -> int:
     try:
         if args.scale < 1:
             raise UsageError(f"--scale must be an integer >= 1, got {args.scale}")
-        if args.psf_sigma < 0:
-            raise UsageError(f"--psf-sigma must be >= 0, got {args.psf_sigma}")
+        if not (args.psf_sigma >= 0 and math.isfinite(args.psf_sigma)):  # nan fails both
+            raise UsageError(f"--psf-sigma must be a finite number >= 0 (0 for no blur), "
+                             f"got {args.psf_sigma}")
         inputs = expand_inputs(args.paths[:-1])
         output = Path(args.paths[-1])
         if len(inputs) < 2:
@@ -69,8 +74,11 @@ def run(args) -> int:
             raise UsageError(f"{output} is a folder; give an output file name")
         if output.exists() and not args.overwrite:
             raise UsageError(f"{output} exists; pass --overwrite to replace it")
-        if not -len(inputs) <= args.reference < len(inputs):
-            raise UsageError(f"--reference must be in [0, {len(inputs) - 1}], got {args.reference}")
+        n = len(inputs)
+        if not -n <= args.reference < n:
+            raise UsageError(f"--reference must be a frame index in [0, {n - 1}] (or [-{n}, -1], "
+                             f"counted from the end) for {n} frames, got {args.reference}")
+        reference = args.reference % n  # the index used and reported
     except UsageError as exc:
         error(NAME, str(exc))
         return EXIT_USAGE
@@ -95,7 +103,7 @@ def run(args) -> int:
     psf = args.psf_sigma if args.psf_sigma > 0 else None
     try:
         info(f"registering {len(frames)} frames ({args.motion})", args.quiet or report.json)
-        motions = register(frames, args.reference, model=args.motion)
+        motions = register(frames, reference, model=args.motion)
     except RegistrationError as exc:
         import re
 
@@ -105,7 +113,10 @@ def run(args) -> int:
             msg += f" [frame {found.group(1)} is {inputs[int(found.group(1))]}]"
         report.fail(None, f"registration failed: {msg}", output=str(output))
         return report.finish()
-    common = dict(motions=motions, reference=args.reference, channel_axis=-1)
+    except (ValueError, TypeError) as exc:  # frames that cannot be registered (e.g. 1 pixel high)
+        report.fail(None, f"cannot register the frames: {exc}", output=str(output))
+        return report.finish()
+    common = dict(motions=motions, reference=reference, channel_axis=-1)
     try:
         if args.method in ("median", "mean"):
             out = shift_and_add(frames, args.scale, fusion=args.method, deblur=psf is not None,
@@ -133,5 +144,5 @@ def run(args) -> int:
     report.done(f"{len(frames)} frames {frames[0].shape} -> {output} {out.shape} ({args.method}, x{args.scale})",
                 inputs=[str(p) for p in inputs], output=str(output), input_shape=list(frames[0].shape),
                 output_shape=list(out.shape), dtype=str(out.dtype), method=args.method, scale=args.scale,
-                reference=args.reference, motions=[np.asarray(m).tolist() for m in motions])
+                reference=reference, motions=[np.asarray(m).tolist() for m in motions])
     return report.finish()

@@ -8,11 +8,13 @@ recognised and refused with a clear message until their trainer is registered.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
 
-from ._common import EXIT_USAGE, Report, add_common_options, error, info
+from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, info,
+                      prepare_output_folder)
 
 NAME = "train"
 HELP = "Train SR models offline on an image folder (example-based: aplus, anr, zeyde)."
@@ -37,13 +39,49 @@ NEURAL = ("espcn", "fsrcnn", "srcnn")
 PLANNED = ("vdsr", "edsr")
 
 
+def _check_neural_options(args) -> None:
+    """Usage errors for the neural options; 0 is refused, never replaced by the default."""
+    for flag, attr, minimum in (("--steps", "steps", 1), ("--batch-size", "batch_size", 1),
+                                ("--patch-size", "patch_size", 2), ("--threads", "threads", 1)):
+        value = getattr(args, attr, None)
+        if value is not None and value < minimum:
+            raise UsageError(f"{flag} must be an integer >= {minimum}, got {value}")
+    lr = getattr(args, "lr", None)
+    if lr is not None and not (lr > 0 and math.isfinite(lr)):
+        raise UsageError(f"--lr must be a finite number > 0, got {lr}")
+    limit = getattr(args, "time_limit", None)
+    if limit is not None and not (limit >= 0 and math.isfinite(limit)):  # nan would never stop
+        raise UsageError(f"--time-limit must be a finite number of seconds >= 0, got {limit}")
+
+
+def _output_folder(args, report) -> bool:
+    """Create ``--output``; on failure report it (JSON, exit code 1) and return False."""
+    try:
+        prepare_output_folder(Path(args.output))
+    except OSError as exc:
+        report.fail(None, exc)
+        return False
+    return True
+
+
 def _train_neural(args) -> int:
+    try:
+        _check_neural_options(args)
+    except UsageError as exc:
+        error(NAME, str(exc))
+        return EXIT_USAGE
     try:
         from ..nn.train import cli_train  # imported lazily: the CLI never loads torch otherwise
     except ImportError as exc:
         error(NAME, f"--method {args.method} needs torch: {exc}")
         return EXIT_USAGE
     report = Report(NAME, args)
+    out_dir = Path(args.output)
+    if out_dir.exists() and not out_dir.is_dir():
+        error(NAME, f"--output {out_dir} is a file; give a folder")
+        return EXIT_USAGE
+    if not _output_folder(args, report):
+        return report.finish()
     targets = [(s, Path(args.output) / f"{args.method}_x{s}.pt") for s in args.scale]
     before = {p: p.stat().st_mtime_ns if p.exists() else None for _, p in targets}
     t0 = time.perf_counter()
@@ -77,9 +115,10 @@ def _train_example_based(args) -> int:
     if clash and not args.overwrite:
         error(NAME, f"{', '.join(clash)} exist(s); pass --overwrite to replace")
         return EXIT_USAGE
-    out_dir.mkdir(parents=True, exist_ok=True)
     methods = TRAINABLE if args.method == "aplus" else ("zeyde", "anr")
     report = Report(NAME, args)
+    if not _output_folder(args, report):
+        return report.finish()
     for s, path in targets:
         t0 = time.perf_counter()
         try:

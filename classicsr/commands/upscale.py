@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs, info,
-                      output_targets, prepare_output_folder, run_batch)
+                      is_batch, output_targets, prepare_output_folder, run_batch)
 
 NAME = "upscale"
 HELP = "Super-resolve images with a neural model (shipped ESPCN/FSRCNN, your weights, OpenCV .pb) or a kernel."
@@ -36,7 +36,9 @@ def add_arguments(parser):
     parser.add_argument("--tile", type=int, help="process in tiles of this many LR pixels (saves memory)")
     parser.add_argument("--overlap", type=int, default=16, help="LR pixels of context around tiles (default 16)")
     parser.add_argument("--self-ensemble", action="store_true", help="average over the 8 flips/rotations (x8 slower)")
-    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    parser.add_argument("--device", default="cpu",
+                        help="torch device of the neural models: cpu, cuda, cuda:1, mps or xpu, "
+                             "if this machine has it (default cpu)")
     parser.add_argument("--color", choices=("opencv", "y"), default="opencv",
                         help="OpenCV models: OpenCV's colour pipeline or the BT.601 luma (default opencv)")
     add_common_options(parser)
@@ -76,7 +78,12 @@ def _build(args):
         raise UsageError(f"--model must be one of {', '.join(_NETS + tuple(METHODS))} or a .pb file, got {model!r}")
     try:
         import classicsr.nn as nn
+        from classicsr.nn._device import check_device
     except ImportError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        device = check_device(args.device, name="--device")
+    except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.weights:
         net = nn.load_weights(nn.build_model(key, args.scale), args.weights)
@@ -84,7 +91,7 @@ def _build(args):
         net = nn.pretrained(key, args.scale)
     else:
         raise UsageError(f"--model {key} has no shipped weights; pass --weights FILE")
-    up = nn.TorchUpscaler(net, args.scale, device=args.device, tile=args.tile, overlap=args.overlap,
+    up = nn.TorchUpscaler(net, args.scale, device=device, tile=args.tile, overlap=args.overlap,
                           self_ensemble=args.self_ensemble)
     return up, repr(up)
 
@@ -98,7 +105,7 @@ def run(args) -> int:
             raise UsageError(f"--tile must be a positive integer, got {args.tile}")
         inputs = expand_inputs(args.paths[:-1])
         output = Path(args.paths[-1])
-        many = len(inputs) > 1 or Path(args.paths[0]).is_dir()
+        many = is_batch(args.paths[:-1], inputs)
         jobs = output_targets(inputs, output, many)
         upscale, description = _build(args)
     except UsageError as exc:

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from .. import _validate as V
+from ._device import check_device
 
 __all__ = ["TorchUpscaler"]
 
@@ -57,7 +58,8 @@ class TorchUpscaler:
     scale : int, optional
         Upscaling factor; defaults to ``model.scale``.
     device : str or torch.device, keyword-only
-        Default ``"cpu"``.
+        Default ``"cpu"``.  A ValueError names the devices available here when the value is
+        not a device (``"nope"``) or this machine lacks it (``"cuda"`` on a CPU-only torch).
     dtype : torch.dtype, keyword-only
         Precision of the network (default ``torch.float32``).
     tile : int, optional, keyword-only
@@ -134,7 +136,7 @@ class TorchUpscaler:
             dtype = torch.float32
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-        self.device = torch.device(device)
+        self.device = check_device(device)
         self.dtype = dtype
         self.overlap = V.check_int("overlap", overlap, minimum=0)
         if tile is not None:

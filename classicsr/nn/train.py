@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from .._validate import check_choice, check_int, check_positive_number, round_half_away
+from ._device import check_device
 
 __all__ = ["train", "TrainResult", "prepare_pairs", "export_weights", "validate_psnr", "cli_train",
            "T91_HOLDOUT"]
@@ -234,19 +235,6 @@ def _loss_fn(loss):
     return torch.nn.L1Loss() if name == "l1" else torch.nn.MSELoss()
 
 
-def _check_device(device):
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r} ({exc})") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={str(device)!r} was asked for but torch sees no CUDA GPU "
-                         f"(torch {torch.__version__}); use device='cpu'")
-    if dev.type not in ("cpu", "cuda", "mps", "xpu"):
-        raise ValueError(f"device must be 'cpu', 'cuda', 'mps' or 'xpu' (optionally with an index), got {device!r}")
-    return dev
-
-
 def _to_cpu(obj):
     """A copy of a (nested) state dict with every tensor on the CPU."""
     if isinstance(obj, torch.Tensor):
@@ -392,7 +380,7 @@ def train(model="espcn", scale: int = 3, data=None, *, checkpoint=None, steps: i
     if schedule_start >= steps:
         raise ValueError(f"schedule_start must be smaller than steps={steps}, got {schedule_start}")
     seed = check_int("seed", seed, minimum=0)
-    dev = _check_device(device)
+    dev = check_device(device)
     if num_threads is not None:
         torch.set_num_threads(check_int("num_threads", num_threads, minimum=1))
     criterion = _loss_fn(loss)
@@ -538,6 +526,11 @@ def cli_train(args) -> int:
         return 2
     out_dir.mkdir(parents=True, exist_ok=True)
     quiet = bool(getattr(args, "quiet", False))
+
+    def option(name, default):  # a missing or None option takes the default; 0 stays 0
+        value = getattr(args, name, None)
+        return default if value is None else value
+
     failures = 0
     for s in args.scale:
         ckpt = out_dir / f"{args.method}_x{s}.ckpt"
@@ -549,15 +542,14 @@ def cli_train(args) -> int:
         try:
             result = train(args.method, s, args.data, checkpoint=ckpt,
                            resume=not getattr(args, "overwrite", False),
-                           steps=getattr(args, "steps", None) or 100_000,
-                           batch_size=getattr(args, "batch_size", None) or 32,
-                           patch_size=getattr(args, "patch_size", None) or 24,
-                           lr=getattr(args, "lr", None) or 1e-3, loss=getattr(args, "loss", None) or "mse",
-                           seed=getattr(args, "seed", 0), val_dir=getattr(args, "val_dir", None),
+                           steps=option("steps", 100_000), batch_size=option("batch_size", 32),
+                           patch_size=option("patch_size", 24), lr=option("lr", 1e-3),
+                           loss=option("loss", "mse"), seed=option("seed", 0),
+                           val_dir=getattr(args, "val_dir", None),
                            holdout=getattr(args, "holdout", None),
                            time_limit=getattr(args, "time_limit", None),
-                           num_threads=getattr(args, "threads", None) or 1, progress=not quiet,
-                           device=getattr(args, "device", None) or "cpu",
+                           num_threads=option("threads", 1), progress=not quiet,
+                           device=option("device", "cpu"),
                            log=None if quiet else (lambda line: print(line, file=sys.stderr)))
             export_weights(ckpt, weights, which="last")
         except (ValueError, TypeError, OSError) as exc:
