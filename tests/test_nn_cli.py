@@ -74,3 +74,23 @@ def test_upscale_opencv_model(tmp_path, rgb, shared_data):
     dst = tmp_path / "cv.png"
     assert main(["upscale", str(src), str(dst), "--model", str(pb), "-q"]) == 0
     np.testing.assert_array_equal(read_image(dst), OpenCVUpscaler(pb)(img))
+
+
+def test_upscale_residual_weights_need_and_get_the_skip(tmp_path, rgb, capsys):
+    from classicsr.nn import TorchUpscaler
+    from classicsr.nn.models import ESPCN
+
+    src, img = rgb
+    torch.manual_seed(0)
+    net = ESPCN(2, residual=True)  # as `classicsr train --residual` and the shipped weights
+    weights = tmp_path / "res.pt"
+    torch.save(net.state_dict(), weights)  # the skip has no parameters: nothing in the file says so
+    dst = tmp_path / "res.png"
+    assert main(["upscale", str(src), str(dst), "--model", "espcn", "--scale", "2",
+                 "--weights", str(weights), "--residual", "-q"]) == 0
+    np.testing.assert_array_equal(read_image(dst), TorchUpscaler(net)(img))
+    assert main(["upscale", str(src), str(tmp_path / "k.png"), "--model", "bicubic", "--scale", "2",
+                 "--residual"]) == 2
+    assert "--residual" in capsys.readouterr().err
+    assert main(["upscale", str(src), str(tmp_path / "s.png"), "--model", "espcn", "--scale", "2",
+                 "--residual"]) == 2  # the shipped weights carry it already

@@ -33,6 +33,9 @@ def add_arguments(parser):
     parser.add_argument("--scale", type=int, help="integer scale (read from the .pb name for OpenCV models)")
     parser.add_argument("--weights", help="weights file (.pt/.pth state dict or .safetensors); default: the "
                                           "shipped weights of espcn/fsrcnn")
+    parser.add_argument("--residual", action="store_true",
+                        help="with --weights: the espcn/fsrcnn weights were trained with the global "
+                             "bicubic skip (classicsr train --residual, as the shipped weights)")
     parser.add_argument("--tile", type=int, help="process in tiles of this many LR pixels (saves memory)")
     parser.add_argument("--overlap", type=int, default=16, help="LR pixels of context around tiles (default 16)")
     parser.add_argument("--self-ensemble", action="store_true", help="average over the 8 flips/rotations (x8 slower)")
@@ -52,6 +55,9 @@ def _build(args):
     if model.lower().endswith(".pb"):
         from ..opencv import OpenCVUpscaler
 
+        if args.weights or args.residual:
+            raise UsageError("--weights and --residual do not apply to an OpenCV .pb model")
+
         up = OpenCVUpscaler(model, scale=args.scale, color=args.color) if args.scale else \
             OpenCVUpscaler(model, color=args.color)
         if args.self_ensemble:
@@ -67,8 +73,9 @@ def _build(args):
     if key in METHODS:
         from ..resize import resize
 
-        if args.weights or args.tile:
-            raise UsageError(f"--weights and --tile do not apply to the resize kernel {model!r}")
+        if args.weights or args.tile or args.residual:
+            raise UsageError(f"--weights, --tile and --residual do not apply to the resize kernel "
+                             f"{model!r}")
         if args.self_ensemble:
             from ..degrade import self_ensemble
 
@@ -85,8 +92,12 @@ def _build(args):
         device = check_device(args.device, name="--device")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.residual and (not args.weights or key not in ("espcn", "fsrcnn")):
+        raise UsageError("--residual applies to --weights of espcn or fsrcnn (the shipped "
+                         "weights already use the skip)")
     if args.weights:
-        net = nn.load_weights(nn.build_model(key, args.scale), args.weights)
+        kwargs = {"residual": True} if args.residual else {}
+        net = nn.load_weights(nn.build_model(key, args.scale, **kwargs), args.weights)
     elif key in ("espcn", "fsrcnn"):
         net = nn.pretrained(key, args.scale)
     else:
