@@ -238,8 +238,8 @@ def _reg_otf(regularizer, geom, dtype):
     else:
         kernel = np.asarray(regularizer)
         if kernel.dtype.kind not in "biuf":
-            raise TypeError(f"regularizer must be one of {list(_REGULARIZERS)} or a 2-D real kernel, "
-                            f"got an array of dtype {kernel.dtype}")
+            raise TypeError(f"regularizer must be one of {list(_REGULARIZERS)} or a 2-D real "
+                            f"kernel, got an array of dtype {kernel.dtype}")
         if kernel.ndim != 2 or kernel.size == 0:
             raise ValueError(f"regularizer must be one of {list(_REGULARIZERS)} or a non-empty 2-D real "
                              f"kernel, got shape {kernel.shape}")
@@ -353,8 +353,8 @@ def _check_nsr(nsr):
         try:
             nsr = np.asarray(nsr, dtype=np.float64)
         except (TypeError, ValueError):
-            raise TypeError(f"nsr must be a number, an array or a callable, got a {type(nsr).__name__} "
-                            f"that is not an array of real numbers") from None
+            raise TypeError(f"nsr must be a number, an array or a callable, got a "
+                            f"{type(nsr).__name__} that is not an array of real numbers") from None
     if isinstance(nsr, np.ndarray) and nsr.ndim == 0:
         nsr = nsr.item()
     if isinstance(nsr, np.ndarray):

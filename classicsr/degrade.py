@@ -569,7 +569,8 @@ def self_ensemble(upscale_fn, image, *, channel_axis: int | None = -1, transform
     for k in ks:
         # A C-ordered copy for every transform: the identity's view would hand the caller's
         # own array to an upscaler that may write into its input.
-        sr = np.asarray(upscale_fn(np.array(dihedral(array, k, channel_axis=channel_axis), order="C")))
+        moved = np.array(dihedral(array, k, channel_axis=channel_axis), order="C")
+        sr = np.asarray(upscale_fn(moved))
         if sr.dtype.kind not in "uif":
             raise TypeError(f"upscale_fn returned dtype {sr.dtype} for transform k={k}; expected "
                             f"an integer or floating-point image")

@@ -126,7 +126,8 @@ def read_image(path) -> np.ndarray:
             if header is not None:
                 _check_pixels(path, header[1], header[0])
             if header is not None and header[2] == 16 and header[3] in (2, 4, 6):
-                image = _orient(_read_png16_color(path, gray_alpha=header[3] == 4), _png_orientation(path))
+                image = _orient(_read_png16_color(path, gray_alpha=header[3] == 4),
+                                _png_orientation(path))
             else:
                 image = _read_pillow(path)
     except ImageReadError:
@@ -230,8 +231,8 @@ def _read_png16_color(path: Path, gray_alpha: bool = False) -> np.ndarray:
     except ImportError:
         kind = "gray + alpha" if gray_alpha else "colour"
         raise ImageReadError(
-            f"cannot read {path}: 16-bit {kind} PNG needs OpenCV (pip install 'classicsr[opencv]'); "
-            f"16-bit TIFF works without it") from None
+            f"cannot read {path}: 16-bit {kind} PNG needs OpenCV "
+            f"(pip install 'classicsr[opencv]'); 16-bit TIFF works without it") from None
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ImageReadError(f"cannot read {path}: OpenCV could not decode it (truncated or corrupt?)")
@@ -299,8 +300,9 @@ def write_image(path, image, *, overwrite: bool = False) -> Path:
         raise ValueError(f"cannot write 16-bit data to {path}: {suffix} holds 8 bits; use .png or .tif")
     if image.ndim == 3 and image.shape[2] in (2, 4) and suffix not in (".png", ".tif", ".tiff"):
         colour = "gray + alpha" if image.shape[2] == 2 else "RGBA"
-        raise ValueError(f"cannot write a {colour} image to {path}: {suffix} has no alpha channel; "
-                         f"use .png or .tif, or drop the alpha first (image[..., :{image.shape[2] - 1}])")
+        raise ValueError(f"cannot write a {colour} image to {path}: {suffix} has no alpha "
+                         f"channel; use .png or .tif, or drop the alpha first "
+                         f"(image[..., :{image.shape[2] - 1}])")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
     folder = path.parent if str(path.parent) else Path(".")
@@ -346,15 +348,16 @@ def _place_file(tmp, path, *, overwrite: bool) -> None:
     if overwrite:
         os.replace(tmp, path)
         return
+    exists = f"{path} exists; pass overwrite=True (--overwrite) to replace it"
     try:
         os.link(tmp, path)
     except FileExistsError:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
+        raise FileExistsError(exists) from None
     except OSError as exc:
         if exc.errno not in _NO_HARD_LINKS:
             raise
         if path.exists():
-            raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
+            raise FileExistsError(exists) from None
         os.replace(tmp, path)
 
 
@@ -403,8 +406,8 @@ def write_bytes(path, data: bytes, *, overwrite: bool = False) -> Path:
     tmp = None
     try:
         # the name shortened so that a valid long file name does not give an overlong temporary
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=f".tmp{path.suffix[:16]}",
-                                        dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:100]}.",
+                                        suffix=f".tmp{path.suffix[:16]}", dir=folder)
         tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as f:
             f.write(data)

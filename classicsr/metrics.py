@@ -371,7 +371,8 @@ def ms_ssim(reference, test, *, data_range=None, crop_border: int = 0, y_channel
     if (isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__")
             or (isinstance(weights, np.ndarray) and weights.ndim != 1)):
         shape = f" of shape {weights.shape}" if isinstance(weights, np.ndarray) else ""
-        raise TypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}{shape}")
+        raise TypeError(f"weights must be a sequence of numbers, got "
+                        f"{type(weights).__name__}{shape}")
     betas = [V.check_positive_number(f"weights[{i}]", b, allow_zero=True) for i, b in enumerate(weights)]
     if not betas:
         raise ValueError("weights must contain at least one number, got an empty sequence")
@@ -454,7 +455,7 @@ def gmsd(reference, test, *, data_range=None, crop_border: int = 0, y_channel: b
     """
     pairs, rng = _prepare(reference, test, data_range, crop_border, y_channel, channel_axis)
     h, w = pairs[0][0].shape
-    if ((h + 1) // 2) * ((w + 1) // 2) < 2:  # the 2x2-averaged map needs two values for its deviation
+    if ((h + 1) // 2) * ((w + 1) // 2) < 2:  # the 2x2-averaged map needs two values
         raise ValueError(f"gmsd needs an image of at least 3 pixels along one side after "
                          f"crop_border (two values in its 2x2-averaged map), got {h}x{w}")
     t = 170.0 * (rng / 255.0) ** 2

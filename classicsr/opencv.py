@@ -136,9 +136,9 @@ class OpenCVUpscaler:
             shape = self._upsample(probe).shape
         except cv2.error as exc:
             raise ValueError(
-                f"OpenCV cannot run {path.name} as algorithm={self.algorithm!r}, scale={self.scale}: "
-                f"{str(exc).strip().splitlines()[-1]} (is the file a {self.algorithm} x{self.scale} "
-                f"model?)") from None
+                f"OpenCV cannot run {path.name} as algorithm={self.algorithm!r}, "
+                f"scale={self.scale}: {str(exc).strip().splitlines()[-1]} (is the file a "
+                f"{self.algorithm} x{self.scale} model?)") from None
         if shape[:2] != (8 * self.scale, 8 * self.scale):
             raise ValueError(f"{path.name} upscales 8x8 to {shape[0]}x{shape[1]}, not by "
                              f"scale={self.scale}; pass the model's own scale")

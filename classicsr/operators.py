@@ -330,7 +330,8 @@ def _as_float_array(name, value, what) -> np.ndarray:
     except (TypeError, ValueError):
         text = repr(value)
         text = text if len(text) <= 80 else text[:77] + "..."
-        raise TypeError(f"{name} must be {what} of real numbers, got {type(value).__name__} {text}") from None
+        raise TypeError(f"{name} must be {what} of real numbers, got "
+                        f"{type(value).__name__} {text}") from None
 
 
 def _finite_vector(name, value, n=2, what="a pair (rows, cols)") -> np.ndarray:
@@ -730,8 +731,9 @@ class Decimate(LinearOperator):
             if self.mode == "sample":
                 m = -(-(n - self.offset) // s)
                 if m < 1:
-                    raise ValueError(f"shape {self.in_shape} has an axis of {n} samples, which holds no "
-                                     f"sample at offset {self.offset} (factor {s}); use offset < {n}")
+                    raise ValueError(f"shape {self.in_shape} has an axis of {n} samples, which "
+                                     f"holds no sample at offset {self.offset} (factor {s}); "
+                                     f"use offset < {n}")
                 return _Table(np.arange(m)[:, None] * s + self.offset, np.ones((m, 1)), n)
             m = n // s
             if m < 1:

@@ -242,12 +242,12 @@ def test_inputs_not_mutated():
     assert degrade.DOWNSAMPLE_KERNELS[0] == "bicubic"
 
 
-@given(arrays(np.uint8, st.tuples(st.integers(1, 6), st.integers(1, 6)).map(lambda t: (t[0] * 4, t[1] * 4))),
-       st.sampled_from([2, 4]))
+@given(arrays(np.uint8, st.tuples(st.integers(1, 6), st.integers(1, 6))
+              .map(lambda t: (t[0] * 4, t[1] * 4))), st.sampled_from([2, 4]))
 def test_area_on_uint8_is_the_rounded_block_mean(img, s):
     h, w = img.shape
     mean = img.astype(np.float64).reshape(h // s, s, w // s, s).mean(axis=(1, 3))
-    expected = np.floor(mean + 0.5).astype(np.uint8)  # means are >= 0: half away from zero = half up
+    expected = np.floor(mean + 0.5).astype(np.uint8)  # means >= 0: half away from zero = half up
     np.testing.assert_array_equal(downsample(img, s, kernel="area"), expected)
     # the MATLAB box kernel keeps imresize's rounding after each 1-D pass
     np.testing.assert_array_equal(downsample(img, s, kernel="box"),

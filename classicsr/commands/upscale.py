@@ -34,8 +34,9 @@ def add_arguments(parser):
     parser.add_argument("--weights", help="weights file (.pt/.pth state dict or .safetensors); default: the "
                                           "shipped weights of espcn/fsrcnn")
     parser.add_argument("--residual", action="store_true",
-                        help="with --weights: the espcn/fsrcnn weights were trained with the global "
-                             "bicubic skip (classicsr train --residual, as the shipped weights)")
+                        help="with --weights: the espcn/fsrcnn weights were trained with the "
+                             "global bicubic skip (classicsr train --residual, as the shipped "
+                             "weights)")
     parser.add_argument("--tile", type=int, help="process in tiles of this many LR pixels (saves memory)")
     parser.add_argument("--overlap", type=int, default=16, help="LR pixels of context around tiles (default 16)")
     parser.add_argument("--self-ensemble", action="store_true", help="average over the 8 flips/rotations (x8 slower)")

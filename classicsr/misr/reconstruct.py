@@ -7,10 +7,11 @@ import warnings
 
 import numpy as np
 
-from .._validate import (check_bool, check_choice, check_finite_number, check_int, check_output_size,
-                         check_positive_number)
+from .._validate import (check_bool, check_choice, check_finite_number, check_int,
+                         check_output_size, check_positive_number)
 from .._kernels import btv as _kbtv
-from ..operators import Blur, ObservationModel, _as_float_array, _as_motion, _interp_table, _Separable
+from ..operators import (Blur, ObservationModel, _as_float_array, _as_motion, _interp_table,
+                         _Separable)
 from .register import MODELS, _as_frames, register
 from .simulate import _resolve_psf
 
@@ -441,9 +442,10 @@ def regularized_sr(frames, scale, *, motions=None, psf=1.0, data="l2", prior="ti
         simulated sequences (PSF sigma 1 HR pixel, noise sigma 0.01 on [0, 1], 8 / 16 frames) of
         160x160 centre crops of camera, Set14 comic, man and pepper; see ``docs/misr.md``.
         With ``data="l1"`` the default is 80 times that (the L1 term's gradient is the L2
-        one over ``|r|``, about 80 on average at noise 0.01).  BTV uses it as is.  For Tikhonov, ``lam=None`` (default) is **data-adaptive**: a pilot
-        solve at that fixed value gives the mean squared residual ``r`` (noise variance) and the
-        mean squared Laplacian ``E`` of the estimate (prior variance), and the result is the
+        one over ``|r|``, about 80 on average at noise 0.01).  BTV uses it as is.  For
+        Tikhonov, ``lam=None`` (default) is **data-adaptive**: a pilot solve at that fixed
+        value gives the mean squared residual ``r`` (noise variance) and the mean squared
+        Laplacian ``E`` of the estimate (prior variance), and the result is the
         solve, warm-started from the pilot, at ``lam = 0.3 r / (K E)`` (the MAP weight
         ``sigma^2 / (K sigma_p^2)``; clipped to within a factor 20 of the fixed value): larger
         for smooth scenes, smaller for textured ones.  The constant 0.3 was fitted at x2 on
