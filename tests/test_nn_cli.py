@@ -94,3 +94,14 @@ def test_upscale_residual_weights_need_and_get_the_skip(tmp_path, rgb, capsys):
     assert "--residual" in capsys.readouterr().err
     assert main(["upscale", str(src), str(tmp_path / "s.png"), "--model", "espcn", "--scale", "2",
                  "--residual"]) == 2  # the shipped weights carry it already
+
+
+def test_upscale_options_a_pb_model_cannot_use_are_refused(tmp_path, rgb, shared_data, capsys):
+    src, _ = rgb
+    pb = str(shared_data / "opencv_models" / "ESPCN_x2.pb")
+    for extra in (["--tile", "8"], ["--device", "cuda"], ["--residual"]):
+        assert main(["upscale", str(src), str(tmp_path / "o.png"), "--model", pb] + extra) == 2
+        assert "do not apply to an OpenCV .pb model" in capsys.readouterr().err
+    assert main(["upscale", str(src), str(tmp_path / "o.png"), "--model", pb, "--scale", "0"]) == 2
+    assert "--scale must be a positive integer" in capsys.readouterr().err
+    assert not (tmp_path / "o.png").exists()

@@ -56,8 +56,11 @@ def _build(args):
     if model.lower().endswith(".pb"):
         from ..opencv import OpenCVUpscaler
 
-        if args.weights or args.residual:
-            raise UsageError("--weights and --residual do not apply to an OpenCV .pb model")
+        if args.weights or args.residual or args.tile or args.device != "cpu":
+            raise UsageError("--weights, --residual, --tile and --device do not apply to an "
+                             "OpenCV .pb model (OpenCV runs it whole, on the CPU)")
+        if args.scale is not None and args.scale < 1:
+            raise UsageError(f"--scale must be a positive integer, got {args.scale}")
 
         up = OpenCVUpscaler(model, scale=args.scale, color=args.color) if args.scale else \
             OpenCVUpscaler(model, color=args.color)
