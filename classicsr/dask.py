@@ -18,7 +18,6 @@ import hashlib
 import math
 import os
 import shutil
-import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _validate as V
+from .io import _new_temporary, _place_file
 from .resize import _check_options, _check_scale_and_shape, _execute, _plan
 
 _DECONV_METHODS = ("wiener", "tikhonov", "richardson_lucy")
@@ -237,7 +237,7 @@ def _commit(tmp, path, overwrite):
     if os.path.isdir(tmp) and os.path.lexists(path):  # a store replaces what is there
         if not overwrite:
             raise _exists_error(path)
-        aside = tempfile.mkdtemp(prefix=f".{path.name[:100]}.", suffix=".old", dir=path.parent)
+        aside = _new_temporary(path, suffix=".old", folder=True)
         old = os.path.join(aside, "old")
         try:
             os.rename(path, old)
@@ -251,8 +251,6 @@ def _commit(tmp, path, overwrite):
     elif os.path.isdir(tmp):
         os.replace(tmp, path)
     else:
-        from .io import _place_file
-
         _place_file(tmp, path, overwrite=overwrite)
 
 
@@ -261,9 +259,10 @@ def _written_beside(path, *, overwrite, folder=False):
     """Yield a new temporary file (or, with ``folder``, an empty folder) next to ``path``;
     rename it onto ``path`` when the body returns, remove it when anything is raised.
 
-    The temporary ``.<name>.<random>.partial`` is created exclusively (``tempfile.mkstemp`` /
-    ``mkdtemp``), so the call writes, renames or removes no file but its own and ``path``
-    (replaced only with ``overwrite``, and only once the new data are complete).  Any
+    The temporary ``.<name>.<random>.partial`` is created exclusively
+    (``io._new_temporary``: ``mkstemp`` / ``mkdtemp``), so the call writes, renames or removes
+    no file but its own and ``path`` (replaced only with ``overwrite``, and only once the new
+    data are complete).  Any
     exception, ``KeyboardInterrupt`` included, leaves no temporary behind and ``path`` as it
     was.  Without ``overwrite`` a file is committed with ``os.link``, which fails rather than
     replace a ``path`` that appeared meanwhile.
@@ -275,18 +274,10 @@ def _written_beside(path, *, overwrite, folder=False):
     if not parent.is_dir():
         raise FileNotFoundError(errno.ENOENT,
                                 f"cannot write {path}: folder {parent} does not exist")
-    # the name is cut so that the temporary's name stays within NAME_MAX (255 bytes)
-    prefix, suffix = f".{path.name[:100]}.", ".partial"
     tmp = None
     try:
         try:
-            if folder:
-                tmp = tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent)
-                os.chmod(tmp, 0o755)
-            else:
-                fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=parent)
-                os.close(fd)
-                os.chmod(tmp, 0o644)
+            tmp = str(_new_temporary(path, suffix=".partial", folder=folder))
         except OSError as exc:  # e.g. a read-only folder: name the file asked for
             raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
         yield tmp

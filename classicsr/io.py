@@ -335,6 +335,22 @@ def write_image(path, image, *, overwrite: bool = False) -> Path:
     return write_bytes(path, data, overwrite=overwrite)
 
 
+def _new_temporary(path: Path, *, suffix: str, folder: bool = False) -> Path:
+    """Create a hidden temporary file (mode 644) or, with ``folder``, an empty folder (755)
+    beside ``path``, exclusively, named ``.<name>.<random><suffix>``; the name is cut so that
+    a valid long file name does not give an overlong temporary."""
+    prefix = f".{path.name[:100]}."
+    if folder:
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=path.parent))
+        os.chmod(tmp, 0o755)
+    else:
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
+        os.close(fd)
+        tmp = Path(name)
+        os.chmod(tmp, 0o644)
+    return tmp
+
+
 #: errnos of ``os.link`` on file systems without hard links (FAT, some network shares)
 _NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK)
 
@@ -405,15 +421,11 @@ def write_bytes(path, data: bytes, *, overwrite: bool = False) -> Path:
         raise IsADirectoryError(errno.EISDIR, f"cannot write {path}: it is a directory")
     tmp = None
     try:
-        # the name shortened so that a valid long file name does not give an overlong temporary
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:100]}.",
-                                        suffix=f".tmp{path.suffix[:16]}", dir=folder)
-        tmp = Path(tmp_name)
-        with os.fdopen(fd, "wb") as f:
+        tmp = _new_temporary(path, suffix=f".tmp{path.suffix[:16]}")
+        with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
         _place_file(tmp, path, overwrite=overwrite)
     except FileExistsError:
         raise
