@@ -162,11 +162,23 @@ def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
+def _as_float(name: str, value, bound: str) -> float:
+    """``float(value)`` of a real number; an integer beyond the float range (``10**400``) is
+    refused by name instead of raising ``OverflowError``."""
+    try:
+        return float(value)
+    except OverflowError:
+        digits = len(str(abs(int(value))))
+        bound = f" {bound}" if bound else ""
+        raise ValueError(f"{name} must be a finite number{bound}, got an integer of {digits} "
+                         f"digits (beyond the float range)") from None
+
+
 def check_positive_number(name: str, value, *, allow_zero: bool = False) -> float:
     """A finite real number > 0 (or >= 0 with ``allow_zero``)."""
     if not _is_real(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    value = _as_float(name, value, ">= 0" if allow_zero else "> 0")
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
@@ -177,7 +189,7 @@ def check_finite_number(name: str, value) -> float:
     """A finite real number (any sign)."""
     if not _is_real(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    value = _as_float(name, value, "")
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     return value
@@ -185,6 +197,8 @@ def check_finite_number(name: str, value) -> float:
 
 def check_number_pair(name: str, value) -> tuple[float, float]:
     """A positive finite number or a pair of them, returned as a pair."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # a 0-d array is a number, as in numpy
+        value = value[()]
     if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
         items = list(np.asarray(value, dtype=object).ravel()) if isinstance(value, np.ndarray) else list(value)
         if len(items) != 2:
@@ -240,7 +254,8 @@ def check_channel_axis(channel_axis, ndim: int, name: str = "channel_axis") -> i
     if ndim == 2:
         if channel_axis is not None and (isinstance(channel_axis, (bool, np.bool_))
                                          or not isinstance(channel_axis, numbers.Integral)):
-            raise TypeError(f"{name} must be an integer or None, got {type(channel_axis).__name__}")
+            raise TypeError(f"{name} must be an integer or None, got "
+                            f"{type(channel_axis).__name__} {channel_axis!r}")
         return None
     if channel_axis is None:
         raise ValueError(

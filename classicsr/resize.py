@@ -100,7 +100,15 @@ def output_size(in_size: int, scale: float) -> int:
 
 def _output_length(in_size: int, scale: float) -> int:
     """:func:`output_size` without its checks, for values checked already."""
-    return int(math.ceil(scale * in_size))
+    length = scale * in_size
+    if not math.isfinite(length):  # math.ceil would raise OverflowError
+        from . import _config
+
+        raise ValueError(f"scale={scale!r} would make an axis of {in_size} samples more than "
+                         f"1.8e308 samples long, beyond any array and the limit of "
+                         f"{V._format_size(_config.MAX_OUTPUT_BYTES)} "
+                         f"(CLASSICSR_MAX_OUTPUT_BYTES) on an output's size")
+    return int(math.ceil(length))
 
 
 def contributions(in_length: int, out_length: int, scale: float, method: str = "bicubic", *,
@@ -176,12 +184,17 @@ def contributions(in_length: int, out_length: int, scale: float, method: str = "
     u = x / scale + 0.5 * (1 - 1 / scale)
     left = np.floor(u - width / 2)
     ind = left[:, None] + np.arange(p, dtype=np.float64)[None, :]
-    w = h(u[:, None] - ind)
-    # Sequential sum in tap order (as MATLAB's row sums), not numpy's pairwise reduction.
-    total = w[:, 0].copy()
-    for k in range(1, p):
-        total += w[:, k]
-    w = w / total[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):  # refused below when not finite
+        w = h(u[:, None] - ind)
+        # Sequential sum in tap order (as MATLAB's row sums), not numpy's pairwise reduction.
+        total = w[:, 0].copy()
+        for k in range(1, p):
+            total += w[:, k]
+        w = w / total[:, None]
+    if not np.isfinite(w).all():  # e.g. cubic_a=1e308: 5 * a overflows, inf - inf is NaN
+        raise ValueError(f"cubic_a={cubic_a!r} gives non-finite {method} weights (the kernel's "
+                         f"terms overflow); the Keys kernel is used with cubic_a in [-1, 0] "
+                         f"(MATLAB -0.5, OpenCV -0.75)")
     ind = ind.astype(np.int64) - 1  # 0-based
 
     n = in_length
@@ -240,10 +253,12 @@ def _check_options(method, boundary, antialias, round_each_pass, cubic_a):
     boundary = V.check_choice("boundary", boundary, BOUNDARIES)
     antialias = V.check_bool("antialias", antialias)
     round_each_pass = V.check_bool("round_each_pass", round_each_pass)
-    if not V._is_real(cubic_a) or not math.isfinite(float(cubic_a)):
-        raise (TypeError if not V._is_real(cubic_a) else ValueError)(
-            f"cubic_a must be a finite real number, got {cubic_a!r}")
-    return method, boundary, antialias, round_each_pass, float(cubic_a)
+    if not V._is_real(cubic_a):
+        raise TypeError(f"cubic_a must be a finite real number, got {cubic_a!r}")
+    value = V._as_float("cubic_a", cubic_a, "")
+    if not math.isfinite(value):
+        raise ValueError(f"cubic_a must be a finite real number, got {cubic_a!r}")
+    return method, boundary, antialias, round_each_pass, value
 
 
 def _check_scale_and_shape(scale, output_shape, in_shape):

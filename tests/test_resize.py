@@ -382,6 +382,18 @@ def test_exported_at_top_level():
     (dict(image=np.zeros((4, 4)), scale=2, antialias="yes"), TypeError, ["antialias"]),
     (dict(image=np.zeros((4, 4)), scale=2, cubic_a=float("nan")), ValueError, ["cubic_a"]),
     (dict(image=np.zeros((4, 4)), scale=1e9), ValueError, ["GiB", "CLASSICSR_MAX_OUTPUT_BYTES"]),
+    # a finite scale whose output length overflows a float; an int beyond the float range
+    (dict(image=np.zeros((8, 8)), scale=1e308), ValueError, ["scale=1e+308", "GiB",
+                                                             "CLASSICSR_MAX_OUTPUT_BYTES"]),
+    (dict(image=np.zeros((8, 8)), scale=(1e308, 1)), ValueError, ["scale=1e+308", "GiB"]),
+    (dict(image=np.zeros((8, 8)), scale=10**400), ValueError, ["scale", "401 digits"]),
+    (dict(image=np.zeros((8, 8)), scale=(2, 10**400)), ValueError, ["scale[1]", "401 digits"]),
+    (dict(image=np.zeros((8, 8)), scale=2, cubic_a=10**400), ValueError, ["cubic_a", "401 digits"]),
+    # weights that overflow to inf / NaN (formerly NaN images, or zeros for uint8)
+    (dict(image=np.zeros((8, 8), np.float32), scale=2.5, cubic_a=1e308), ValueError,
+     ["cubic_a=1e+308", "non-finite"]),
+    (dict(image=np.zeros((8, 8), np.uint8), scale=2.5, cubic_a=-1e308), ValueError,
+     ["cubic_a=-1e+308", "non-finite"]),
 ])
 def test_errors(kwargs, exc, words):
     with pytest.raises(exc) as info:
@@ -389,6 +401,16 @@ def test_errors(kwargs, exc, words):
     msg = str(info.value)
     for word in words:
         assert word in msg, (word, msg)
+
+
+def test_axis_helpers_refuse_overflowing_scales_by_name():
+    from classicsr.resize import output_size
+
+    for call in (lambda: output_size(5, 1e308), lambda: output_size(5, 10**400),
+                 lambda: contributions(5, 10, 10**400)):
+        with pytest.raises(ValueError, match="scale"):
+            call()
+    assert output_size(5, 1e300) == int(np.ceil(5e300))  # large but finite: exact as before
 
 
 def test_function_not_shadowed_by_module_import():
@@ -400,3 +422,37 @@ def test_function_not_shadowed_by_module_import():
             "assert classicsr.resize(np.ones((2, 2)), 2).shape == (4, 4)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_zero_d_array_scale_is_a_number():
+    img = np.arange(16.0).reshape(4, 4)
+    np.testing.assert_array_equal(resize(img, np.array(2.0)), resize(img, 2.0))
+    np.testing.assert_array_equal(resize(img, np.array([2.0, 3.0])), resize(img, (2.0, 3.0)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("scale", [3, 0.7, (2.5, 1 / 3)])
+def test_non_finite_pixels_reach_the_outputs_whose_taps_read_them(method, scale):
+    """docs/resize.md step 8.  Against the reference, which skips zero weights: every output
+    the reference makes non-finite is non-finite, every other one is finite and equal, or
+    non-finite because a zero weight of its table row reads a NaN or inf (interior kernel
+    zeros, as bicubic's at distance 3 when downscaling by 3; ``boundary='constant'`` rows
+    wholly outside the image).  Where neither applies the outputs are exactly the
+    reference's non-finite ones, and no +-inf changes sign."""
+    rng = np.random.default_rng(11)
+    for dtype in (np.float64, np.float32):
+        for boundary in ("symmetric", "constant"):
+            img = rng.random((13, 11)).astype(dtype)
+            spots = rng.random(img.shape) < 0.04
+            img[spots] = rng.choice([np.nan, np.inf, -np.inf], size=int(spots.sum()))
+            img[6, 5] = np.inf  # one inf with finite neighbours, on the x3 grid
+            got = resize(img, scale, method=method, boundary=boundary)
+            with np.errstate(invalid="ignore"):
+                ref = reference_resize(img, scale, method=method, boundary=boundary)
+            fin = np.isfinite(got)
+            assert not (fin & ~np.isfinite(ref)).any()
+            tol = 1e-12 if dtype == np.float64 else 1e-5
+            np.testing.assert_allclose(got[fin], ref[fin], rtol=tol, atol=tol)
+            if boundary == "symmetric" and scale != (2.5, 1 / 3):
+                np.testing.assert_array_equal(fin, np.isfinite(ref))
+            assert not (np.isinf(ref) & np.isinf(got) & (got != ref)).any()
