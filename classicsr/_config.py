@@ -61,6 +61,9 @@ NUMBA_CACHE: bool = _env_bool("CLASSICSR_NUMBA_CACHE", True)
 NUMBA_FASTMATH: bool = _env_bool("CLASSICSR_NUMBA_FASTMATH", False)
 MAX_OUTPUT_BYTES: int = _env_int("CLASSICSR_MAX_OUTPUT_BYTES", 16 * 1024**3)
 OUTPUT_POOL_BYTES: int = _env_int("CLASSICSR_OUTPUT_POOL_BYTES", 256 * 1024**2)
+if MAX_OUTPUT_BYTES < 0:
+    raise ValueError(f"environment variable CLASSICSR_MAX_OUTPUT_BYTES must be >= 0, got "
+                     f"{MAX_OUTPUT_BYTES}")
 if OUTPUT_POOL_BYTES < 0:
     raise ValueError(f"environment variable CLASSICSR_OUTPUT_POOL_BYTES must be >= 0 (0 turns the "
                      f"output pool off), got {OUTPUT_POOL_BYTES}")
@@ -83,11 +86,35 @@ def jit(func=None, *, parallel: bool = False, **overrides):
     options.update(overrides)
 
     def wrap(f):
-        return numba.njit(**options)(f)
+        if options["cache"] and not _CACHE_UNAVAILABLE:
+            try:
+                return numba.njit(**options)(f)
+            except RuntimeError as exc:  # Numba found no writable cache directory
+                if "no locator available" not in str(exc):
+                    raise
+                _cache_unavailable(exc)
+        return numba.njit(**{**options, "cache": False})(f)
 
     if func is None:
         return wrap
     return wrap(func)
+
+
+_CACHE_UNAVAILABLE = False
+
+
+def _cache_unavailable(exc) -> None:
+    """Compile without the on-disk cache from now on, and say so once: Numba raises at
+    decoration when neither the package folder, ``NUMBA_CACHE_DIR`` nor the user's cache
+    folder is writable (a read-only install with ``HOME`` unset or read-only)."""
+    global _CACHE_UNAVAILABLE
+    import warnings
+
+    _CACHE_UNAVAILABLE = True
+    warnings.warn(f"classicsr: Numba cannot cache compiled kernels ({exc}); every process "
+                  f"will compile them again (seconds per kernel family).  Set NUMBA_CACHE_DIR "
+                  f"to a writable folder to cache them, or CLASSICSR_NUMBA_CACHE=0 to compile "
+                  f"without this warning.", RuntimeWarning, stacklevel=4)
 
 
 def set_num_threads(n: int) -> None:
