@@ -238,3 +238,38 @@ def test_errors_have_no_errno_prefix(tmp_path, rgb, capsys):
     expected = f"cannot create the output folder {afile / 'sub'}: Not a directory"
     assert report["failures"][0]["error"] == expected
     assert "[Errno" not in err
+
+
+# --- twenty-second session: path names the file system refuses, "OUT/" for one input -------
+
+@pytest.mark.parametrize("command", [["resize", "--scale", "2"], ["deblur", "--psf", "gaussian:1"],
+                                     ["misr", "--scale", "2"]])
+@pytest.mark.parametrize("where", ["input", "output"])
+def test_names_too_long_for_the_file_system_are_usage_errors(tmp_path, rgb, capsys, command, where):
+    src = tmp_path / "rgb.png"
+    write_image(src, rgb)
+    (tmp_path / "out").mkdir()
+    long = "a" * 300 + ".png"  # one component over the 255 bytes of common file systems
+    inputs = [str(src)] * (2 if command[0] == "misr" else 1)
+    if where == "input":
+        inputs[0] = str(tmp_path / long)
+    output = str(tmp_path / "out" / (long if where == "output" else "x.png"))
+    code = main([command[0]] + inputs + [output] + command[1:])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "too long" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "rgb.png"]
+    assert not any((tmp_path / "out").iterdir())
+
+
+def test_an_output_ending_in_a_separator_is_a_folder_even_for_one_input(tmp_path, rgb, capsys):
+    src = tmp_path / "rgb.png"
+    write_image(src, rgb)
+    code = main(["resize", str(src), str(tmp_path / "new") + "/", "--scale", "2"])
+    assert code == 0, capsys.readouterr().err
+    np.testing.assert_array_equal(read_image(tmp_path / "new" / "rgb.png"),
+                                  __import__("classicsr").resize(rgb, 2))
+    # an existing file named like that folder is refused before anything is read or written
+    before = src.read_bytes()
+    code = main(["resize", str(src), str(src) + "/", "--scale", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and "output folder" in err and src.read_bytes() == before

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -99,12 +101,33 @@ def error_text(exc) -> str:
     return str(exc)
 
 
+def _path_errors(func):
+    """``OSError`` from looking at a path (a name longer than the file system allows, a
+    folder that cannot be listed) becomes a :class:`UsageError` naming the path."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            raise UsageError(f"{where}{exc.strerror or exc}") from None
+    return wrapper
+
+
+def names_folder(item) -> bool:
+    """Whether an output argument ends in a path separator (``out/``): it then names a folder,
+    created when missing, even for one input."""
+    text = str(item)
+    return text.endswith("/") or text.endswith(os.sep)
+
+
 def is_pattern(item) -> bool:
     """Whether a command-line input is a glob pattern (as :func:`expand_inputs` reads it)."""
     text = str(item)
     return any(ch in text for ch in "*?[") and not Path(text).exists()
 
 
+@_path_errors
 def is_batch(items, inputs) -> bool:
     """Whether the inputs make a batch, whose output is a folder.
 
@@ -115,6 +138,7 @@ def is_batch(items, inputs) -> bool:
     return len(inputs) > 1 or any(Path(item).is_dir() or is_pattern(item) for item in items)
 
 
+@_path_errors
 def expand_inputs(items):
     """Expand files, directories (their images, sorted) and glob patterns into a list of paths.
 
@@ -138,6 +162,7 @@ def expand_inputs(items):
     return paths
 
 
+@_path_errors
 def output_targets(inputs, output: Path, many: bool):
     """(input, output) path pairs: one input to a file (or into a folder), a batch into a folder.
 
@@ -151,8 +176,8 @@ def output_targets(inputs, output: Path, many: bool):
         pairs = [(inputs[0], output / inputs[0].name if output.is_dir() else output)]
     else:
         if output.exists() and not output.is_dir():
-            raise UsageError(f"{output} is a file, but several inputs (or a folder or glob) "
-                             f"need an output folder")
+            raise UsageError(f"{output} is a file, but several inputs (or a folder or glob, or "
+                             f"an output ending in '/') need an output folder")
         pairs = [(p, output / p.name) for p in inputs]
         seen = {}
         for src, dst in pairs:

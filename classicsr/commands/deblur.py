@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs,
-                      is_batch, output_targets, prepare_output_folder, run_batch)
+                      is_batch, names_folder, output_targets, prepare_output_folder, run_batch)
 
 NAME = "deblur"
 HELP = "Deblur images with a known PSF (Wiener, Tikhonov, Richardson-Lucy, inverse filter)."
@@ -137,7 +137,7 @@ def run(args) -> int:
                              threshold=args.threshold, boundary=args.boundary, channel_axis=-1)
         inputs = expand_inputs(args.paths[:-1])
         output = Path(args.paths[-1])
-        many = is_batch(args.paths[:-1], inputs)
+        many = is_batch(args.paths[:-1], inputs) or names_folder(args.paths[-1])
         jobs = output_targets(inputs, output, many)
     except UsageError as exc:
         error(NAME, str(exc))

@@ -82,6 +82,9 @@ def run(args) -> int:
     except UsageError as exc:
         error(NAME, str(exc))
         return EXIT_USAGE
+    except OSError as exc:  # looking at the output path (a name too long for the file system)
+        error(NAME, f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc))
+        return EXIT_USAGE
 
     report = Report(NAME, args)
     frames = []

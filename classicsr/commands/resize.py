@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs,
-                      is_batch, output_targets, parse_scale, prepare_output_folder, run_batch)
+                      is_batch, names_folder, output_targets, parse_scale, prepare_output_folder, run_batch)
 
 NAME = "resize"
 HELP = "Resize images (MATLAB imresize semantics; nearest/bilinear/bicubic/lanczos/box)."
@@ -48,7 +48,7 @@ def run(args) -> int:
             raise UsageError(f"--size must be two positive integers, got {args.size}")
         inputs = expand_inputs(args.paths[:-1])
         output = Path(args.paths[-1])
-        many = is_batch(args.paths[:-1], inputs)
+        many = is_batch(args.paths[:-1], inputs) or names_folder(args.paths[-1])
         jobs = output_targets(inputs, output, many)
     except UsageError as exc:
         error(NAME, str(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs, info,
-                      is_batch, output_targets, prepare_output_folder, run_batch)
+                      is_batch, names_folder, output_targets, prepare_output_folder, run_batch)
 
 NAME = "upscale"
 HELP = "Super-resolve images with a neural model (shipped ESPCN/FSRCNN, your weights, OpenCV .pb) or a kernel."
@@ -120,7 +120,7 @@ def run(args) -> int:
             raise UsageError(f"--tile must be a positive integer, got {args.tile}")
         inputs = expand_inputs(args.paths[:-1])
         output = Path(args.paths[-1])
-        many = is_batch(args.paths[:-1], inputs)
+        many = is_batch(args.paths[:-1], inputs) or names_folder(args.paths[-1])
         jobs = output_targets(inputs, output, many)
         upscale, description = _build(args)
     except UsageError as exc:
