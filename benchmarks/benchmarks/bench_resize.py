@@ -58,9 +58,10 @@ class ResizeUpscale:
 
 
 class ResizeIntoOut:
-    """Bicubic upscales of 512x512x3 written into a preallocated ``out=`` (a loop over frames):
-    against :class:`ResizeUpscale`, the cost of allocating (and for the 48 MiB float32 x4
-    output, page-faulting) a new array on every call."""
+    """Bicubic upscales of 512x512x3 written into a preallocated ``out=`` (a loop over frames).
+    Against :class:`ResizeUpscale`, whose dropped results the output pool reuses (outputs of
+    32 MiB or more, placed for streamed rows), this is the cost of the caller's alignment:
+    ``np.empty`` arrays take the regridded streamed blocks (see docs/resize.md)."""
 
     params = (["uint8", "float32"], [2, 4])
     param_names = ["dtype", "scale"]

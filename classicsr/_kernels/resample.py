@@ -4605,10 +4605,9 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
         return
     kind, poly = _cols_kind(plan, acc_dt, cur.shape[1], nch)
     if kind == "il":
-        j0, p, q, m = poly[:4]
-        offs, wu = plan.interleaved(acc_dt, nch)
+        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2, _streamed(dst2, mode))
         cols_pass_il(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out, j0, p, m, offs,
-                     wu, plan.pixel_planes(acc_dt, _streamed(dst2, mode)), get_num_threads())
+                     wu, qs, get_num_threads())
     elif _LANE_COLS:
         _run_chunks(_cols_chunk_lanes,
                     _nchunks(get_num_threads(), dst2.shape[0], dst2.size * idx.shape[1]),
@@ -4695,11 +4694,9 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
     if cols_first:
         ring = (np.empty((nchunks, ridx.shape[1] + 2, dst2.shape[1]), dtype=mid_dt),)
     if kind == "il":
-        j0, p, q, m = poly[:4]
-        offs, wu = plan.interleaved(acc_dt, nch)
-        tail = (j0, p, m, offs, wu,
-                plan.pixel_planes(acc_dt, not cols_first and _streamed(dst2, mode)), fma,
-                _il_accs(cidx, wacc, mode, nchunks, m * nch))
+        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2,
+                                          not cols_first and _streamed(dst2, mode))
+        tail = (j0, p, m, offs, wu, qs, fma, _il_accs(cidx, wacc, mode, nchunks, m * nch))
         if rmadd is not None:
             _run_chunks(_fused_chunk_il_madd, nchunks,
                         (src2, dst2, ridx) + rmadd + head[9:] + tail)
@@ -4717,7 +4714,59 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
         _run_chunks(_fused_cols_first if cols_first else _fused_chunk, nchunks, args + ring)
 
 
+def _il_grid(plan, acc_dt, nch, dst, streamed):
+    """``(j0, P, M, offs, wu, qs)`` of :func:`_cols_row_il` for a columns pass into ``dst``.
+
+    Streamed fir-interleave blocks need a 32-byte aligned start in every output row
+    (:func:`_fir_interleave_row`).  Outputs from :func:`classicsr._memory.new_output` are
+    placed so that the table's first interior output ``j0`` starts there (:func:`_align_for`);
+    an ``out=`` array from ``np.empty`` (16-byte aligned) usually is not, and its rows were
+    written by plain stores (512x512x3 float32 x4, one thread: 5.9 ms into ``out``, 4.3 ms
+    into a new array).  When the rows all share one misalignment, the grid starts ``d``
+    outputs later instead: the phases rotated by ``d mod P`` (the taps of phases that wrap
+    into the next period one input pixel, ``nch`` elements, further on, and all taps
+    ``d // P`` pixels further), ``ceil(d / P)`` periods fewer, and the outputs skipped gathered
+    as the border is.  The same outputs, the same arithmetic: every path gives a pixel the same bits."""
+    j0, p, q, m = plan.poly(acc_dt)[:4]
+    offs, wu = plan.interleaved(acc_dt, nch)
+    qs = plan.pixel_planes(acc_dt, streamed)
+    if not streamed or not _STREAM_REGRID or dst.ndim != 2:
+        return j0, p, m, offs, wu, qs
+    item = dst.itemsize
+    if dst.shape[0] > 1 and dst.strides[0] % 32:  # rows misaligned each their own way
+        return j0, p, m, offs, wu, qs
+    start = (dst.ctypes.data + j0 * nch * item) % 64
+    if start == 0:
+        return j0, p, m, offs, wu, qs
+    # a 64-byte line start where rows allow it (whole blocks on whole cache lines), else 32
+    lines = (64, 32) if dst.strides[0] % 64 == 0 else (32,)
+    for line in lines:
+        d = next((d for d in range(1, 64) if (start + d * nch * item) % line == 0), 0)
+        if d:
+            break
+    if not d:
+        return j0, p, m, offs, wu, qs
+    key = ("il_grid", np.dtype(acc_dt), nch, d, bool(qs[4]))
+    got = plan._cache.get(key)
+    if got is None:
+        lost = -(-d // p)
+        src = (d + np.arange(p)) % p
+        carry = (d + np.arange(p)) // p  # whole periods (input pixels) further on
+        offs2 = np.ascontiguousarray(offs[src] + carry[:, None] * nch, dtype=np.intp)
+        wu2 = np.ascontiguousarray(wu[src])
+        qs2 = qs.copy()
+        qs2[4] = int(bool(qs[4]) and bool((offs2 == offs2[:1]).all()))
+        got = plan._cache[key] = (lost, offs2, wu2, qs2)
+    lost, offs2, wu2, qs2 = got
+    # gray rows that would lose their shared-taps blocks gain nothing from streaming (1024x1024
+    # float32 x4: 7.1 ms either way); 3-channel and float64 rows gain (see docs/benchmarks.md)
+    if m - lost < 1 or (nch == 1 and qs[4] and not qs2[4]):
+        return j0, p, m, offs, wu, qs
+    return j0 + d, p, m - lost, offs2, wu2, qs2
+
+
 # tests switch these off to compare with the general paths
+_STREAM_REGRID = True  # streamed blocks of misaligned out= rows start on a cache line (_il_grid)
 _INTERLEAVED_COLS = True  # integer-factor columns pass on the interleaved row (cols_pass_il)
 _FUSED_ROWS = True  # four-tap rows pass in one sweep per output row (_rows_chunk4)
 _FMA = True  # contracted twins for float32 accumulation (_contracted)
