@@ -132,7 +132,7 @@ def downsample(hr, scale, *, kernel: str = "bicubic", boundary: str = "replicate
         for integer factors), ``"lanczos2"``, ``"lanczos3"``, or ``"gaussian"``: convolve with
         ``classicsr.psf.gaussian(sigma)`` then keep every ``scale``-th pixel starting at (0, 0).
     boundary : str, keyword-only
-        Boundary rule of the resampler (:data:`classicsr.resize.BOUNDARIES`) or of the blur
+        Boundary rule of the resampler (``from classicsr.resize import BOUNDARIES``) or of the blur
         (those, and the aliases ``"zero"`` for ``"constant"`` and ``"periodic"`` for
         ``"wrap"``).  Default ``"replicate"``: the rule of the MATLAB release that made the
         standard ``LR_bicubic`` benchmark files (current MATLAB uses ``"symmetric"``).
