@@ -285,20 +285,23 @@ def _versions():
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="thread counts to time (default: 1 2)")
+    parser.add_argument("--repeat", type=int, default=21,
+                        help="timed calls per case for classicsr, OpenCV, Pillow and torch")
     parser.add_argument("--slow-repeat", type=int, default=3, help="repeats for scipy/skimage")
     parser.add_argument("--no-slow", action="store_true", help="skip scipy and scikit-image")
     parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=list(CASES))
     parser.add_argument("--scales", nargs="+", type=_scale_arg,
-                        help="survey these factors instead of the cases (see above)")
+                        help="survey these factors instead of the cases (see the docstring of benchmarks/peer_resize.py)")
     parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=["uint8", "float32"],
                         help="dtypes of the --scales survey (default: uint8 float32)")
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
                         help="peers to time (none: classicsr alone, e.g. for its own thread scaling)")
-    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall-clock time (default) or this process's CPU time")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="take the thread counts in turns, N rounds per case (see above)")
+                        help="take the thread counts in turns, N rounds per case (see the docstring of benchmarks/peer_resize.py)")
     parser.add_argument("--method", choices=METHODS, default="bicubic",
                         help="kernel for every library (default: the issue's bicubic)")
     parser.add_argument("--reuse-output", action="store_true",
@@ -306,6 +309,12 @@ def main(argv=None) -> int:
     parser.add_argument("--no-pool", action="store_true",
                         help="classicsr without its output pool (fresh arrays, as the peers)")
     args = parser.parse_args(argv)
+    if min(args.threads) < 1 or args.repeat < 1 or args.slow_repeat < 1 or args.rounds < 1:
+        parser.error(f"--threads, --repeat, --slow-repeat and --rounds must be >= 1, got "
+                     f"{args.threads}, {args.repeat}, {args.slow_repeat}, {args.rounds}")
+    dropped = [p for p in args.peers if args.no_slow and p in SLOW]
+    if dropped and "--peers" in (sys.argv[1:] if argv is None else argv):
+        parser.error(f"--no-slow skips {', '.join(dropped)}, which --peers asks for")
     cases = CASES
     if args.scales:
         cases = survey_cases(args.scales, args.dtypes, args.method)

@@ -78,3 +78,11 @@ def test_survey_run_prints_a_row_per_case(peer, capsys, monkeypatch):
         img = peer._image((512, 512, 3), "uint8")
         fns = peer._callables(img, 4 / 3, peers)
         assert fns["cv2"]().shape == fns["classicsr"]().shape == (683, 683, 3)
+
+
+@pytest.mark.parametrize("argv", [["--repeat", "0"], ["--threads", "0"], ["--rounds", "0"],
+                                  ["--slow-repeat", "-1"], ["--no-slow", "--peers", "scipy"]])
+def test_arguments_that_would_time_nothing_are_refused(peer, argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        peer.main(argv)
+    assert info.value.code == 2 and "error:" in capsys.readouterr().err
