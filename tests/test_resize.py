@@ -456,3 +456,15 @@ def test_non_finite_pixels_reach_the_outputs_whose_taps_read_them(method, scale)
             if boundary == "symmetric" and scale != (2.5, 1 / 3):
                 np.testing.assert_array_equal(fin, np.isfinite(ref))
             assert not (np.isinf(ref) & np.isinf(got) & (got != ref)).any()
+
+
+@pytest.mark.parametrize("shape,scale", [((1, 32), (1, 2)), ((4, 32), 2), ((6, 40, 3), (1, 3))])
+def test_uint8_sums_beyond_int32_saturate(shape, scale):
+    """Weights so large (cubic_a=-1e8) that 8-bit sums pass 2**31: the float64 output-order
+    blocks convert to int32 before saturating, which is undefined there (255 came out 0);
+    such tables take another path.  MATLAB saturates: the reference."""
+    x = np.tile(np.array([0, 255, 255, 0], np.uint8), shape[1] // 4)
+    img = np.broadcast_to(x.reshape((1, -1) + (1,) * (len(shape) - 2)), shape).copy()
+    got = resize(img, scale, cubic_a=-1e8)
+    np.testing.assert_array_equal(got, reference_resize(img, scale, cubic_a=-1e8))
+    assert got.max() == 255

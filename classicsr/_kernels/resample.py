@@ -4095,6 +4095,10 @@ class _TablePlan:
                 w64 = table.weights(np.float64)
                 plan = _direct_plan(table.idx, w64, nch, w_in, table.poly(np.float64),
                                     _DIRECT_CHK_MAX_ABS)
+                # the blocks convert the float64 sum to int32 before the saturating packs:
+                # defined only for |v| < 2**31 (cubic_a = -1e8 gave 0 for 255)
+                if plan is not None and 255.0 * float(np.abs(w64).sum(axis=1).max()) >= 2.0**31 - 1:
+                    plan = None
                 if plan is not None:
                     self._cache[key] = plan + (0, 0, 0, nch, table.idx, w64)
         return self._cache[key]
