@@ -293,7 +293,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-slow", action="store_true", help="skip scipy and scikit-image")
     parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=list(CASES))
     parser.add_argument("--scales", nargs="+", type=_scale_arg,
-                        help="survey these factors instead of the cases (see the docstring of benchmarks/peer_resize.py)")
+                        help="survey these factors instead of the cases (see the docstring "
+                             "of benchmarks/peer_resize.py)")
     parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=["uint8", "float32"],
                         help="dtypes of the --scales survey (default: uint8 float32)")
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
@@ -301,7 +302,8 @@ def main(argv=None) -> int:
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="wall-clock time (default) or this process's CPU time")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="take the thread counts in turns, N rounds per case (see the docstring of benchmarks/peer_resize.py)")
+                        help="take the thread counts in turns, N rounds per case (see the "
+                             "docstring of benchmarks/peer_resize.py)")
     parser.add_argument("--method", choices=METHODS, default="bicubic",
                         help="kernel for every library (default: the issue's bicubic)")
     parser.add_argument("--reuse-output", action="store_true",

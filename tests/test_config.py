@@ -59,7 +59,9 @@ def test_resize_works_in_a_process_without_a_numba_cache_folder():
     # every locator does on a read-only install run with an unwritable HOME
     from numba.core import caching
 
-    name = "IPythonCacheLocator" if hasattr(caching, "IPythonCacheLocator") else "_IPythonCacheLocator"
+    name = "IPythonCacheLocator"
+    if not hasattr(caching, name):  # named with an underscore before numba 0.61
+        name = "_" + name
     env = dict(os.environ, NUMBA_CACHE_LOCATOR_CLASSES=name)
     code = ("import numpy as np, classicsr\n"
             "x = np.arange(16.0).reshape(4, 4)\n"
@@ -74,14 +76,22 @@ def test_resize_works_in_a_process_without_a_numba_cache_folder():
     assert float(proc.stdout) == classicsr.resize(x, 2, method="bilinear")[3, 3]
 
 
-@pytest.mark.parametrize("value,ok", [("0", True), ("4096", True), ("-1", False), ("x", False)])
-def test_max_output_bytes_environment_variable(value, ok):
-    env = dict(os.environ, CLASSICSR_MAX_OUTPUT_BYTES=value)
-    code = "from classicsr import _config; print(_config.MAX_OUTPUT_BYTES)"
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+# each variable, and the value it sets as read back after import
+_READ_BACK = {
+    "CLASSICSR_MAX_OUTPUT_BYTES": "from classicsr import _config; print(_config.MAX_OUTPUT_BYTES)",
+    "CLASSICSR_OUTPUT_POOL_BYTES": "import classicsr; print(classicsr.get_output_pool())",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_READ_BACK))
+@pytest.mark.parametrize("value,ok", [("0", True), ("1048576", True), ("-5", False), ("x", False)])
+def test_byte_limits_from_the_environment(name, value, ok):
+    env = dict(os.environ, **{name: value})
+    proc = subprocess.run([sys.executable, "-c", _READ_BACK[name]], env=env, capture_output=True,
+                          text=True)
     if ok:
         assert proc.returncode == 0, proc.stderr
         assert int(proc.stdout) == int(value)
     else:
         assert proc.returncode != 0
-        assert "CLASSICSR_MAX_OUTPUT_BYTES" in proc.stderr
+        assert name in proc.stderr

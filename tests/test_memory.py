@@ -9,9 +9,6 @@ fail with a clear error, and concurrent threads get disjoint outputs.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 
 import numpy as np
@@ -227,16 +224,3 @@ def test_set_returns_previous_and_is_exported():
     assert classicsr.set_output_pool is M.set_output_pool
     assert classicsr.set_output_pool(10 * MiB) == 256 * MiB
     assert classicsr.get_output_pool() == 10 * MiB
-
-
-@pytest.mark.parametrize("value,ok", [("0", True), ("1048576", True), ("-5", False), ("x", False)])
-def test_environment_variable(value, ok):
-    env = dict(os.environ, CLASSICSR_OUTPUT_POOL_BYTES=value)
-    code = "import classicsr; print(classicsr.get_output_pool())"
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    if ok:
-        assert proc.returncode == 0, proc.stderr
-        assert int(proc.stdout) == int(value)
-    else:
-        assert proc.returncode != 0
-        assert "CLASSICSR_OUTPUT_POOL_BYTES" in proc.stderr

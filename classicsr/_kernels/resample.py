@@ -4730,7 +4730,8 @@ def _il_grid(plan, acc_dt, nch, dst, streamed):
     outputs later instead: the phases rotated by ``d mod P`` (the taps of phases that wrap
     into the next period one input pixel, ``nch`` elements, further on, and all taps
     ``d // P`` pixels further), ``ceil(d / P)`` periods fewer, and the outputs skipped gathered
-    as the border is.  The same outputs, the same arithmetic: every path gives a pixel the same bits."""
+    as the border is.  The same outputs, the same arithmetic: every path gives a pixel the
+    same bits."""
     j0, p, q, m = plan.poly(acc_dt)[:4]
     offs, wu = plan.interleaved(acc_dt, nch)
     qs = plan.pixel_planes(acc_dt, streamed)

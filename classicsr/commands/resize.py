@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs,
-                      is_batch, names_folder, output_targets, parse_scale, prepare_output_folder, run_batch)
+                      is_batch, names_folder, output_targets, parse_scale, prepare_output_folder,
+                      run_batch)
 
 NAME = "resize"
 HELP = "Resize images (MATLAB imresize semantics; nearest/bilinear/bicubic/lanczos/box)."
