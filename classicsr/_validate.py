@@ -178,9 +178,9 @@ def check_positive_number(name: str, value, *, allow_zero: bool = False) -> floa
     """A finite real number > 0 (or >= 0 with ``allow_zero``)."""
     if not _is_real(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = _as_float(name, value, ">= 0" if allow_zero else "> 0")
+    bound = ">= 0" if allow_zero else "> 0"
+    value = _as_float(name, value, bound)
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
     return value
 

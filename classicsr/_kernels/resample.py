@@ -4093,12 +4093,11 @@ class _TablePlan:
             if 2 <= self.ntaps <= 4:
                 table = self if self.ntaps == 4 else _TablePlan(*self.padded(4))
                 w64 = table.weights(np.float64)
-                plan = _direct_plan(table.idx, w64, nch, w_in, table.poly(np.float64),
-                                    _DIRECT_CHK_MAX_ABS)
                 # the blocks convert the float64 sum to int32 before the saturating packs:
                 # defined only for |v| < 2**31 (cubic_a = -1e8 gave 0 for 255)
-                if plan is not None and 255.0 * float(np.abs(w64).sum(axis=1).max()) >= 2.0**31 - 1:
-                    plan = None
+                fits = 255.0 * float(np.abs(w64).sum(axis=1).max()) < 2.0**31 - 1
+                plan = _direct_plan(table.idx, w64, nch, w_in, table.poly(np.float64),
+                                    _DIRECT_CHK_MAX_ABS) if fits else None
                 if plan is not None:
                     self._cache[key] = plan + (0, 0, 0, nch, table.idx, w64)
         return self._cache[key]
@@ -4732,7 +4731,7 @@ def _il_grid(plan, acc_dt, nch, dst, streamed):
     ``d // P`` pixels further), ``ceil(d / P)`` periods fewer, and the outputs skipped gathered
     as the border is.  The same outputs, the same arithmetic: every path gives a pixel the
     same bits."""
-    j0, p, q, m = plan.poly(acc_dt)[:4]
+    j0, p, _, m = plan.poly(acc_dt)[:4]
     offs, wu = plan.interleaved(acc_dt, nch)
     qs = plan.pixel_planes(acc_dt, streamed)
     if not streamed or not _STREAM_REGRID or dst.ndim != 2:

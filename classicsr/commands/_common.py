@@ -109,9 +109,14 @@ def _path_errors(func):
         try:
             return func(*args, **kwargs)
         except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename is not None else ""
-            raise UsageError(f"{where}{exc.strerror or exc}") from None
+            raise path_usage_error(exc) from None
     return wrapper
+
+
+def path_usage_error(exc: OSError) -> UsageError:
+    """The :class:`UsageError` of an ``OSError`` from looking at a path: ``PATH: reason``."""
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    return UsageError(f"{where}{exc.strerror or exc}")
 
 
 def names_folder(item) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs, info
+from ._common import (EXIT_USAGE, Report, UsageError, add_common_options, error, expand_inputs, info,
+                      path_usage_error)
 
 NAME = "misr"
 HELP = "Multi-frame super-resolution: register several LR frames of one scene and reconstruct one HR image."
@@ -83,7 +84,7 @@ def run(args) -> int:
         error(NAME, str(exc))
         return EXIT_USAGE
     except OSError as exc:  # looking at the output path (a name too long for the file system)
-        error(NAME, f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc))
+        error(NAME, str(path_usage_error(exc)))
         return EXIT_USAGE
 
     report = Report(NAME, args)
