@@ -180,8 +180,9 @@ class ComputeOnly:
 
     def __init__(self, call, args):
         qs = args[21]
-        # plain stores: the ring stays in cache (streaming stores would send it to memory)
-        self.args = args[:21] + ((qs[0], qs[1], qs[2], 0, qs[4]),) + args[22:]
+        # plain stores: the ring stays in cache (streaming stores would send it to memory);
+        # args[24] (the source-ordered rows plan) is None for upscales
+        self.args = args[:21] + ((qs[0], qs[1], qs[2], 0, qs[4]),) + args[22:24]
         self.ring = np.empty((0, RING, args[1].shape[1]), dtype=args[1].dtype)
         self._call = call
         self._nchunks = {}  # thread count -> the call's chunk count

@@ -639,13 +639,14 @@ def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
 
 
 @jit
-def _rows_chunk(src, dst, idx, w, w64, mode, consts, maxval, fma, ch, nchunks):
+def _rows_chunk(src, dst, idx, w, w64, mode, consts, maxval, fma, so, ch, nchunks):
     """Rows pass ``src (H_in, L) -> dst (H_out, L)`` of the output rows
     ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)`` (see :func:`rows_pass`)."""
     h_out, length = dst.shape
     acc = np.empty(max(length, 1), dtype=w.dtype)
+    ring, st = _so_scratch(so, length, w)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        _rows_row(src, dst[i], i, idx, w, w64, mode, consts, maxval, fma, acc)
+        _rows_row_so(src, dst[i], i, idx, w, w64, mode, consts, maxval, fma, acc, so, ring, st)
 
 
 @jit
@@ -664,19 +665,185 @@ def _rows_chunk4(src, dst, idx, w, mode, consts, fma, ch, nchunks):
                   w[i, 0], w[i, 1], w[i, 2], w[i, 3], length, mode, consts)
 
 
-def rows_pass(src, dst, idx, w, w64, mode, consts, maxval, nthreads):
+def rows_pass(src, dst, idx, w, w64, mode, consts, maxval, nthreads, so=None):
     """Rows pass ``src (H_in, L) -> dst (H_out, L)``: whole output rows, split into contiguous
     ranges of rows per thread (consecutive outputs share source rows in cache).
 
     ``w`` is the table in the accumulation type, ``w64`` the float64 table (MODE_CHECK
     recomputation).  Four-tap tables without near-tie checks take the fused
-    :func:`_rows_chunk4` (no accumulator round trip)."""
+    :func:`_rows_chunk4` (no accumulator round trip); ``so`` (:func:`_so_plan`) runs the
+    rows it covers in source order."""
     nchunks = _nchunks(nthreads, dst.shape[0], dst.size * idx.shape[1])
     fma = _use_fma(w, mode)
-    if idx.shape[1] == 4 and mode != MODE_CHECK and _FUSED_ROWS:
+    if idx.shape[1] == 4 and mode != MODE_CHECK and _FUSED_ROWS and so is None:
         _run_chunks(_rows_chunk4, nchunks, (src, dst, idx, w, mode, consts, fma))
     else:
-        _run_chunks(_rows_chunk, nchunks, (src, dst, idx, w, w64, mode, consts, maxval, fma))
+        _run_chunks(_rows_chunk, nchunks,
+                    (src, dst, idx, w, w64, mode, consts, maxval, fma, so))
+
+
+# ---------------------------------------------------------------------------------------------
+# rows pass of float images at integer-factor downscales, in source order
+#
+# An antialiased downscale by an integer factor f (x1/2, x1/3, x1/4) has, away from the
+# borders, the table idx[i, k] = f i + c + k (K consecutive taps).  Cut the source rows into
+# groups of f, group j = rows f j + c .. f j + c + f - 1: output i takes its taps from groups
+# i .. i + G - 1 (G = ceil(K / f)), all f rows of each but the last, of which it takes
+# m = K - (G - 1) f.  Going through the groups in order, each group's rows are loaded once
+# per vector and added into the G outputs that hold them, output j - G + 1 completing; the
+# row-by-row pass read every source row G times (4 for bicubic), from memory the first time.
+# Every output's sum stays one chain in tap order, ``((0 + w_0 x_0) + w_1 x_1) + ...``, each
+# step rounded to the accumulation type as before, so the bits are those of _fir_rows.
+
+
+@jit
+def _so_taps(out, base, src, r0, wrow, k0, m, n, first):
+    """``out[t] = (0 if first else base[t]) + wrow[k0] src[r0, t] + ...`` (``m`` taps, in
+    order) for ``t < n``: one output's share of a group, where the group is not run whole."""
+    w0 = wrow[k0]
+    a = src[r0]
+    if first:
+        zero = w0 - w0
+        for t in range(n):
+            out[t] = zero + w0 * a[t]
+    else:
+        for t in range(n):
+            out[t] = base[t] + w0 * a[t]
+    for r in range(1, m):
+        wr = wrow[k0 + r]
+        a = src[r0 + r]
+        for t in range(n):
+            out[t] = out[t] + wr * a[t]
+
+
+@jit
+def _so_group4(d, c3, c2, c1, c0, src, r0, w3, w2, w1, w0, f, n):
+    """A whole group of a four-group table (bicubic, Lanczos-2): the outputs ``c0`` (new),
+    ``c1``, ``c2`` take its ``f`` rows, the completing output (``c3`` -> ``d``) its last
+    ``m`` (``f = 2, m = 2``; ``f = 3, m = 2``; ``f = 4, m = 4``)."""
+    zero = w0[0] - w0[0]
+    if f == 4:
+        a0, a1, a2, a3 = src[r0], src[r0 + 1], src[r0 + 2], src[r0 + 3]
+        p0, p1, p2, p3 = w3[12], w3[13], w3[14], w3[15]
+        q0, q1, q2, q3 = w2[8], w2[9], w2[10], w2[11]
+        s0, s1, s2, s3 = w1[4], w1[5], w1[6], w1[7]
+        u0, u1, u2, u3 = w0[0], w0[1], w0[2], w0[3]
+        for t in range(n):
+            x0, x1, x2, x3 = a0[t], a1[t], a2[t], a3[t]
+            d[t] = c3[t] + p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3
+            c2[t] = c2[t] + q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3
+            c1[t] = c1[t] + s0 * x0 + s1 * x1 + s2 * x2 + s3 * x3
+            c0[t] = zero + u0 * x0 + u1 * x1 + u2 * x2 + u3 * x3
+    elif f == 3:
+        a0, a1, a2 = src[r0], src[r0 + 1], src[r0 + 2]
+        p0, p1 = w3[9], w3[10]
+        q0, q1, q2 = w2[6], w2[7], w2[8]
+        s0, s1, s2 = w1[3], w1[4], w1[5]
+        u0, u1, u2 = w0[0], w0[1], w0[2]
+        for t in range(n):
+            x0, x1, x2 = a0[t], a1[t], a2[t]
+            d[t] = c3[t] + p0 * x0 + p1 * x1
+            c2[t] = c2[t] + q0 * x0 + q1 * x1 + q2 * x2
+            c1[t] = c1[t] + s0 * x0 + s1 * x1 + s2 * x2
+            c0[t] = zero + u0 * x0 + u1 * x1 + u2 * x2
+    else:
+        a0, a1 = src[r0], src[r0 + 1]
+        p0, p1 = w3[6], w3[7]
+        q0, q1 = w2[4], w2[5]
+        s0, s1 = w1[2], w1[3]
+        u0, u1 = w0[0], w0[1]
+        for t in range(n):
+            x0, x1 = a0[t], a1[t]
+            d[t] = c3[t] + p0 * x0 + p1 * x1
+            c2[t] = c2[t] + q0 * x0 + q1 * x1
+            c1[t] = c1[t] + s0 * x0 + s1 * x1
+            c0[t] = zero + u0 * x0 + u1 * x1
+
+
+@jit
+def _so_group2(d, c1, c0, src, r0, w1, w0, f, n):
+    """A whole group of a two-group table (bilinear): ``c0`` (new) takes its ``f`` rows, the
+    completing output (``c1`` -> ``d``) its last ``m`` (``m = f`` for 2 and 4, 2 for 3)."""
+    zero = w0[0] - w0[0]
+    if f == 4:
+        a0, a1, a2, a3 = src[r0], src[r0 + 1], src[r0 + 2], src[r0 + 3]
+        p0, p1, p2, p3 = w1[4], w1[5], w1[6], w1[7]
+        u0, u1, u2, u3 = w0[0], w0[1], w0[2], w0[3]
+        for t in range(n):
+            x0, x1, x2, x3 = a0[t], a1[t], a2[t], a3[t]
+            d[t] = c1[t] + p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3
+            c0[t] = zero + u0 * x0 + u1 * x1 + u2 * x2 + u3 * x3
+    elif f == 3:
+        a0, a1, a2 = src[r0], src[r0 + 1], src[r0 + 2]
+        p0, p1 = w1[3], w1[4]
+        u0, u1, u2 = w0[0], w0[1], w0[2]
+        for t in range(n):
+            x0, x1, x2 = a0[t], a1[t], a2[t]
+            d[t] = c1[t] + p0 * x0 + p1 * x1
+            c0[t] = zero + u0 * x0 + u1 * x1 + u2 * x2
+    else:
+        a0, a1 = src[r0], src[r0 + 1]
+        p0, p1 = w1[2], w1[3]
+        u0, u1 = w0[0], w0[1]
+        for t in range(n):
+            x0, x1 = a0[t], a1[t]
+            d[t] = c1[t] + p0 * x0 + p1 * x1
+            c0[t] = zero + u0 * x0 + u1 * x1
+
+
+@jit
+def _so_row(src, x, i, so, ring, st, w):
+    """Rows-pass output row ``i`` (``so[4] <= i < so[5]``) into ``x``, in source order.
+
+    ``so = (f, c, G, K, lo, hi)`` (:func:`_so_plan`); ``ring`` holds the ``G`` outputs in
+    progress (output ``o`` in row ``o % G``); ``st = (next group, first output of the run)``.
+    Consecutive calls ``i, i + 1, ...`` run one group each; any other call starts a new run at
+    ``i``, whose first ``G - 1`` groups feed only outputs ``>= i`` (not run whole)."""
+    f, c, g_n, k_n, hi = so[0], so[1], so[2], so[3], so[5]
+    n = x.shape[0]
+    if st[1] < 0 or st[0] != i + g_n - 1:
+        st[1] = i
+        j = i
+    else:
+        j = st[0]
+    while j <= i + g_n - 1:
+        r0 = f * j + c
+        first = j - g_n + 1  # the output this group completes
+        if first >= st[1] and j < hi:
+            if g_n == 4:
+                _so_group4(x, ring[first % 4], ring[(j - 2) % 4], ring[(j - 1) % 4], ring[j % 4],
+                           src, r0, w[first], w[j - 2], w[j - 1], w[j], f, n)
+            else:
+                _so_group2(x, ring[first % 2], ring[j % 2], src, r0, w[first], w[j], f, n)
+        else:
+            for o in range(max(st[1], first), min(j, hi - 1) + 1):
+                g = j - o
+                acc = ring[o % g_n]
+                _so_taps(x if g == g_n - 1 else acc, acc, src, r0, w[o], g * f,
+                         min(f, k_n - g * f), n, g == 0)
+        j += 1
+    st[0] = j
+
+
+@jit
+def _so_scratch(so, length, w):
+    """The ring and state of :func:`_so_row` for one chunk (empty when ``so is None``)."""
+    if so is None:
+        ring = np.empty((0, 1), dtype=w.dtype)
+    else:
+        ring = np.empty((so[2], max(length, 1)), dtype=w.dtype)
+    return ring, np.full(2, -1, dtype=np.int64)
+
+
+@jit
+def _rows_row_so(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc, so, ring, st):
+    """:func:`_rows_row`, or :func:`_so_row` for the rows that ``so`` covers (``so is None``:
+    never; Numba prunes the test)."""
+    if so is not None:
+        if so[4] <= i < so[5]:
+            _so_row(src, out, i, so, ring, st, w)
+            return
+    _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc)
 
 
 @jit
@@ -2141,7 +2308,7 @@ def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qste
 
 @jit
 def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w,
-                    w64, mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, ch,
+                    w64, mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, so, ch,
                     nchunks):
     """Rows pass then columns pass (:func:`cols_pass_il`) of the output rows
     ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``: each rows-pass output row goes
@@ -2150,10 +2317,12 @@ def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch
     length = src.shape[1]
     x, r = _il_scratch(length, nch, nphase, mper, w, dst, qs)
     racc = np.empty(max(length, 1), dtype=rw.dtype)
+    ring, st = _so_scratch(so, length, rw)
     # Q > 1: the rows-pass row is deinterleaved into x's pixel-phase planes
     xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1), dtype=w.dtype)[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
+        _rows_row_so(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc, so, ring,
+                     st)
         if accs is None:
             _cols_row_il(xr, x, False, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
                          j0, nphase, mper, offs, wu, qs, fma)
@@ -2167,7 +2336,7 @@ def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch
 @jit
 def _fused_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w, w64,
                  mode, consts, maxval, j0, nphase, qstep, mper, s0, tq, ta, wp, plen, uniform, fma,
-                 ch, nchunks):
+                 so, ch, nchunks):
     """Rows pass then columns pass (:func:`cols_pass`, polyphase planes or gather) of the
     output rows ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``."""
     h_out = dst.shape[0]
@@ -2180,9 +2349,11 @@ def _fused_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, i
     acc = np.empty(max(mper, 1), dtype=w.dtype)
     rp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
     tp = np.empty(nch * nphase * mper + 1, dtype=dst.dtype)
+    ring, st = _so_scratch(so, length, rw)
     xr = x[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
+        _rows_row_so(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc, so, ring,
+                     st)
         _cols_row(xr, dst[i], xc, xq, acc, rp, tp, nch, idx, w, w64, mode, consts, maxval, j0,
                   nphase, qstep, mper, s0, tq, ta, wp, plen, uniform, fma)
 
@@ -2651,19 +2822,21 @@ def _cols_chunk_lanes(src, dst, nch, idx, w, w64, mode, consts, maxval, offs, ch
 
 @jit
 def _fused_chunk_lanes(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w,
-                       w64, mode, consts, maxval, offs, ch, nchunks):
+                       w64, mode, consts, maxval, offs, so, ch, nchunks):
     """Rows pass then columns pass (:func:`_cols_group`) of the output rows
     ``[ch * H_out // nchunks, ...)``, eight rows-pass rows at a time."""
     h_out = dst.shape[0]
     length = src.shape[1]
     mid = np.empty((_LANES, length), dtype=w.dtype)
     racc = np.empty(length, dtype=rw.dtype)
+    ring, st = _so_scratch(so, length, rw)
     tin, tout, fix = _lane_scratch(length, _lane_tout_len(dst.shape[1], offs), w)
     i1 = (ch + 1) * h_out // nchunks
     for i in range(ch * h_out // nchunks, i1, _LANES):
         g = min(_LANES, i1 - i)
         for t in range(g):
-            _rows_row(src, mid[t], i + t, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
+            _rows_row_so(src, mid[t], i + t, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc,
+                         so, ring, st)
         _cols_group(mid, g, dst[i:i + g], nch, idx, w, w64, mode, consts, maxval, tin, tout,
                     fix, offs)
 
@@ -3992,6 +4165,13 @@ class _TablePlan:
             self._cache[key] = np.ascontiguousarray(self.w, dtype=dtype)
         return self._cache[key]
 
+    def source_order(self):
+        """``(f, c, G, K, lo, hi)`` of the source-ordered rows pass (:func:`_so_row`), or
+        ``None`` (see :func:`_so_plan`)."""
+        if "so" not in self._cache:
+            self._cache["so"] = _so_plan(self.idx)
+        return self._cache["so"]
+
     def int_plan(self, maxval_in):
         """``(mode, bound)`` for float32 accumulation of integer pixels ``<= maxval_in``, or
         ``None`` when float64 accumulation is needed (see :func:`_int_plan`)."""
@@ -4348,6 +4528,41 @@ _PLANS: OrderedDict = OrderedDict()
 _PLANS_MAX = 512
 
 
+#: ``(G, f, m)`` of the source-ordered rows pass's whole-group loops (:func:`_so_group4`,
+#: :func:`_so_group2`): bicubic and Lanczos-2 (``K`` = 8, 11, 16) and bilinear (``K`` = 4, 5,
+#: 8) at x1/2, x1/3, x1/4.
+_SO_SHAPES = ((4, 2, 2), (4, 3, 2), (4, 4, 4), (2, 2, 2), (2, 3, 2), (2, 4, 4))
+#: fewest interior rows for which the source-ordered rows pass is used
+_SO_MIN_ROWS = 8
+
+
+def _so_plan(idx):
+    """``(f, c, G, K, lo, hi)`` (int64) where the rows ``lo <= i < hi`` of ``idx`` read the
+    ``K`` consecutive source rows from ``f i + c`` on with ``(G, f, K - (G - 1) f)`` in
+    :data:`_SO_SHAPES` (``G = ceil(K / f)``), for at least :data:`_SO_MIN_ROWS` rows;
+    otherwise ``None``."""
+    h_out, k_n = idx.shape
+    if h_out < _SO_MIN_ROWS:
+        return None
+    mid = h_out // 2
+    f = int(idx[mid, 0]) - int(idx[mid - 1, 0])
+    if f < 2:
+        return None
+    g_n = -(-k_n // f)
+    if (g_n, f, k_n - (g_n - 1) * f) not in _SO_SHAPES:
+        return None
+    c = int(idx[mid, 0]) - f * mid
+    rows = np.arange(h_out, dtype=np.int64)
+    ok = np.all(idx == (f * rows + c)[:, None] + np.arange(k_n), axis=1)
+    if not ok[mid]:
+        return None
+    lo = mid - int(np.argmin(ok[mid::-1])) + 1 if not ok[:mid + 1].all() else 0
+    hi = mid + int(np.argmin(ok[mid:])) if not ok[mid:].all() else h_out
+    if hi - lo < _SO_MIN_ROWS:
+        return None
+    return np.array([f, c, g_n, k_n, lo, hi], dtype=np.int64)
+
+
 def _plan(idx, w):
     # Tables from classicsr.resize are cached read-only arrays: key on their identity (the plan
     # keeps them alive, so ids cannot be reused while cached).  Writeable tables get a fresh plan.
@@ -4599,7 +4814,8 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
             return
     plan, w64, wacc, acc_dt, mode, consts = _setup(cur.dtype, out.dtype, idx, w, maxval_out)
     if ax == 0:
-        rows_pass(src2, dst2, idx, wacc, w64, mode, consts, maxval_out, get_num_threads())
+        rows_pass(src2, dst2, idx, wacc, w64, mode, consts, maxval_out, get_num_threads(),
+                  _so_rows(idx, w, mode, cur.dtype, wacc))
         return
     chk = _direct_chk_setup(plan, cur.shape[1], nch, cur.dtype, out.dtype, mode, acc_dt)
     if chk is not None:
@@ -4619,6 +4835,15 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
     else:
         cols_pass(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out,
                   *_planes_args(poly, acc_dt), get_num_threads())
+
+
+def _so_rows(idx, w, mode, src_dt, wacc):
+    """The source-ordered rows pass's plan (:func:`_so_plan`) for a rows pass of ``src_dt``
+    pixels accumulated in ``wacc.dtype`` into a float destination, or ``None``: float images
+    only (integer sums keep their own paths)."""
+    if not _SOURCE_ORDER or mode != MODE_FLOAT or np.dtype(src_dt) != wacc.dtype:
+        return None
+    return _plan(idx, w).source_order()
 
 
 def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_first=False):
@@ -4675,6 +4900,7 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
         plan, w64, wacc, acc_dt, mode, consts = _setup(mid_dt, out.dtype, cidx, cw, maxval_out)
         rmaxval, cmaxval = maxval_mid, maxval_out
     rfour = ridx.shape[1] == 4 and rmode != MODE_CHECK and _FUSED_ROWS
+    so = None if cols_first else _so_rows(ridx, rw, rmode, data.dtype, rwacc)
     rfma = _use_fma(rwacc, rmode)
     fma = _use_fma(wacc, mode)
     if cols_first:
@@ -4709,12 +4935,14 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
             rstream = _streamed_rows(dst2, rmode, ridx)
             _run_chunks(_fused_cols_first_il, nchunks, args + ring + (rstream,))
         else:
-            _run_chunks(_fused_chunk_il, nchunks, args)
+            _run_chunks(_fused_chunk_il, nchunks, args + (so,))
     elif _LANE_COLS and not cols_first:
-        _run_chunks(_fused_chunk_lanes, nchunks, head + (_lane_offsets(plan, nch, acc_dt, mode),))
+        _run_chunks(_fused_chunk_lanes, nchunks,
+                    head + (_lane_offsets(plan, nch, acc_dt, mode), so))
     else:
         args = head + _planes_args(poly, acc_dt) + (fma,)
-        _run_chunks(_fused_cols_first if cols_first else _fused_chunk, nchunks, args + ring)
+        _run_chunks(_fused_cols_first if cols_first else _fused_chunk, nchunks,
+                    args + (ring if cols_first else (so,)))
 
 
 def _il_grid(plan, acc_dt, nch, dst, streamed):
@@ -4773,6 +5001,7 @@ def _il_grid(plan, acc_dt, nch, dst, streamed):
 _STREAM_REGRID = True  # streamed blocks of misaligned out= rows start on a cache line (_il_grid)
 _INTERLEAVED_COLS = True  # integer-factor columns pass on the interleaved row (cols_pass_il)
 _FUSED_ROWS = True  # four-tap rows pass in one sweep per output row (_rows_chunk4)
+_SOURCE_ORDER = True  # float integer-factor downscales: rows pass in source order (_so_row)
 _FMA = True  # contracted twins for float32 accumulation (_contracted)
 _FUSED_PASSES = True  # both passes without an intermediate image (fused_passes)
 _STREAM = True  # streaming stores for large float outputs (_streamed)
