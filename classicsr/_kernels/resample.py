@@ -717,77 +717,61 @@ def _so_taps(out, base, src, r0, wrow, k0, m, n, first):
 
 
 @jit
-def _so_group4(d, c3, c2, c1, c0, src, r0, w3, w2, w1, w0, f, n):
-    """A whole group of a four-group table (bicubic, Lanczos-2): the outputs ``c0`` (new),
-    ``c1``, ``c2`` take its ``f`` rows, the completing output (``c3`` -> ``d``) its last
-    ``m`` (``f = 2, m = 2``; ``f = 3, m = 2``; ``f = 4, m = 4``)."""
+def _so_group(d, c3, c2, c1, c0, src, r0, wd, w2, w1, w0, kd, f, n):
+    """A whole group (rows ``r0 .. r0 + f - 1``): the new output (``c0``) and, in four-group
+    tables (bicubic, Lanczos-2), the two in between (``c1``, ``c2``) take its ``f`` rows; the
+    completing output (``c3`` -> ``d``, taps from ``kd`` on) its last ``m`` (``f = 2, m = 2``;
+    ``f = 3, m = 2``; ``f = 4, m = 4``).  Two-group tables (bilinear) pass ``c1 = c2 =
+    None`` (Numba prunes their lines, which read taps a two-group row does not have) and any
+    rows for ``w1``, ``w2``."""
     zero = w0[0] - w0[0]
     if f == 4:
         a0, a1, a2, a3 = src[r0], src[r0 + 1], src[r0 + 2], src[r0 + 3]
-        p0, p1, p2, p3 = w3[12], w3[13], w3[14], w3[15]
-        q0, q1, q2, q3 = w2[8], w2[9], w2[10], w2[11]
-        s0, s1, s2, s3 = w1[4], w1[5], w1[6], w1[7]
+        p0, p1, p2, p3 = wd[kd], wd[kd + 1], wd[kd + 2], wd[kd + 3]
+        if c2 is not None:
+            q0, q1, q2, q3 = w2[8], w2[9], w2[10], w2[11]
+        if c1 is not None:
+            s0, s1, s2, s3 = w1[4], w1[5], w1[6], w1[7]
         u0, u1, u2, u3 = w0[0], w0[1], w0[2], w0[3]
         for t in range(n):
             x0, x1, x2, x3 = a0[t], a1[t], a2[t], a3[t]
             d[t] = c3[t] + p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3
-            c2[t] = c2[t] + q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3
-            c1[t] = c1[t] + s0 * x0 + s1 * x1 + s2 * x2 + s3 * x3
+            if c2 is not None:
+                c2[t] = c2[t] + q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3
+            if c1 is not None:
+                c1[t] = c1[t] + s0 * x0 + s1 * x1 + s2 * x2 + s3 * x3
             c0[t] = zero + u0 * x0 + u1 * x1 + u2 * x2 + u3 * x3
     elif f == 3:
         a0, a1, a2 = src[r0], src[r0 + 1], src[r0 + 2]
-        p0, p1 = w3[9], w3[10]
-        q0, q1, q2 = w2[6], w2[7], w2[8]
-        s0, s1, s2 = w1[3], w1[4], w1[5]
+        p0, p1 = wd[kd], wd[kd + 1]
+        if c2 is not None:
+            q0, q1, q2 = w2[6], w2[7], w2[8]
+        if c1 is not None:
+            s0, s1, s2 = w1[3], w1[4], w1[5]
         u0, u1, u2 = w0[0], w0[1], w0[2]
         for t in range(n):
             x0, x1, x2 = a0[t], a1[t], a2[t]
             d[t] = c3[t] + p0 * x0 + p1 * x1
-            c2[t] = c2[t] + q0 * x0 + q1 * x1 + q2 * x2
-            c1[t] = c1[t] + s0 * x0 + s1 * x1 + s2 * x2
+            if c2 is not None:
+                c2[t] = c2[t] + q0 * x0 + q1 * x1 + q2 * x2
+            if c1 is not None:
+                c1[t] = c1[t] + s0 * x0 + s1 * x1 + s2 * x2
             c0[t] = zero + u0 * x0 + u1 * x1 + u2 * x2
     else:
         a0, a1 = src[r0], src[r0 + 1]
-        p0, p1 = w3[6], w3[7]
-        q0, q1 = w2[4], w2[5]
-        s0, s1 = w1[2], w1[3]
+        p0, p1 = wd[kd], wd[kd + 1]
+        if c2 is not None:
+            q0, q1 = w2[4], w2[5]
+        if c1 is not None:
+            s0, s1 = w1[2], w1[3]
         u0, u1 = w0[0], w0[1]
         for t in range(n):
             x0, x1 = a0[t], a1[t]
             d[t] = c3[t] + p0 * x0 + p1 * x1
-            c2[t] = c2[t] + q0 * x0 + q1 * x1
-            c1[t] = c1[t] + s0 * x0 + s1 * x1
-            c0[t] = zero + u0 * x0 + u1 * x1
-
-
-@jit
-def _so_group2(d, c1, c0, src, r0, w1, w0, f, n):
-    """A whole group of a two-group table (bilinear): ``c0`` (new) takes its ``f`` rows, the
-    completing output (``c1`` -> ``d``) its last ``m`` (``m = f`` for 2 and 4, 2 for 3)."""
-    zero = w0[0] - w0[0]
-    if f == 4:
-        a0, a1, a2, a3 = src[r0], src[r0 + 1], src[r0 + 2], src[r0 + 3]
-        p0, p1, p2, p3 = w1[4], w1[5], w1[6], w1[7]
-        u0, u1, u2, u3 = w0[0], w0[1], w0[2], w0[3]
-        for t in range(n):
-            x0, x1, x2, x3 = a0[t], a1[t], a2[t], a3[t]
-            d[t] = c1[t] + p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3
-            c0[t] = zero + u0 * x0 + u1 * x1 + u2 * x2 + u3 * x3
-    elif f == 3:
-        a0, a1, a2 = src[r0], src[r0 + 1], src[r0 + 2]
-        p0, p1 = w1[3], w1[4]
-        u0, u1, u2 = w0[0], w0[1], w0[2]
-        for t in range(n):
-            x0, x1, x2 = a0[t], a1[t], a2[t]
-            d[t] = c1[t] + p0 * x0 + p1 * x1
-            c0[t] = zero + u0 * x0 + u1 * x1 + u2 * x2
-    else:
-        a0, a1 = src[r0], src[r0 + 1]
-        p0, p1 = w1[2], w1[3]
-        u0, u1 = w0[0], w0[1]
-        for t in range(n):
-            x0, x1 = a0[t], a1[t]
-            d[t] = c1[t] + p0 * x0 + p1 * x1
+            if c2 is not None:
+                c2[t] = c2[t] + q0 * x0 + q1 * x1
+            if c1 is not None:
+                c1[t] = c1[t] + s0 * x0 + s1 * x1
             c0[t] = zero + u0 * x0 + u1 * x1
 
 
@@ -811,10 +795,11 @@ def _so_row(src, x, i, so, ring, st, w):
         first = j - g_n + 1  # the output this group completes
         if first >= st[1] and j < hi:
             if g_n == 4:
-                _so_group4(x, ring[first % 4], ring[(j - 2) % 4], ring[(j - 1) % 4], ring[j % 4],
-                           src, r0, w[first], w[j - 2], w[j - 1], w[j], f, n)
+                _so_group(x, ring[first % 4], ring[(j - 2) % 4], ring[(j - 1) % 4], ring[j % 4],
+                          src, r0, w[first], w[j - 2], w[j - 1], w[j], 3 * f, f, n)
             else:
-                _so_group2(x, ring[first % 2], ring[j % 2], src, r0, w[first], w[j], f, n)
+                _so_group(x, ring[first % 2], None, None, ring[j % 2], src, r0, w[first], w[j],
+                          w[j], w[j], f, f, n)
         else:
             for o in range(max(st[1], first), min(j, hi - 1) + 1):
                 g = j - o
@@ -4528,8 +4513,8 @@ _PLANS: OrderedDict = OrderedDict()
 _PLANS_MAX = 512
 
 
-#: ``(G, f, m)`` of the source-ordered rows pass's whole-group loops (:func:`_so_group4`,
-#: :func:`_so_group2`): bicubic and Lanczos-2 (``K`` = 8, 11, 16) and bilinear (``K`` = 4, 5,
+#: ``(G, f, m)`` of the source-ordered rows pass's whole-group loops (:func:`_so_group`):
+#: bicubic and Lanczos-2 (``K`` = 8, 11, 16) and bilinear (``K`` = 4, 5,
 #: 8) at x1/2, x1/3, x1/4.
 _SO_SHAPES = ((4, 2, 2), (4, 3, 2), (4, 4, 4), (2, 2, 2), (2, 3, 2), (2, 4, 4))
 #: fewest interior rows for which the source-ordered rows pass is used
