@@ -115,6 +115,19 @@ def test_plan_only_for_float_sums(monkeypatch):
     assert all(so is None for so in seen)
 
 
+def test_plan_only_where_the_types_agree():
+    """A partial sum kept in a wider destination row (float64 row, float32 sums) would skip
+    the float32 rounding of the row-by-row pass: the plan needs source, sums and destination
+    rows of one type."""
+    idx, w = contributions(64, 16, 0.25)[:2]
+    w32 = np.asarray(w, dtype=np.float32)
+    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
+    assert R._so_rows(idx, w, R.MODE_FLOAT, f32, w32, f32) is not None
+    assert R._so_rows(idx, w, R.MODE_FLOAT, f32, w32, f64) is None
+    assert R._so_rows(idx, w, R.MODE_FLOAT, f64, w32, f32) is None
+    assert R._so_rows(idx, w, R.MODE_ROUND, f32, w32, f32) is None
+
+
 # --- same bits as the row-by-row pass ------------------------------------------------------
 
 _SCALES = {

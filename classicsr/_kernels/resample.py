@@ -4800,7 +4800,7 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
     plan, w64, wacc, acc_dt, mode, consts = _setup(cur.dtype, out.dtype, idx, w, maxval_out)
     if ax == 0:
         rows_pass(src2, dst2, idx, wacc, w64, mode, consts, maxval_out, get_num_threads(),
-                  _so_rows(idx, w, mode, cur.dtype, wacc))
+                  _so_rows(idx, w, mode, cur.dtype, wacc, out.dtype))
         return
     chk = _direct_chk_setup(plan, cur.shape[1], nch, cur.dtype, out.dtype, mode, acc_dt)
     if chk is not None:
@@ -4822,11 +4822,13 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
                   *_planes_args(poly, acc_dt), get_num_threads())
 
 
-def _so_rows(idx, w, mode, src_dt, wacc):
+def _so_rows(idx, w, mode, src_dt, wacc, dst_dt):
     """The source-ordered rows pass's plan (:func:`_so_plan`) for a rows pass of ``src_dt``
-    pixels accumulated in ``wacc.dtype`` into a float destination, or ``None``: float images
-    only (integer sums keep their own paths)."""
-    if not _SOURCE_ORDER or mode != MODE_FLOAT or np.dtype(src_dt) != wacc.dtype:
+    pixels accumulated in ``wacc.dtype`` into ``dst_dt`` rows, or ``None``: float images only
+    (integer sums keep their own paths), all three types the same (a partial sum kept in a
+    wider destination row would not be rounded as the row-by-row pass rounds it)."""
+    if (not _SOURCE_ORDER or mode != MODE_FLOAT
+            or not np.dtype(src_dt) == wacc.dtype == np.dtype(dst_dt)):
         return None
     return _plan(idx, w).source_order()
 
@@ -4885,7 +4887,7 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
         plan, w64, wacc, acc_dt, mode, consts = _setup(mid_dt, out.dtype, cidx, cw, maxval_out)
         rmaxval, cmaxval = maxval_mid, maxval_out
     rfour = ridx.shape[1] == 4 and rmode != MODE_CHECK and _FUSED_ROWS
-    so = None if cols_first else _so_rows(ridx, rw, rmode, data.dtype, rwacc)
+    so = None if cols_first else _so_rows(ridx, rw, rmode, data.dtype, rwacc, wacc.dtype)
     rfma = _use_fma(rwacc, rmode)
     fma = _use_fma(wacc, mode)
     if cols_first:
