@@ -4514,8 +4514,8 @@ _PLANS_MAX = 512
 
 
 #: ``(G, f, m)`` of the source-ordered rows pass's whole-group loops (:func:`_so_group`):
-#: bicubic and Lanczos-2 (``K`` = 8, 11, 16) and bilinear (``K`` = 4, 5,
-#: 8) at x1/2, x1/3, x1/4.
+#: bicubic and Lanczos-2 (``K`` = 8, 11, 16) and bilinear (``K`` = 4, 5, 8) at x1/2, x1/3,
+#: x1/4.
 _SO_SHAPES = ((4, 2, 2), (4, 3, 2), (4, 4, 4), (2, 2, 2), (2, 3, 2), (2, 4, 4))
 #: fewest interior rows for which the source-ordered rows pass is used
 _SO_MIN_ROWS = 8
@@ -4541,8 +4541,9 @@ def _so_plan(idx):
     ok = np.all(idx == (f * rows + c)[:, None] + np.arange(k_n), axis=1)
     if not ok[mid]:
         return None
-    lo = mid - int(np.argmin(ok[mid::-1])) + 1 if not ok[:mid + 1].all() else 0
-    hi = mid + int(np.argmin(ok[mid:])) if not ok[mid:].all() else h_out
+    bad = np.flatnonzero(~ok)  # the maximal run of consecutive rows around the middle
+    lo = int(bad[bad < mid].max()) + 1 if (bad < mid).any() else 0
+    hi = int(bad[bad > mid].min()) if (bad > mid).any() else h_out
     if hi - lo < _SO_MIN_ROWS:
         return None
     return np.array([f, c, g_n, k_n, lo, hi], dtype=np.int64)
