@@ -482,9 +482,14 @@ def test_fixed_plan_constants(dtype, scale, bits):
             assert got == want
 
 
-def test_fixed_plan_refuses_what_it_cannot_do():
+def test_fixed_plan_refuses_what_it_cannot_do(monkeypatch):
+    idx, w = _tables(64, 96, 1.5, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert R._fixed_plan(w, 255, 255) is None  # x1.5: not dyadic, exact ties (even denominators)
     idx, w = _tables(64, 192, 3.0, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert R._fixed_plan(w, 65535, 65535) is None  # x3 of 16-bit pixels: no margin
+    monkeypatch.setattr(R, "_MARGIN", False)
     assert R._fixed_plan(w, 255, 255) is None  # x3 weights are not dyadic
+    monkeypatch.undo()
     idx, w = _tables(64, 128, 2.0, "lanczos3", True, "symmetric", -0.5, np.dtype(np.float64))
     assert R._fixed_plan(w, 255, 255) is None  # six taps
     w4 = np.array([[0.5, 0.5, 2.0 ** -30, -(2.0 ** -30)]] * 8)
@@ -1147,7 +1152,10 @@ def test_direct_checked_path_is_taken_and_exact(monkeypatch):
     x3) take the split-weight output-order columns pass, fused (rows
     pass checked or exact) and as a separate pass: the kernels really ran, the result equals
     the independent reference and, bit for bit, the path it replaces (switch off).  Random
-    images and images of only 0 and 255; 1-4 channels; every boundary; several chunks."""
+    images and images of only 0 and 255; 1-4 channels; every boundary; several chunks.  The
+    margin plans are off here: with them bicubic x3 runs on integer weights instead
+    (tests/test_resample_margin.py)."""
+    monkeypatch.setattr(R, "_MARGIN", False)
     cases = [((40, 70, 3), 3.0, "bicubic", "symmetric"), ((33, 41), 3.0, "bicubic", "replicate"),
              ((30, 60), 5 / 3, "bicubic", "symmetric"), ((20, 37, 2), 3.0, "lanczos2", "reflect"),
              ((17, 130, 4), 3.0, "bicubic", "symmetric"), ((25, 90, 1), 3.0, "bicubic", "wrap"),

@@ -39,26 +39,29 @@ Four-tap exact tables on unsigned images (bicubic integer upscales, the common S
 further: the sums are computed in integer SIMD lanes, ``((bias + sum_k W_k x_k) >> q) - off``
 with ``W = w 2**q`` (16-bit lanes for uint8 x2, 32-bit otherwise; see :func:`_fixed_plan` for
 why that is MATLAB's rounded value exactly), by an LLVM ``@intrinsic`` block
-(:func:`_fixed_block`).  Eight- and sixteen-tap exact tables on 8-bit images (the
-antialiased x0.5 and x0.25 downscales) use the same integer formula with two taps per
-16-bit multiply-add (``vpmaddwd``, when Numba targets AVX2: :func:`_madd_block`).  The
-columns pass of the four-tap tables of 8-bit images runs in output order: each 32-byte
-block of the output row is gathered from 16-byte source windows by ``vpshufb`` and summed
-by ``vpmaddwd`` (:func:`_direct_block`, descriptors per table from :func:`_direct_plan`),
-with no phase rows and no interleave.  Checked four-tap tables of 8-bit images whose near
-ties are rare (bicubic x3, x5/3, x7, x1.5, x2.5, x1.25, lanczos2 x3, and tables without a
-period such as x2.2, x1.37 or most output sizes, described block by block) take the same
-blocks with split weights: ``W = rint(w 2**q) = Wh 2**11 + Wl``, two int16 parts multiplied
-with the same shuffled pixels, an exact int32 sum that lies within a known distance (its
-band) of MATLAB's float64 one; each block also returns the mask of its bytes near a rounding
-tie, which are recomputed in float64 (:func:`_split_plan`, :func:`_direct_row`).  Rows whose
-weights are multiples of ``2**-q`` (the half-pixel phase of x1.5, x2.5, x1.25) are exact and
-round their ties as MATLAB does: no band, each output's band then stored in the descriptors.
-Two- to four-tap tables of 8-bit images with frequent exact ties of the true sum (checked:
-bilinear x3.7, x1.3, lanczos2 x2.5; or summed in float64: bilinear x1.5, x2.5) take the same
-blocks with float64 weights (:func:`_direct_f64_codegen`): the shuffled pixels converted to
-float64 lanes, multiplied and summed in tap order, MATLAB's arithmetic itself, rounded by
-``trunc(v + _HALF64)``; no tie is left to recompute.
+(:func:`_fixed_block`).  Tables whose weights are not dyadic but rationals with an odd
+denominator (bicubic and bilinear at x3, bilinear at every odd factor) take the same path with
+``W = rint(w 2**15)``: their true sums keep a known distance from every rounding tie, larger
+than the error of those integer weights (:func:`_margin_weights`).  Eight- and sixteen-tap
+exact tables on 8-bit images (the antialiased x0.5 and x0.25 downscales) use the same integer
+formula with two taps per 16-bit multiply-add (``vpmaddwd``, when Numba targets AVX2:
+:func:`_madd_block`).  The columns pass of the four-tap tables of 8-bit images runs in output
+order: each 32-byte block of the output row is gathered from 16-byte source windows by
+``vpshufb`` and summed by ``vpmaddwd`` (:func:`_direct_block`, descriptors per table from
+:func:`_direct_plan`), with no phase rows and no interleave.  Checked four-tap tables of 8-bit
+images whose near ties are rare (bicubic x5/3, x5, x7, x1.5, x2.5, x1.25, lanczos2 x3, and
+tables without a period such as x2.2, x1.37 or most output sizes, described block by block)
+take the same blocks with split weights: ``W = rint(w 2**q) = Wh 2**11 + Wl``, two int16 parts
+multiplied with the same shuffled pixels, an exact int32 sum that lies within a known distance
+(its band) of MATLAB's float64 one; each block also returns the mask of its bytes near a
+rounding tie, which are recomputed in float64 (:func:`_split_plan`, :func:`_direct_row`).  Rows
+whose weights are multiples of ``2**-q`` (the half-pixel phase of x1.5, x2.5, x1.25) are exact
+and round their ties as MATLAB does: no band, each output's band then stored in the
+descriptors.  Two- to four-tap tables of 8-bit images with frequent exact ties of the true sum
+(checked: bilinear x3.7, x1.3, lanczos2 x2.5; or summed in float64: bilinear x1.5, x2.5) take
+the same blocks with float64 weights (:func:`_direct_f64_codegen`): the shuffled pixels
+converted to float64 lanes, multiplied and summed in tap order, MATLAB's arithmetic itself,
+rounded by ``trunc(v + _HALF64)``; no tie is left to recompute.
 
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
@@ -4093,6 +4096,68 @@ def _madd_plan(w64, maxval_in, maxval_out):
     return wi, np.ascontiguousarray(wp, dtype=np.int64), fc
 
 
+_MARGIN_Q = 15  # the shift of margin weights: int16 weights, the pmaddwd blocks
+_MARGIN_DMAX = 255  # the largest odd denominator tried (x3 bicubic needs 27)
+_MARGIN_ROWS = 256  # tables with more distinct rows are not tried (those are not periodic)
+
+
+def _margin_weights(w64, maxval_in):
+    """Integer weights ``W = rint(w 2**15)`` (int16) that give MATLAB's rounded result for a
+    table that is not exact, or ``None`` (no margin found for some row).
+
+    For one row with float64 weights ``w_k`` and pixels ``x_k`` in ``[0, maxval_in]`` let ``T =
+    sum_k w_k x_k`` (exact real), ``d`` MATLAB's float64 evaluation, ``|d - T| <= gamma =
+    (K + 1) 2**-52 maxval_in sum_k |w_k|``, and ``S = sum_k W_k x_k``, so that ``S / 2**q
+    - T = sum_k e_k x_k`` with ``e_k = W_k / 2**q - w_k`` lies within ``eps = maxval_in
+    max(sum of the positive e_k, -sum of the negative e_k)`` of zero.  If the weights are
+    close to rationals ``n_k / D`` with an *odd* ``D``, then ``R = sum_k n_k x_k / D`` is a
+    multiple of ``1 / D``, and ``|R - (m + 1/2)| = |2 j - (2 m + 1) D| / (2 D) >= 1 / (2 D)``
+    for every integer ``m`` (an odd numerator); with ``rho = maxval_in sum_k |w_k - n_k /
+    D|``, ``T`` is at least ``mu = 1 / (2 D) - rho`` from every rounding tie.  When
+    ``max(eps, gamma) < mu``, ``S / 2**q`` and ``d`` both lie strictly between the two ties
+    around ``T``: ``floor(S / 2**q + 1/2)`` is MATLAB's round of ``d`` (half away from
+    zero: they agree off the ties), before the same saturation.  A row whose weights are
+    ``W / 2**q`` exactly needs no margin (its sum is exact, as in :func:`_fixed_plan`).
+
+    Bicubic x3 (``D = 27``: ``mu`` about ``1/54``, ``eps`` at most ``255 / 2**15``) and
+    bilinear at odd factors (``D = 3, 5, 7, ...``) qualify; even denominators (x1.5, x2.5:
+    exact ties of ``T`` occur), irrational weights (Lanczos) and large ``D`` (bicubic x5:
+    ``1/250``) do not.  The search for ``D`` is in float64; the bound itself is checked in
+    exact integer arithmetic on each distinct row (over ``2**E``: ``w_k = A_k / 2**E``).
+    Weights ``w = 1`` become ``2**15 - 1`` (that row then needs its margin: ``D = 1``, ``mu
+    = 1/2``)."""
+    q = _MARGIN_Q
+    wi = np.clip(np.rint(np.ldexp(w64, q)), -(2 ** 15), 2 ** 15 - 1).astype(np.int64)
+    rows, first = np.unique(w64, axis=0, return_index=True)
+    if rows.shape[0] > _MARGIN_ROWS:
+        return None
+    exact = (np.ldexp(wi[first].astype(np.float64), -q) == rows).all(axis=1)
+    dens = np.arange(1, _MARGIN_DMAX + 1, 2, dtype=np.float64)
+    scaled = rows[:, :, None] * dens
+    fits = (np.abs(scaled - np.rint(scaled)) <= 1e-6).all(axis=1)  # (rows, odd D)
+    if not (fits.any(axis=1) | exact).all():
+        return None
+    den = dens[np.argmax(fits, axis=1)].astype(np.int64)
+    rq = np.maximum(_row_q(rows), q)
+    if rq.max() > 1000:
+        return None
+    # Python integers, each row over its own 2**E (E = rq[r] >= q): w_k = A_k / 2**E exactly
+    for r in np.flatnonzero(~exact):
+        e = int(rq[r])
+        big = 1 << e
+        a = [int(v) for v in np.ldexp(rows[r], e)]  # exact: integers of at most 53 bits
+        d = int(den[r])
+        werr = [int(v) << (e - q) for v in wi[first[r]]]  # W_k 2**(E - q)
+        eps = maxval_in * max(sum(x - y for x, y in zip(werr, a) if x > y),
+                              sum(y - x for x, y in zip(werr, a) if y > x))  # times 2**E
+        rho = maxval_in * sum(abs(x * d - ((2 * x * d + big) // (2 * big)) * big) for x in a)
+        room = big - 2 * rho  # mu = room / (2 D 2**E)
+        gamma = (len(a) + 1) * maxval_in * sum(abs(x) for x in a)  # times 2**(E + 52)
+        if not (2 * d * eps < room and 2 * d * gamma < (room << 52)):
+            return None
+    return wi
+
+
 def _fixed_plan(w64, maxval_in, maxval_out, any_taps=False):
     """Integer weights and constants for the fixed-point path, or ``None``.
 
@@ -4109,13 +4174,29 @@ def _fixed_plan(w64, maxval_in, maxval_out, any_taps=False):
     stay below ``2**(bits - 1)`` (it is clamped as a signed lane): 16-bit lanes when both
     hold, else 32-bit lanes, else ``None``.  Returns ``(wi, fc)``: ``wi`` the int64 table
     ``W``, ``fc = (bias, q, off, top, bits)``.  Four-tap tables only, unless ``any_taps``
-    (for :func:`_madd_plan`: the argument holds for any number of taps)."""
+    (for :func:`_madd_plan`: the argument holds for any number of taps).
+
+    Tables that are not exact (or whose exact sums fit no lanes) get ``W = rint(w 2**15)``
+    where :func:`_margin_weights` proves that ``S / 2**15`` and MATLAB's ``d`` lie strictly
+    between the same two rounding ties; the same formula then gives MATLAB's result, and
+    the rest of the argument (``off``, ``bias``, lanes) is unchanged."""
     if w64.size == 0 or (w64.shape[1] != 4 and not any_taps) or not np.isfinite(w64).all():
         return None
     q = int(_row_q(w64).max())
-    if q > 30:
+    if q <= 30:
+        wi = np.ldexp(w64, q).astype(np.int64)
+        plan = _fixed_constants(wi, q, maxval_in, maxval_out)
+        if plan is not None:
+            return plan
+    wi = _margin_weights(w64, maxval_in) if _MARGIN else None
+    if wi is None:
         return None
-    wi = np.ldexp(w64, q).astype(np.int64)
+    return _fixed_constants(wi, _MARGIN_Q, maxval_in, maxval_out)
+
+
+def _fixed_constants(wi, q, maxval_in, maxval_out):
+    """``(wi, fc)`` of :func:`_fixed_plan` for the integer weights ``wi = W`` and shift
+    ``q``, or ``None`` when no lane width holds the sums."""
     pos = int(np.maximum(wi, 0).sum(axis=1).max())
     neg = int(np.maximum(-wi, 0).sum(axis=1).max())
     maxval_in = int(maxval_in)
@@ -4186,7 +4267,7 @@ class _TablePlan:
         """``(wi, fc)`` of the fixed-point path for pixels ``<= maxval_in`` rounded into
         ``[0, maxval_out]``, or ``None`` (see :func:`_fixed_plan`)."""
         pmadd = _MADD and _MADD_OK
-        key = ("fixed", maxval_in, maxval_out, pmadd)
+        key = ("fixed", maxval_in, maxval_out, pmadd, _MARGIN)
         if key not in self._cache:
             plan = _fixed_plan(np.asarray(self.w, dtype=np.float64), maxval_in, maxval_out)
             if (pmadd and plan is not None and plan[1][4] == 32
@@ -4198,7 +4279,7 @@ class _TablePlan:
 
     def madd(self, maxval_in, maxval_out):
         """``(wi, wp, fc)`` of the pmaddwd rows pass, or ``None`` (see :func:`_madd_plan`)."""
-        key = ("madd", maxval_in, maxval_out)  # used only while _MADD and _MADD_OK
+        key = ("madd", maxval_in, maxval_out, _MARGIN)  # used only while _MADD and _MADD_OK
         if key not in self._cache:
             self._cache[key] = _madd_plan(np.asarray(self.w, dtype=np.float64), maxval_in,
                                           maxval_out)
@@ -4212,7 +4293,7 @@ class _TablePlan:
         q``, an arithmetic shift), where :func:`_pmadd_ok` holds (int16 weights, ``S + bias
         < 2**31``; then ``S + half`` fits int32 too: ``half <= bias``, and four int16 taps
         on bytes stay far above ``-2**31``), and :func:`_direct_plan`'s descriptors exist."""
-        key = ("direct", nch, w_in, maxval_in, maxval_out)
+        key = ("direct", nch, w_in, maxval_in, maxval_out, _MADD and _MADD_OK, _MARGIN)
         if key not in self._cache:
             self._cache[key] = None
             fixed = self.fixed(maxval_in, maxval_out)
@@ -4315,13 +4396,18 @@ class _TablePlan:
             self._cache["sel"] = sel
         return self._cache["sel"]
 
-    def fixed_il(self, nch, fc):
-        """``(offs, wui)``: :meth:`interleaved` with the weights as the integers of ``fc``."""
-        key = ("fixed_il", nch, int(fc[1]))
+    def fixed_il(self, nch, wi, fc):
+        """``(offs, wui)``: :meth:`interleaved` with the weights as the integers ``wi`` of
+        the fixed-point plan (the rows ``j0 .. j0 + P - 1``, whose float weights the phases
+        use), or ``None`` if the phases' weights are not those rows'."""
+        key = ("fixed_il", nch, int(fc[1]), _MARGIN)
         if key not in self._cache:
             offs, wu = self.interleaved(np.float64, nch)
-            self._cache[key] = (offs, np.ascontiguousarray(np.ldexp(wu, int(fc[1])),
-                                                            dtype=np.int64))
+            j0 = self.poly(np.float64)[0]
+            rows = slice(j0, j0 + wu.shape[0])
+            same = np.array_equal(wu, self.weights(np.float64)[rows])
+            self._cache[key] = (offs, np.ascontiguousarray(wi[rows], dtype=np.int64)) if same \
+                else None
         return self._cache[key]
 
     def pixel_planes(self, dtype, streamed=False):
@@ -4756,16 +4842,18 @@ def _lane_offsets(plan, nch, acc_dt, mode):
     return plan.lane_offsets(nch, acc_dt)
 
 
-def _fixed_cols(plan, w_in, nch, fc):
+def _fixed_cols(plan, w_in, nch, wi, fc):
     """``(j0, nphase, mper, offs, wui)`` of a fixed-point columns pass (integer factor,
-    periodic weights), or ``None``."""
+    periodic weights) with the plan's integer weights ``wi``, or ``None``."""
     if not (_INTERLEAVED_COLS and _poly_ok(w_in, nch)):
         return None
     poly = plan.poly(np.float64)
     if poly is None or poly[2] != 1 or not poly[9]:
         return None
-    offs, wui = plan.fixed_il(nch, fc)
-    return poly[0], poly[1], poly[3], offs, wui
+    il = plan.fixed_il(nch, wi, fc)
+    if il is None:
+        return None
+    return (poly[0], poly[1], poly[3]) + il
 
 
 def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
@@ -4784,7 +4872,7 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
         if direct is not None:
             _run_chunks(_cols_chunk_direct, nchunks, (src2, dst2) + direct)
             return
-        il = _fixed_cols(plan, cur.shape[1], nch, fc)
+        il = _fixed_cols(plan, cur.shape[1], nch, wi, fc)
         if il is not None:
             _run_chunks(_cols_chunk_fixed, nchunks, (src2, dst2, nch, idx, wi) + il + (fc,))
             return
@@ -4862,7 +4950,7 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
                                h_out * 4 * (src2.shape[1] + dst2.shape[1]))
             _run_chunks(_fused_chunk_direct, nchunks, (src2, dst2, ridx) + rfixed + direct)
             return
-        il = _fixed_cols(cplan, data.shape[1], nch, cfixed[1]) if cfixed else None
+        il = _fixed_cols(cplan, data.shape[1], nch, *cfixed) if cfixed else None
         if il is not None:
             nchunks = _nchunks(get_num_threads(), h_out,
                                h_out * 4 * (src2.shape[1] + dst2.shape[1]))
@@ -4995,6 +5083,7 @@ _FUSED_PASSES = True  # both passes without an intermediate image (fused_passes)
 _STREAM = True  # streaming stores for large float outputs (_streamed)
 _SHARED_TAPS = True  # shared-taps fir-interleave blocks where all phases read the same taps
 _FIXED_POINT = True  # four-tap exact tables on unsigned images in integer lanes (_fir4_fixed)
+_MARGIN = True  # odd-denominator tables (x3) in integer lanes too (_margin_weights)
 _IL_PIXEL_PLANES = True  # fractional upscales (Q > 1, P >= 2) on the interleaved-row path
 _CHECK_BLOCKS = True  # checked tables (uint8, MODE_CHECK) in one register sweep (_check_block)
 _DIRECT_CHECKED = True  # checked four-tap columns tables of 8-bit images in output order
