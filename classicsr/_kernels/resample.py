@@ -4127,6 +4127,7 @@ def _margin_weights(w64, maxval_in):
     Weights ``w = 1`` become ``2**15 - 1`` (that row then needs its margin: ``D = 1``, ``mu
     = 1/2``)."""
     q = _MARGIN_Q
+    maxval_in = int(maxval_in)  # Python integers below: no int64 overflow
     wi = np.clip(np.rint(np.ldexp(w64, q)), -(2 ** 15), 2 ** 15 - 1).astype(np.int64)
     rows, first = np.unique(w64, axis=0, return_index=True)
     if rows.shape[0] > _MARGIN_ROWS:
