@@ -146,7 +146,8 @@ RING = 4  # output rows per chunk that a compute-only run cycles through
 
 @jit(nopython=True, nogil=True)
 def _ring_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w, w64, mode,
-                consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, ring, ch, nchunks):
+                consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, fdi, fdw, ring, ch,
+                nchunks):
     """``resample._fused_chunk_il`` with output row ``i`` written to ``ring[ch, i % RING]``
     instead of ``dst[i]`` (same calls, same arguments otherwise): every row's arithmetic, none
     of its memory traffic."""
@@ -154,16 +155,16 @@ def _ring_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, id
     length = src.shape[1]
     x, r = K._il_scratch(length, nch, nphase, mper, w, dst, qs)
     racc = np.empty(max(length, 1), dtype=rw.dtype)
-    xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1), dtype=w.dtype)[:length]
+    xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1) + K._FD_PAD, dtype=w.dtype)[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         K._rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
         o = ring[ch, i % ring.shape[1]]
         if accs is None:
             K._cols_row_il(xr, x, False, o, None, r, nch, idx, w, w64, mode, consts, maxval, j0,
-                           nphase, mper, offs, wu, qs, fma)
+                           nphase, mper, offs, wu, qs, fma, fdi, fdw)
         else:
             K._cols_row_il(xr, x, False, o, accs[ch], r, nch, idx, w, w64, mode, consts, maxval,
-                           j0, nphase, mper, offs, wu, qs, fma)
+                           j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
 
 
 class ComputeOnly:
@@ -181,8 +182,11 @@ class ComputeOnly:
     def __init__(self, call, args):
         qs = args[21]
         # plain stores: the ring stays in cache (streaming stores would send it to memory);
-        # args[24] (the source-ordered rows plan) is None for upscales
-        self.args = args[:21] + ((qs[0], qs[1], qs[2], 0, qs[4]),) + args[22:24]
+        # args[24:26] are the output-order descriptors (streaming flag cleared likewise),
+        # args[26] (the source-ordered rows plan) is None for upscales
+        fdi = args[24].copy()
+        fdi[K._FD_NT] = 0
+        self.args = args[:21] + ((qs[0], qs[1], qs[2], 0, qs[4]),) + args[22:24] + (fdi, args[25])
         self.ring = np.empty((0, RING, args[1].shape[1]), dtype=args[1].dtype)
         self._call = call
         self._nchunks = {}  # thread count -> the call's chunk count
@@ -222,5 +226,5 @@ class ComputeOnly:
         accs = self.args[23]  # one accumulator row per chunk, or None
         if accs is not None and accs.shape[0] < nchunks:
             accs = np.empty((nchunks, accs.shape[1]), dtype=accs.dtype)
-            self.args = self.args[:23] + (accs,)
+            self.args = self.args[:23] + (accs,) + self.args[24:]
         K._run_chunks(_ring_chunk, nchunks, self.args + (self.ring,))

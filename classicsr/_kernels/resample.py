@@ -1794,6 +1794,232 @@ def _fir_interleave_row2s(o, x, nch, nphase, mper, offs, w, g, shared):
                              shared)
 
 
+# ---------------------------------------------------------------------------------------------
+# float32 columns pass in output order (AVX-512 lane permutes)
+
+_FD_LANES = 16  # float32 outputs per vector (one 64-byte line)
+_FD_PAD = 2 * _FD_LANES  # elements a source row must be readable past its end (two windows)
+_FD_HEAD = 12  # header length of the descriptors ``fdi`` (see :func:`_fd_plan`)
+_FD_VS = (1, 3, 5, 9)  # vectors per period with a block (``V``)
+_FD_KS = (2, 4, 6)  # taps with a block
+_FD_NONE = (np.zeros(_FD_HEAD, dtype=np.intp), np.zeros(0, dtype=np.float32))
+
+
+def _fd_block(nvec, ntaps, nwin):
+    """An ``@intrinsic`` ``block(o, x, fdi, fdw)``: a float32 columns pass of one row in
+    output order, ``nvec`` vectors of 16 outputs per period of a periodic table, each output
+    summed from its own ``ntaps`` taps in tap order (the bits of :func:`_fir4` in MODE_FLOAT:
+    ``((0 + w_0 a_0) + w_1 a_1) + ...``, a separate multiply and add per tap)::
+
+        o[t0 + 16 (V n + v) + l] = sum_k fdw[v, k, l] * x[n stride + base[v] + I[v, k, l]]
+
+    for vectors ``V n + v < count``; then ``fdi[_FD_NX]`` more vectors, each with its own
+    descriptors (output element, window start, indices and weights: the borders of the row,
+    where the table is not periodic, overlapping the periodic vectors where they meet: the
+    same values written twice), plain stores.  Each vector loads a window of ``16 nwin``
+    source elements at ``n stride + base[v]`` and gathers every tap's lanes from it with one lane
+    permute (``vpermps``, or ``vpermt2ps`` over two registers), so there are no phase rows,
+    no interleave and no per-phase weights: the weights are per lane.  The ``2 V ntaps``
+    index and weight vectors are loaded once per row (kept in registers for small ``V``).
+    ``fdi`` (intp) holds the header (``t0, count, stride`` and the store kind at
+    :data:`_FD_T0`...), the ``V`` bases and the indices; ``fdw`` (float32) the weights.  Whole
+    periods run in a loop with streaming stores when ``fdi[_FD_NT]`` (``o`` then 64-byte
+    aligned at ``t0``) or plain ones; the last partial period's vectors are plain.  ``x``
+    must be readable ``16 nwin`` elements past the largest base (:data:`_FD_PAD`)."""
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def block(typingctx, o, x, fdi, fdw):
+        sig = types.void(o, x, fdi, fdw)
+
+        def codegen(context, builder, signature, args):
+            if not _target_has("avx512f"):
+                with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
+                    context.call_conv.return_user_exc(
+                        builder, RuntimeError, ("output-order float32 block: needs AVX-512",))
+                return context.get_dummy_value()
+            oa, xa, ia, wa = (context.make_array(signature.args[i])(context, builder, args[i])
+                              for i in range(4))
+            f32, i32, i64 = ir.FloatType(), ir.IntType(32), ir.IntType(64)
+            vf = ir.VectorType(f32, _FD_LANES)
+
+            def at(arr, i):
+                return builder.gep(arr.data, [i if isinstance(i, ir.Value) else _ir_intp(i)])
+
+            def head(k):
+                return builder.load(at(ia, k))
+
+            def vec(arr, i, vt):
+                return builder.load(builder.bitcast(at(arr, i), vt.as_pointer()), align=4)
+
+            t0, count, stride, nt = (head(k) for k in (_FD_T0, _FD_COUNT, _FD_STRIDE, _FD_NT))
+            bases = [head(_FD_HEAD + v) for v in range(nvec)]
+            sel, wts = [], []
+            for v in range(nvec):
+                for k in range(ntaps):
+                    d = (v * ntaps + k) * _FD_LANES
+                    sel.append(builder.trunc(vec(ia, _FD_HEAD + nvec + d,
+                                                 ir.VectorType(i64, _FD_LANES)),
+                                             ir.VectorType(i32, _FD_LANES)))
+                    wts.append(vec(wa, d, vf))
+            name = ("llvm.x86.avx512.permvar.sf.512" if nwin == 1
+                    else "llvm.x86.avx512.vpermi2var.ps.512")
+            vi = ir.VectorType(i32, _FD_LANES)
+            fnty = ir.FunctionType(vf, [vf, vi] if nwin == 1 else [vf, vi, vf])
+            perm = builder.module.declare_intrinsic(name, fnty=fnty)
+            zero = ir.Constant(vf, [0.0] * _FD_LANES)
+            ntmd = builder.module.add_metadata([ir.Constant(i32, 1)])
+
+            def one(n, v, streamed):
+                s = builder.add(builder.mul(n, stride), bases[v])
+                t = builder.add(t0, builder.add(builder.mul(n, _ir_intp(nvec * _FD_LANES)),
+                                                _ir_intp(v * _FD_LANES)))
+                a = vec(xa, s, vf)
+                b = vec(xa, builder.add(s, _ir_intp(_FD_LANES)), vf) if nwin == 2 else None
+                acc = zero
+                for k in range(ntaps):
+                    i = sel[v * ntaps + k]
+                    g = builder.call(perm, [a, i] if nwin == 1 else [a, i, b])
+                    acc = builder.fadd(acc, builder.fmul(wts[v * ntaps + k], g))
+                st = builder.store(acc, builder.bitcast(at(oa, t), vf.as_pointer()),
+                                   align=64 if streamed else 4)
+                if streamed:
+                    st.set_metadata("nontemporal", ntmd)
+
+            nper = builder.sdiv(count, _ir_intp(nvec))
+            with builder.if_else(builder.icmp_signed("!=", nt, _ir_intp(0))) as (yes, no):
+                for streamed, arm in ((True, yes), (False, no)):
+                    with arm:
+                        with cgutils.for_range(builder, nper) as loop:
+                            for v in range(nvec):
+                                one(loop.index, v, streamed)
+            rem = builder.sub(count, builder.mul(nper, _ir_intp(nvec)))
+            for v in range(nvec - 1):
+                with builder.if_then(builder.icmp_signed(">", rem, _ir_intp(v))):
+                    one(nper, v, False)
+            # the other vectors of the row (borders), each with its own descriptors
+            xsize = 2 + ntaps * _FD_LANES
+            x0 = _ir_intp(_FD_HEAD + nvec + nvec * ntaps * _FD_LANES)
+            w0 = _ir_intp(nvec * ntaps * _FD_LANES)
+            with cgutils.for_range(builder, head(_FD_NX)) as loop:
+                e = loop.index
+                d = builder.add(x0, builder.mul(e, _ir_intp(xsize)))
+                dw = builder.add(w0, builder.mul(e, _ir_intp(ntaps * _FD_LANES)))
+                t = builder.load(at(ia, d))
+                s = builder.load(at(ia, builder.add(d, _ir_intp(1))))
+                a = vec(xa, s, vf)
+                b = vec(xa, builder.add(s, _ir_intp(_FD_LANES)), vf) if nwin == 2 else None
+                acc = zero
+                for k in range(ntaps):
+                    i = builder.trunc(vec(ia, builder.add(d, _ir_intp(2 + k * _FD_LANES)),
+                                          ir.VectorType(i64, _FD_LANES)), vi)
+                    g = builder.call(perm, [a, i] if nwin == 1 else [a, i, b])
+                    wk = vec(wa, builder.add(dw, _ir_intp(k * _FD_LANES)), vf)
+                    acc = builder.fadd(acc, builder.fmul(wk, g))
+                builder.store(acc, builder.bitcast(at(oa, t), vf.as_pointer()), align=4)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return block
+
+
+# header fields of ``fdi`` (see :func:`_fd_plan`)
+_FD_KIND, _FD_T0, _FD_COUNT, _FD_STRIDE, _FD_NT, _FD_GHEAD, _FD_GTAIL, _FD_NX = range(8)
+
+for _v in _FD_VS:
+    for _k in _FD_KS:
+        for _n in (1, 2):
+            globals()[f"_fd_{_k}x{_v}w{_n}"] = _fd_block(_v, _k, _n)
+del _v, _k, _n
+
+
+def _fd_kind(nvec, ntaps, nwin):
+    """The block number of :func:`_fd_row` for ``(V, K, nwin)`` (0: none)."""
+    if nvec not in _FD_VS or ntaps not in _FD_KS or nwin not in (1, 2):
+        return 0
+    return 1 + (_FD_VS.index(nvec) * len(_FD_KS) + _FD_KS.index(ntaps)) * 2 + nwin - 1
+
+
+@jit
+def _fd_row(o, x, fdi, fdw):
+    """The :func:`_fd_block` of ``fdi[_FD_KIND]`` (:func:`_fd_kind`) on one row."""
+    kind = fdi[_FD_KIND]
+    if kind == 1:
+        _fd_2x1w1(o, x, fdi, fdw)
+    elif kind == 2:
+        _fd_2x1w2(o, x, fdi, fdw)
+    elif kind == 3:
+        _fd_4x1w1(o, x, fdi, fdw)
+    elif kind == 4:
+        _fd_4x1w2(o, x, fdi, fdw)
+    elif kind == 5:
+        _fd_6x1w1(o, x, fdi, fdw)
+    elif kind == 6:
+        _fd_6x1w2(o, x, fdi, fdw)
+    elif kind == 7:
+        _fd_2x3w1(o, x, fdi, fdw)
+    elif kind == 8:
+        _fd_2x3w2(o, x, fdi, fdw)
+    elif kind == 9:
+        _fd_4x3w1(o, x, fdi, fdw)
+    elif kind == 10:
+        _fd_4x3w2(o, x, fdi, fdw)
+    elif kind == 11:
+        _fd_6x3w1(o, x, fdi, fdw)
+    elif kind == 12:
+        _fd_6x3w2(o, x, fdi, fdw)
+    elif kind == 13:
+        _fd_2x5w1(o, x, fdi, fdw)
+    elif kind == 14:
+        _fd_2x5w2(o, x, fdi, fdw)
+    elif kind == 15:
+        _fd_4x5w1(o, x, fdi, fdw)
+    elif kind == 16:
+        _fd_4x5w2(o, x, fdi, fdw)
+    elif kind == 17:
+        _fd_6x5w1(o, x, fdi, fdw)
+    elif kind == 18:
+        _fd_6x5w2(o, x, fdi, fdw)
+    elif kind == 19:
+        _fd_2x9w1(o, x, fdi, fdw)
+    elif kind == 20:
+        _fd_2x9w2(o, x, fdi, fdw)
+    elif kind == 21:
+        _fd_4x9w1(o, x, fdi, fdw)
+    elif kind == 22:
+        _fd_4x9w2(o, x, fdi, fdw)
+    elif kind == 23:
+        _fd_6x9w1(o, x, fdi, fdw)
+    else:
+        _fd_6x9w2(o, x, fdi, fdw)
+
+
+def _fd_cols(o, x, fdi, fdw):
+    """Run :func:`_fd_row` (compiled only for float32 rows, see the overload below) and
+    return True, or return False when ``fdi`` holds no plan.  Plain Python (no JIT): False."""
+    return False
+
+
+def _fd_cols_overload(o, x, fdi, fdw):
+    from numba.core import types
+
+    if o.dtype == types.float32 and x.dtype == types.float32 and fdw.dtype == types.float32:
+        def impl(o, x, fdi, fdw):
+            if fdi[_FD_KIND] == 0:
+                return False
+            _fd_row(o, x, fdi, fdw)
+            return True
+    else:
+        def impl(o, x, fdi, fdw):
+            return False
+    return impl
+
+
+numba.extending.overload(_fd_cols, jit_options={"cache": True})(_fd_cols_overload)
+
+
 def _shuffle_planes(nphase, nch):
     """An ``@intrinsic`` ``block(o, o_off, rp, m, mper)``: ``G`` pixels of the polyphase-planes
     output put in pixel order, ``o[o_off + (nphase g + p) nch + c] = rp[(c nphase + p) mper + m
@@ -2141,7 +2367,7 @@ def _deinterleave_pixels(row, x, nch, q, s0, plen):
 
 @jit
 def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, maxval, j0,
-                 nphase, mper, offs, wu, qs, fma):
+                 nphase, mper, offs, wu, qs, fma, fdi, fdw):
     """Columns pass of one flattened row ``row -> orow`` for an integer-factor table with
     uniform weights (see :func:`cols_pass_il`).  ``x`` is the row in the accumulation type:
     copied from ``row`` when ``copy``, else already there (``row`` may then be ``x`` itself:
@@ -2154,8 +2380,26 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
     the ``Q`` pixel-phase planes of the row instead (:func:`_deinterleave_pixels`, always
     filled from ``row``); ``streamed != 0``: the fir-interleave blocks stream
     (:func:`_fir_interleave_row`; the caller fences after its last row); ``shared != 0``: all
-    phases read the same taps (:meth:`_TablePlan.pixel_planes`)."""
+    phases read the same taps (:meth:`_TablePlan.pixel_planes`).
+
+    ``(fdi, fdw)``: descriptors of the output-order float32 blocks (:func:`_fd_row`, from
+    :func:`_fd_setup`; ``fdi[_FD_KIND] == 0``: none).  With them the row is filtered straight
+    from ``row`` (or its copy in ``x``, which has :data:`_FD_PAD` elements to spare; so has a
+    fused caller's ``row``), and ``j0``, ``offs``, ``wu`` and the planes go unused."""
     w_out = orow.shape[0] // nch
+    if mode == MODE_FLOAT and fdi[_FD_KIND] != 0:
+        if copy:
+            for t in range(row.shape[0]):
+                x[t] = row[t]
+            done = _fd_cols(orow, x, fdi, fdw)
+        elif qs[0] > 1:
+            done = _fd_cols(orow, row, fdi, fdw)
+        else:
+            done = _fd_cols(orow, x, fdi, fdw)
+        if done:
+            _gather_row(row, orow, nch, idx, w, w64, _I0, fdi[_FD_GHEAD], mode, maxval)
+            _gather_row(row, orow, nch, idx, w, w64, fdi[_FD_GTAIL], w_out, mode, maxval)
+            return
     n = mper * nch
     ntaps = idx.shape[1]
     j1 = j0 + nphase * mper
@@ -2232,15 +2476,15 @@ def _il_scratch(length, nch, nphase, mper, w, dst, qs):
     ``Q`` pixel-phase planes of one for ``qs[0] = Q > 1``)."""
     n = mper * nch
     if qs[0] > 1:
-        length = qs[0] * qs[2] * nch
-    x = np.empty(max(length, 1), dtype=w.dtype)
+        length = max(length, qs[0] * qs[2] * nch)
+    x = np.empty(max(length, 1) + _FD_PAD, dtype=w.dtype)  # _FD_PAD: see _cols_row_il
     r = np.empty((nphase, max(n, 1)), dtype=dst.dtype)
     return x, r
 
 
 @jit
 def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                   qs, fma, accs, ch, nchunks):
+                   qs, fma, accs, fdi, fdw, ch, nchunks):
     """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` for an
     integer-factor table with uniform weights (see :func:`cols_pass_il`).  ``accs``: one
     accumulator row per chunk, or ``None`` for the four-tap sweep (see :func:`_cols_row_il`)."""
@@ -2249,16 +2493,16 @@ def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase,
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         if accs is None:
             _cols_row_il(src[i], x, True, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
-                         j0, nphase, mper, offs, wu, qs, fma)
+                         j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
         else:
             _cols_row_il(src[i], x, True, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
-                         maxval, j0, nphase, mper, offs, wu, qs, fma)
+                         maxval, j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
     if qs[3] != 0:
         _store_fence()
 
 
 def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                 qs, nchunks):
+                 qs, nchunks, fd=_FD_NONE):
     """Columns pass ``src (H, W_in * C) -> dst (H, W_out * C)`` of an integer-factor table
     (``Q == 1``) whose polyphase weights do not depend on ``m`` (``uniform``).
 
@@ -2269,7 +2513,7 @@ def cols_pass_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, m
     nchunks = _nchunks(nchunks, src.shape[0], dst.size * idx.shape[1])
     _run_chunks(_cols_chunk_il, nchunks,
                 (src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, mper, offs, wu,
-                 qs, _use_fma(w, mode), _il_accs(idx, w, mode, nchunks, mper * nch)))
+                 qs, _use_fma(w, mode), _il_accs(idx, w, mode, nchunks, mper * nch)) + fd)
 
 
 def _il_accs(idx, w, mode, nchunks, n):
@@ -2296,8 +2540,8 @@ def cols_pass(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qste
 
 @jit
 def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w,
-                    w64, mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, so, ch,
-                    nchunks):
+                    w64, mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, fdi, fdw,
+                    so, ch, nchunks):
     """Rows pass then columns pass (:func:`cols_pass_il`) of the output rows
     ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``: each rows-pass output row goes
     straight into the columns pass's accumulation-type row ``x`` (see :func:`fused_passes`)."""
@@ -2307,16 +2551,16 @@ def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch
     racc = np.empty(max(length, 1), dtype=rw.dtype)
     ring, st = _so_scratch(so, length, rw)
     # Q > 1: the rows-pass row is deinterleaved into x's pixel-phase planes
-    xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1), dtype=w.dtype)[:length]
+    xr = x[:length] if qs[0] == 1 else np.empty(length + _FD_PAD, dtype=w.dtype)[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_so(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc, so, ring,
                      st)
         if accs is None:
             _cols_row_il(xr, x, False, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
-                         j0, nphase, mper, offs, wu, qs, fma)
+                         j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
         else:
             _cols_row_il(xr, x, False, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
-                         maxval, j0, nphase, mper, offs, wu, qs, fma)
+                         maxval, j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
     if qs[3] != 0:
         _store_fence()
 
@@ -2888,8 +3132,8 @@ def _ring_rows(dst, ring, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, ra
 
 @jit
 def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w,
-                         w64, mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, ring,
-                         rstream, ch, nchunks):
+                         w64, mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, fdi,
+                         fdw, ring, rstream, ch, nchunks):
     """Columns pass (:func:`cols_pass_il`) then rows pass of the output rows ``[ch * H_out //
     nchunks, (ch + 1) * H_out // nchunks)``: columns-pass rows of the source rows each output
     row needs are kept in a small ring of intermediate rows (``ring[ch]``), computed once per
@@ -2912,10 +3156,10 @@ def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma
             s = todo[t]
             if accs is None:
                 _cols_row_il(src[ring_tags[s]], x, True, rg[s], None, r, nch, idx, w, w64, mode,
-                             consts, maxval, j0, nphase, mper, offs, wu, qs, fma)
+                             consts, maxval, j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
             else:
                 _cols_row_il(src[ring_tags[s]], x, True, rg[s], accs[ch], r, nch, idx, w, w64,
-                             mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma)
+                             mode, consts, maxval, j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
         _ring_rows(dst, rg, rw, rw64, rmode, rconsts, rmaxval, rfma, i, slots2, racc, rstream)
     if rstream:
         _store_fence()
@@ -3138,20 +3382,26 @@ def _fused_chunk_fixed(src, dst, mid, ridx, rwi, rfc, nch, idx, wi, j0, nphase, 
 # ---------------------------------------------------------------------------------------------
 # many-tap exact tables on 8-bit images: pairs of taps per 16-bit multiply-add (AVX2 pmaddwd)
 
-def _target_has_avx2():
-    """Whether Numba compiles for a CPU with AVX2 (the host, unless ``NUMBA_CPU_NAME`` /
-    ``NUMBA_CPU_FEATURES`` name another target: then only an explicit ``+avx2`` counts)."""
+def _target_has(feature="avx2"):
+    """Whether Numba compiles for a CPU with ``feature`` (an LLVM feature name: ``avx2``,
+    ``avx512f``): the host's, unless ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` name another
+    target (then only an explicit ``+feature`` counts)."""
     feats = numba.config.CPU_FEATURES
     if feats:
-        return "+avx2" in str(feats).split(",")
+        return "+" + feature in str(feats).split(",")
     if numba.config.CPU_NAME not in (None, "host"):
         return False
     try:
         import llvmlite.binding as llvm
 
-        return bool(llvm.get_host_cpu_features().get("avx2", False))
+        return bool(llvm.get_host_cpu_features().get(feature, False))
     except Exception:  # pragma: no cover - feature query unavailable
         return False
+
+
+def _target_has_avx2():
+    """Whether Numba compiles for a CPU with AVX2 (see :func:`_target_has`)."""
+    return _target_has("avx2")
 
 
 _MADD_PX = 32  # pixels per pmaddwd block (four AVX2 vectors of 32-bit sums, one byte store)
@@ -3370,6 +3620,7 @@ _madd16 = _madd_block(8)
 _madd4 = _madd4_block()
 _MADD = True  # switch: the pmaddwd blocks (8-bit images; tests compare with the paths they replace)
 _MADD_OK = _JIT and _target_has_avx2()
+_FD_OK = _JIT and _target_has("avx512f")  # the output-order float32 blocks (_fd_row)
 
 
 @jit
@@ -3414,22 +3665,22 @@ def _rows_chunk_madd(src, dst, idx, wi, wp, fc, ch, nchunks):
 
 @jit
 def _fused_chunk_il_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, w, w64, mode, consts, maxval,
-                         j0, nphase, mper, offs, wu, qs, fma, accs, ch, nchunks):
+                         j0, nphase, mper, offs, wu, qs, fma, accs, fdi, fdw, ch, nchunks):
     """:func:`_fused_chunk_il` with the rows pass of :func:`_rows_row_madd` (its rounded
     integers written straight into the columns pass's float row)."""
     h_out = dst.shape[0]
     length = src.shape[1]
     x, r = _il_scratch(length, nch, nphase, mper, w, dst, qs)
     starts = np.empty(ridx.shape[1], dtype=np.intp)
-    xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1), dtype=w.dtype)[:length]
+    xr = x[:length] if qs[0] == 1 else np.empty(length + _FD_PAD, dtype=w.dtype)[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_madd(src, xr, i, ridx, rwi, rwp, rfc, starts)
         if accs is None:
             _cols_row_il(xr, x, False, dst[i], None, r, nch, idx, w, w64, mode, consts, maxval,
-                         j0, nphase, mper, offs, wu, qs, fma)
+                         j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
         else:
             _cols_row_il(xr, x, False, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
-                         maxval, j0, nphase, mper, offs, wu, qs, fma)
+                         maxval, j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
 
 
 @jit
@@ -4547,6 +4798,94 @@ def _row_q(w64):
     return np.maximum(q, 0).max(axis=1) if w64.shape[1] else np.zeros(w64.shape[0], np.int64)
 
 
+def _fd_plan(idx, w, nch, j0, p, q, j1, t0):
+    """Descriptors ``(fdi, fdw)`` of :func:`_fd_row` for a float32 columns-pass table
+    ``(idx, w)`` whose interior ``[j0, j1)`` (output pixels) is periodic with ``P = p``
+    outputs per ``Q = q`` input pixels, its periodic vectors starting at element ``t0 >= j0
+    nch`` of the flattened output row; or ``None``.
+
+    Vectors of 16 outputs repeat every ``V = P nch / gcd(16, P nch)`` vectors, their taps
+    ``16 V Q / P`` elements further on.  The table is checked to repeat over every output
+    pixel those vectors touch (indices shifted by ``Q``, float32 weights equal to the bit), so
+    each lane of vector ``V n + v`` reads the taps and weights of its own output, as every
+    other path does.  The rest of the row (both borders) is covered by vectors whose lanes
+    take their taps from the table itself, the last one ending at the end of the row; rows
+    narrower than one vector, and tables whose taps for 16 consecutive outputs span more
+    than 32 source elements, get ``None``."""
+    lanes = _FD_LANES
+    ntaps = idx.shape[1]
+    n_el = idx.shape[0] * nch
+    per = p * nch
+    nvec = per // math.gcd(lanes, per)
+    count = (j1 * nch - t0) // lanes
+    if count < nvec or t0 < j0 * nch or n_el < lanes:
+        return None
+    tend = t0 + lanes * count
+    jlo, jhi = t0 // nch, -(-tend // nch)
+    idx64 = idx.astype(np.int64)
+    w32 = np.ascontiguousarray(w, dtype=np.float32)
+    bits = w32.view(np.int32)
+    if not (np.array_equal(idx64[jlo + p:jhi], idx64[jlo:jhi - p] + q)
+            and np.array_equal(bits[jlo + p:jhi], bits[jlo:jhi - p])):
+        return None
+    # the border vectors: from 0 up to t0, from tend to the end (the last ones overlapping)
+    extra = list(range(0, t0, lanes)) + list(range(tend, n_el, lanes))
+    extra = [min(e, n_el - lanes) for e in extra]
+    starts = np.array([t0 + lanes * v for v in range(nvec)] + extra, dtype=np.int64)
+    t = starts[:, None] + np.arange(lanes)  # (nvec + E, 16) output elements
+    j, c = t // nch, t % nch
+    src = idx64[j] * nch + c[:, :, None]  # (nvec + E, 16, K)
+    base = src.min(axis=(1, 2))
+    sel = src - base[:, None, None]
+    span = int(sel.max()) + 1
+    nwin = 1 if span <= lanes else 2 if span <= 2 * lanes else 0
+    kind = _fd_kind(nvec, ntaps, nwin)
+    if not kind:
+        return None
+    sel = sel.transpose(0, 2, 1).reshape(len(starts), ntaps * lanes)  # (vector, k, lane)
+    fdi = np.concatenate([
+        np.zeros(_FD_HEAD, dtype=np.int64), base[:nvec], sel[:nvec].ravel(),
+        np.concatenate([starts[nvec:, None], base[nvec:, None], sel[nvec:]], axis=1).ravel()])
+    fdi = np.ascontiguousarray(fdi, dtype=np.intp)
+    head = {_FD_KIND: kind, _FD_T0: t0, _FD_COUNT: count, _FD_STRIDE: lanes * nvec * q // p,
+            _FD_GHEAD: 0, _FD_GTAIL: idx.shape[0], _FD_NX: len(extra)}
+    for k, v in head.items():
+        fdi[k] = v
+    fdw = np.ascontiguousarray(w32[j].transpose(0, 2, 1).ravel())
+    return fdi, fdw
+
+def _fd_setup(plan, nch, dst, mode, streamed):
+    """``(fdi, fdw)`` of :func:`_cols_row_il` for a columns pass into the rows of the 2-D
+    ``dst``: the output-order float32 blocks (:func:`_fd_plan`) where they apply (float32
+    outputs of a periodic table, AVX-512 target), else :data:`_FD_NONE`.  When every row
+    starts at the same offset from a 64-byte line, the vectors start on a line
+    (``t0`` a few outputs past ``j0 nch``; the outputs before are gathered), and large
+    outputs (``streamed``) are written with streaming stores."""
+    if not (_FLOAT_DIRECT and _FD_OK and mode == MODE_FLOAT and dst.dtype == np.float32
+            and dst.ndim == 2):
+        return _FD_NONE
+    poly = plan.poly(np.float32)
+    # gray rows whose phases share their taps (even factors) keep the shared-taps blocks:
+    # four loads for sixteen outputs (1024x1024 float32 x2 / x4 bicubic: 0.95-1.08x either
+    # way, in-process A/B, one and two threads)
+    if poly is None or (nch == 1 and plan.pixel_planes(np.float32)[4]):
+        return _FD_NONE
+    j0, p, q, m = poly[:4]
+    t0 = j0 * nch
+    ptr = dst.ctypes.data
+    lined = ptr % 4 == 0 and (dst.shape[0] < 2 or dst.strides[0] % 64 == 0)
+    if lined:
+        t0 += (-(ptr + 4 * t0)) % 64 // 4
+    nt = bool(streamed and lined)
+    key = ("fd", nch, t0, nt)
+    if key not in plan._cache:
+        got = _fd_plan(plan.idx, plan.weights(np.float32), nch, j0, p, q, j0 + p * m, t0)
+        if got is not None and nt:
+            got[0][_FD_NT] = 1
+        plan._cache[key] = got
+    got = plan._cache[key]
+    return _FD_NONE if got is None else got
+
 def _polyphase(idx, w):
     """Find the polyphase interior of a table (see the module docstring).
 
@@ -4899,9 +5238,10 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
         return
     kind, poly = _cols_kind(plan, acc_dt, cur.shape[1], nch)
     if kind == "il":
-        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2, _streamed(dst2, mode))
+        streamed = _streamed(dst2, mode)
+        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2, streamed)
         cols_pass_il(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out, j0, p, m, offs,
-                     wu, qs, get_num_threads())
+                     wu, qs, get_num_threads(), _fd_setup(plan, nch, dst2, mode, streamed))
     elif _LANE_COLS:
         _run_chunks(_cols_chunk_lanes,
                     _nchunks(get_num_threads(), dst2.shape[0], dst2.size * idx.shape[1]),
@@ -5000,9 +5340,12 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
     if cols_first:
         ring = (np.empty((nchunks, ridx.shape[1] + 2, dst2.shape[1]), dtype=mid_dt),)
     if kind == "il":
-        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2,
-                                          not cols_first and _streamed(dst2, mode))
-        tail = (j0, p, m, offs, wu, qs, fma, _il_accs(cidx, wacc, mode, nchunks, m * nch))
+        streamed = not cols_first and _streamed(dst2, mode)
+        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2, streamed)
+        # columns pass first: its rows go to the ring (plain stores)
+        fd = _fd_setup(plan, nch, ring[0].reshape(-1, dst2.shape[1]) if cols_first else dst2,
+                       mode, streamed)
+        tail = (j0, p, m, offs, wu, qs, fma, _il_accs(cidx, wacc, mode, nchunks, m * nch)) + fd
         if rmadd is not None:
             _run_chunks(_fused_chunk_il_madd, nchunks,
                         (src2, dst2, ridx) + rmadd + head[9:] + tail)
@@ -5086,6 +5429,7 @@ _SHARED_TAPS = True  # shared-taps fir-interleave blocks where all phases read t
 _FIXED_POINT = True  # four-tap exact tables on unsigned images in integer lanes (_fir4_fixed)
 _MARGIN = True  # odd-denominator tables (x3) in integer lanes too (_margin_weights)
 _IL_PIXEL_PLANES = True  # fractional upscales (Q > 1, P >= 2) on the interleaved-row path
+_FLOAT_DIRECT = True  # float32 periodic columns passes in output order (_fd_row)
 _CHECK_BLOCKS = True  # checked tables (uint8, MODE_CHECK) in one register sweep (_check_block)
 _DIRECT_CHECKED = True  # checked four-tap columns tables of 8-bit images in output order
 _DIRECT_F64 = True  # the same in float64 blocks: tie-heavy and float64-summed 8-bit tables
