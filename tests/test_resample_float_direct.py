@@ -33,7 +33,8 @@ def _table(n_in, scale, method="bicubic", boundary="symmetric"):
 def _plan(n_in, scale, nch, method="bicubic", t_shift=0, boundary="symmetric"):
     idx, w = _table(n_in, scale, method, boundary)
     j0, p, q, m = R._plan(idx, w).poly(np.float32)[:4]
-    return idx, w, R._fd_plan(idx, w, nch, j0, p, q, j0 + p * m, j0 * nch + t_shift)
+    t0 = max(j0 * nch, R._FD_LANES) + t_shift
+    return idx, w, R._fd_plan(idx, w, nch, j0, p, q, j0 + p * m, t0)
 
 
 def _lanes(fdi, fdw, nch, ntaps):
@@ -80,6 +81,12 @@ def test_descriptors_give_every_output_its_own_taps(n_in, scale, nch, method, t_
     got = _lanes(fdi, fdw, nch, idx.shape[1])
     n_out = idx.shape[0]
     assert sorted(got) == list(range(n_out * nch))
+    # the border vectors never reach into the periodic ones (whose lines may be streamed)
+    t0, tend = int(fdi[R._FD_T0]), int(fdi[R._FD_T0] + R._FD_LANES * fdi[R._FD_COUNT])
+    nvec = R._FD_VS[(int(fdi[R._FD_KIND]) - 1) // 2 // len(R._FD_KS)]
+    rest = fdi[R._FD_HEAD + nvec + nvec * idx.shape[1] * R._FD_LANES:]
+    for t in rest.reshape(int(fdi[R._FD_NX]), -1)[:, 0]:
+        assert t + R._FD_LANES <= t0 or t >= tend, (t, t0, tend)
     for t, (src, wts) in got.items():
         j, c = divmod(t, nch)
         assert src == tuple(idx[j] * nch + c), (t, src)
@@ -94,14 +101,18 @@ def test_plan_refuses_what_the_blocks_cannot_do():
     # rows narrower than one vector
     idx, w = _table(64, 3.0)
     j0 = R._plan(idx, w).poly(np.float32)[0]
-    assert R._fd_plan(idx[:j0 + 12], w[:j0 + 12], 1, j0, 3, 1, j0 + 12, j0) is None
+    assert R._fd_plan(idx[:j0 + 12], w[:j0 + 12], 1, j0, 3, 1, j0 + 12, 16) is None
     # a table that is not periodic to the bit where the vectors would run
     idx, w = _table(64, 4.0)
     j0, p, q, m = R._plan(idx, w).poly(np.float32)[:4]
     w2 = w.copy()
     w2[j0 + p * 5, 1] = np.nextafter(w2[j0 + p * 5, 1], np.float32(1))
-    assert R._fd_plan(idx, w2, 3, j0, p, q, j0 + p * m, j0 * 3) is None
-    assert R._fd_plan(idx, w, 3, j0, p, q, j0 + p * m, j0 * 3) is not None
+    t0 = max(3 * j0, 16)
+    assert R._fd_plan(idx, w2, 3, j0, p, q, j0 + p * m, t0) is None
+    assert R._fd_plan(idx, w, 3, j0, p, q, j0 + p * m, t0) is not None
+    # gray: j0 < 16, and a start before element 16 leaves no room for a border vector
+    assert j0 < 15 and R._fd_plan(idx, w, 1, j0, p, q, j0 + p * m, 16) is not None
+    assert R._fd_plan(idx, w, 1, j0, p, q, j0 + p * m, 15) is None
 
 
 def test_setup_chooses_the_blocks_only_where_they_apply(monkeypatch):
@@ -109,8 +120,10 @@ def test_setup_chooses_the_blocks_only_where_they_apply(monkeypatch):
     plan = R._plan(idx, w)
     dst = np.empty((8, 256 * 3), np.float32)
     assert R._fd_setup(plan, 3, dst, R.MODE_FLOAT, False)[0][R._FD_KIND] != 0
-    # gray rows of an even factor keep the shared-taps blocks
-    assert R._fd_setup(plan, 1, np.empty((8, 256), np.float32), R.MODE_FLOAT, False) is R._FD_NONE
+    # gray rows of an even factor keep the shared-taps blocks, unless streamed
+    gray = np.empty((8, 256), np.float32)
+    assert R._fd_setup(plan, 1, gray, R.MODE_FLOAT, False) is R._FD_NONE
+    assert R._fd_setup(plan, 1, gray, R.MODE_FLOAT, True)[0][R._FD_KIND] != 0
     # float64 and integer outputs, rounding modes, no AVX-512 target, the switch
     assert R._fd_setup(plan, 3, dst.astype(np.float64), R.MODE_FLOAT, False) is R._FD_NONE
     assert R._fd_setup(plan, 3, dst, R.MODE_ROUND, False) is R._FD_NONE

@@ -98,6 +98,16 @@ Layout of the work
   planes of the row (:func:`_deinterleave_pixels`: channels stay interleaved, shuffle
   blocks :func:`_shuffle_deinterleave`); so do one-phase tables (downscales), filtered
   straight into the output row.
+* Columns pass of float32 images in output order (AVX-512 targets, periodic tables: integer
+  and fractional upscales with 2, 4 or 6 taps whose 16-output vectors repeat every 1, 3, 5
+  or 9 vectors): each vector of 16 outputs loads a window of 16 or 32 source elements and
+  gathers every tap's lanes from it with one lane permute (``vpermps`` / ``vpermt2ps``),
+  multiplied by per-lane weights and added in tap order: the same bits as every other path,
+  with no phase rows, planes or interleave (:func:`_fd_row`, descriptors from
+  :func:`_fd_plan`).  The borders are vectors with their own descriptors; large outputs are
+  streamed from the first 64-byte line on.  This replaces the fir-interleave blocks and the
+  pixel-phase planes for those tables (gray even factors keep the shared-taps blocks unless
+  streamed).
 * Columns pass, polyphase planes: the per-(channel, phase) output planes are put back in pixel
   order by LLVM shuffle blocks too (:func:`_shuffle_planes`).  Since the seventh session this
   path only runs with ``_LANE_COLS`` off (tests compare against it): tables without the
@@ -1887,6 +1897,19 @@ def _fd_block(nvec, ntaps, nwin):
                 if streamed:
                     st.set_metadata("nontemporal", ntmd)
 
+            # the border vectors' lines, for writing: their plain stores come after the
+            # streamed ones, and a store that misses stalls the stores behind it
+            xsize = 2 + ntaps * _FD_LANES
+            x0 = _ir_intp(_FD_HEAD + nvec + nvec * ntaps * _FD_LANES)
+            p8 = ir.IntType(8).as_pointer()
+            pref = builder.module.declare_intrinsic(
+                "llvm.prefetch.p0", fnty=ir.FunctionType(ir.VoidType(), [p8, i32, i32, i32]))
+            with cgutils.for_range(builder, head(_FD_NX)) as loop:
+                t = builder.load(at(ia, builder.add(x0, builder.mul(loop.index, _ir_intp(xsize)))))
+                for end in (0, _FD_LANES - 1):
+                    builder.call(pref, [builder.bitcast(at(oa, builder.add(t, _ir_intp(end))), p8),
+                                        ir.Constant(i32, 1), ir.Constant(i32, 3),
+                                        ir.Constant(i32, 1)])
             nper = builder.sdiv(count, _ir_intp(nvec))
             with builder.if_else(builder.icmp_signed("!=", nt, _ir_intp(0))) as (yes, no):
                 for streamed, arm in ((True, yes), (False, no)):
@@ -1899,8 +1922,6 @@ def _fd_block(nvec, ntaps, nwin):
                 with builder.if_then(builder.icmp_signed(">", rem, _ir_intp(v))):
                     one(nper, v, False)
             # the other vectors of the row (borders), each with its own descriptors
-            xsize = 2 + ntaps * _FD_LANES
-            x0 = _ir_intp(_FD_HEAD + nvec + nvec * ntaps * _FD_LANES)
             w0 = _ir_intp(nvec * ntaps * _FD_LANES)
             with cgutils.for_range(builder, head(_FD_NX)) as loop:
                 e = loop.index
@@ -4818,7 +4839,9 @@ def _fd_plan(idx, w, nch, j0, p, q, j1, t0):
     per = p * nch
     nvec = per // math.gcd(lanes, per)
     count = (j1 * nch - t0) // lanes
-    if count < nvec or t0 < j0 * nch or n_el < lanes:
+    if 0 < n_el - (t0 + lanes * count) < lanes:
+        count -= 1  # the last border vector must not reach back into the periodic ones
+    if count < nvec or t0 < j0 * nch or t0 < lanes <= n_el or n_el < lanes:
         return None
     tend = t0 + lanes * count
     jlo, jhi = t0 // nch, -(-tend // nch)
@@ -4828,9 +4851,11 @@ def _fd_plan(idx, w, nch, j0, p, q, j1, t0):
     if not (np.array_equal(idx64[jlo + p:jhi], idx64[jlo:jhi - p] + q)
             and np.array_equal(bits[jlo + p:jhi], bits[jlo:jhi - p])):
         return None
-    # the border vectors: from 0 up to t0, from tend to the end (the last ones overlapping)
-    extra = list(range(0, t0, lanes)) + list(range(tend, n_el, lanes))
-    extra = [min(e, n_el - lanes) for e in extra]
+    # the border vectors: up to t0 (ending there, the first one at 0) and from tend on (the
+    # last one ending at the end): they overlap each other, never the periodic vectors,
+    # whose lines may be streamed (a plain store into a streamed line waits for memory)
+    extra = sorted({0} | set(range(t0 - lanes, -1, -lanes)))
+    extra += [min(e, n_el - lanes) for e in range(tend, n_el, lanes)]
     starts = np.array([t0 + lanes * v for v in range(nvec)] + extra, dtype=np.int64)
     t = starts[:, None] + np.arange(lanes)  # (nvec + E, 16) output elements
     j, c = t // nch, t % nch
@@ -4865,13 +4890,13 @@ def _fd_setup(plan, nch, dst, mode, streamed):
             and dst.ndim == 2):
         return _FD_NONE
     poly = plan.poly(np.float32)
-    # gray rows whose phases share their taps (even factors) keep the shared-taps blocks:
-    # four loads for sixteen outputs (1024x1024 float32 x2 / x4 bicubic: 0.95-1.08x either
-    # way, in-process A/B, one and two threads)
-    if poly is None or (nch == 1 and plan.pixel_planes(np.float32)[4]):
+    # gray rows whose phases share their taps (even factors) keep the shared-taps blocks
+    # (four loads for sixteen outputs) unless streamed: in-process A/B, 1024x1024 float32 x2
+    # 1.0x one thread, 0.88x two; 512x512 x4 0.97-1.07x; streamed 1024x1024 x4 1.19-1.21x
+    if poly is None or (nch == 1 and plan.pixel_planes(np.float32)[4] and not streamed):
         return _FD_NONE
     j0, p, q, m = poly[:4]
-    t0 = j0 * nch
+    t0 = max(j0 * nch, _FD_LANES)  # room for a whole border vector before (see _fd_plan)
     ptr = dst.ctypes.data
     lined = ptr % 4 == 0 and (dst.shape[0] < 2 or dst.strides[0] % 64 == 0)
     if lined:
