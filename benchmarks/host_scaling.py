@@ -13,9 +13,13 @@ same process:
 1. **Resources.**  Small Numba loops, each bound by one resource: a vector polynomial on an
    L1-resident array (floating-point throughput), one dependent multiply-add chain (latency),
    vector sums over 256 KiB (L2), plain vector stores of 12 MiB (to L3) and streaming stores
-   of 48 MiB (to memory).  Each is timed alone and beside a copy of itself on the second vCPU
-   (its own data); ``2 x alone / together`` is the throughput two threads get from that
-   resource.  On dedicated cores every row would read 2.0x except the memory ones.  (Sums
+   of 48 MiB (to memory), the last both as the write twin's stores (a float chain between
+   lines) and in a tight loop (the write bandwidth one thread can use: on the Zen 4 host of
+   session 25, 48 MiB in 1.8 ms on one thread and the same on two, 28 GB/s: one thread
+   saturates it, so a result that size takes >= 1.8 ms whatever the thread count).  Each is
+   timed alone and beside a copy of itself on the second vCPU (its own data); ``2 x alone /
+   together`` is the throughput two threads get from that resource.  On dedicated cores
+   every row would read 2.0x except the memory ones.  (Sums
    over 8 MiB were dropped: alone they took longer than beside a copy in five runs of six,
    "2.1-3.3x", so that row measured something other than L3 loads.)
 2. **Resize cases.**  For each of issue 2's upscales (the ``peer_resize.py`` cases), in
@@ -60,7 +64,7 @@ import numpy as np  # noqa: E402
 from numba import jit  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _twin import ComputeOnly, WriteTwin, _twin_chunk, median_ms  # noqa: E402
+from _twin import LINE, ComputeOnly, WriteTwin, _store_nt, _twin_chunk, median_ms  # noqa: E402,E501
 from peer_resize import CASES, _image  # noqa: E402
 
 
@@ -84,6 +88,17 @@ def _chain(n, x, y):
     for _ in range(n):
         a = a * x + y
     return a
+
+
+@jit(nopython=True, nogil=True)
+def _fill(buf, passes):
+    """``passes`` sweeps of 64-byte streaming stores over ``buf``, nothing else in the loop:
+    what one thread's stores can take from memory (the twin's stores carry a float chain)."""
+    one = np.float32(1.0)
+    for _ in range(passes):
+        for line in range(buf.size // LINE):
+            _store_nt(buf, line * LINE, one)
+    return buf[0]
 
 
 @jit(nopython=True, nogil=True)
@@ -123,12 +138,19 @@ def _resources(scale):
             return call
         return make
 
+    def fill(nbytes, passes):
+        def make():
+            buf = WriteTwin(nbytes, True).buf
+            return lambda: _fill(buf, max(1, int(passes * scale)))
+        return make
+
     return {
         "vector polynomial, 16 KiB (FP throughput)": poly,
         "one multiply-add chain (FP latency)": chain,
         "vector sums over 256 KiB (L2 loads)": sums(256 * 1024, 200),
         "plain stores, 12 MiB": stores(12 * 1024 ** 2, False, 16),
         "streaming stores, 48 MiB": stores(48 * 1024 ** 2, True, 4),
+        "streaming stores in a tight loop, 48 MiB (write bandwidth)": fill(48 * 1024 ** 2, 8),
     }
 
 
