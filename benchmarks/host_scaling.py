@@ -64,7 +64,8 @@ import numpy as np  # noqa: E402
 from numba import jit  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _twin import LINE, ComputeOnly, WriteTwin, _store_nt, _twin_chunk, median_ms  # noqa: E402,E501
+from _twin import (  # noqa: E402
+    LINE, ComputeOnly, WriteTwin, _store_nt, _twin_chunk, median_ms)
 from peer_resize import CASES, _image  # noqa: E402
 
 
