@@ -1809,7 +1809,7 @@ def _fir_interleave_row2s(o, x, nch, nphase, mper, offs, w, g, shared):
 
 _FD_LANES = 16  # float32 outputs per vector (one 64-byte line)
 _FD_PAD = 2 * _FD_LANES  # elements a source row must be readable past its end (two windows)
-_FD_HEAD = 12  # header length of the descriptors ``fdi`` (see :func:`_fd_plan`)
+_FD_HEAD = 6  # header length of the descriptors ``fdi`` (fields below :func:`_fd_block`)
 _FD_VS = (1, 3, 5, 9)  # vectors per period with a block (``V``)
 _FD_KS = (2, 4, 6)  # taps with a block
 _FD_NONE = (np.zeros(_FD_HEAD, dtype=np.intp), np.zeros(0, dtype=np.float32))
@@ -1881,17 +1881,23 @@ def _fd_block(nvec, ntaps, nwin):
             zero = ir.Constant(vf, [0.0] * _FD_LANES)
             ntmd = builder.module.add_metadata([ir.Constant(i32, 1)])
 
+            def filtered(s, sels, ws):
+                # the window at source element s, each tap's lanes permuted out of it, in
+                # tap order: ((0 + w_0 a_0) + w_1 a_1) + ...
+                a = vec(xa, s, vf)
+                b = vec(xa, builder.add(s, _ir_intp(_FD_LANES)), vf) if nwin == 2 else None
+                acc = zero
+                for i, wk in zip(sels, ws):
+                    g = builder.call(perm, [a, i] if nwin == 1 else [a, i, b])
+                    acc = builder.fadd(acc, builder.fmul(wk, g))
+                return acc
+
             def one(n, v, streamed):
                 s = builder.add(builder.mul(n, stride), bases[v])
                 t = builder.add(t0, builder.add(builder.mul(n, _ir_intp(nvec * _FD_LANES)),
                                                 _ir_intp(v * _FD_LANES)))
-                a = vec(xa, s, vf)
-                b = vec(xa, builder.add(s, _ir_intp(_FD_LANES)), vf) if nwin == 2 else None
-                acc = zero
-                for k in range(ntaps):
-                    i = sel[v * ntaps + k]
-                    g = builder.call(perm, [a, i] if nwin == 1 else [a, i, b])
-                    acc = builder.fadd(acc, builder.fmul(wts[v * ntaps + k], g))
+                taps = slice(v * ntaps, (v + 1) * ntaps)
+                acc = filtered(s, sel[taps], wts[taps])
                 st = builder.store(acc, builder.bitcast(at(oa, t), vf.as_pointer()),
                                    align=64 if streamed else 4)
                 if streamed:
@@ -1929,15 +1935,11 @@ def _fd_block(nvec, ntaps, nwin):
                 dw = builder.add(w0, builder.mul(e, _ir_intp(ntaps * _FD_LANES)))
                 t = builder.load(at(ia, d))
                 s = builder.load(at(ia, builder.add(d, _ir_intp(1))))
-                a = vec(xa, s, vf)
-                b = vec(xa, builder.add(s, _ir_intp(_FD_LANES)), vf) if nwin == 2 else None
-                acc = zero
-                for k in range(ntaps):
-                    i = builder.trunc(vec(ia, builder.add(d, _ir_intp(2 + k * _FD_LANES)),
+                sels = [builder.trunc(vec(ia, builder.add(d, _ir_intp(2 + k * _FD_LANES)),
                                           ir.VectorType(i64, _FD_LANES)), vi)
-                    g = builder.call(perm, [a, i] if nwin == 1 else [a, i, b])
-                    wk = vec(wa, builder.add(dw, _ir_intp(k * _FD_LANES)), vf)
-                    acc = builder.fadd(acc, builder.fmul(wk, g))
+                        for k in range(ntaps)]
+                ws = [vec(wa, builder.add(dw, _ir_intp(k * _FD_LANES)), vf) for k in range(ntaps)]
+                acc = filtered(s, sels, ws)
                 builder.store(acc, builder.bitcast(at(oa, t), vf.as_pointer()), align=4)
             return context.get_dummy_value()
 
@@ -1947,7 +1949,7 @@ def _fd_block(nvec, ntaps, nwin):
 
 
 # header fields of ``fdi`` (see :func:`_fd_plan`)
-_FD_KIND, _FD_T0, _FD_COUNT, _FD_STRIDE, _FD_NT, _FD_GHEAD, _FD_GTAIL, _FD_NX = range(8)
+_FD_KIND, _FD_T0, _FD_COUNT, _FD_STRIDE, _FD_NT, _FD_NX = range(_FD_HEAD)
 
 for _v in _FD_VS:
     for _k in _FD_KS:
@@ -2417,9 +2419,7 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
             done = _fd_cols(orow, row, fdi, fdw)
         else:
             done = _fd_cols(orow, x, fdi, fdw)
-        if done:
-            _gather_row(row, orow, nch, idx, w, w64, _I0, fdi[_FD_GHEAD], mode, maxval)
-            _gather_row(row, orow, nch, idx, w, w64, fdi[_FD_GTAIL], w_out, mode, maxval)
+        if done:  # every output of the row, borders included (_fd_plan)
             return
     n = mper * nch
     ntaps = idx.shape[1]
@@ -4873,7 +4873,7 @@ def _fd_plan(idx, w, nch, j0, p, q, j1, t0):
         np.concatenate([starts[nvec:, None], base[nvec:, None], sel[nvec:]], axis=1).ravel()])
     fdi = np.ascontiguousarray(fdi, dtype=np.intp)
     head = {_FD_KIND: kind, _FD_T0: t0, _FD_COUNT: count, _FD_STRIDE: lanes * nvec * q // p,
-            _FD_GHEAD: 0, _FD_GTAIL: idx.shape[0], _FD_NX: len(extra)}
+            _FD_NX: len(extra)}
     for k, v in head.items():
         fdi[k] = v
     fdw = np.ascontiguousarray(w32[j].transpose(0, 2, 1).ravel())
