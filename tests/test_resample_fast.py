@@ -306,6 +306,52 @@ def test_chunks_taken_dynamically(monkeypatch):
         R._run_chunks(failing, nchunks, ())
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_two_thread_resize_in_a_forked_child():
+    """A forked child (a ``multiprocessing`` worker with the ``fork`` start method) runs
+    two-thread resizes after the parent has: the parent's pool threads do not exist there,
+    and the pool the parent built used to queue the chunks for them forever.  The child
+    starts without a pool, builds its own, and gets the parent's bits; the parent waits at
+    most a minute for it."""
+    import os
+    import time
+    import warnings
+
+    numba = pytest.importorskip("numba")
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs NUMBA_NUM_THREADS >= 2")
+    img = np.random.default_rng(5).random((256, 256, 3), dtype=np.float32)
+    before = numba.get_num_threads()
+    numba.set_num_threads(2)
+    try:
+        expected = resize(img, 2)  # a split pass: the parent's pool exists, its thread idle
+        assert R._POOL is not None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads, 3.12+
+            pid = os.fork()
+        if pid == 0:  # the child: report through the exit status only
+            code = 3
+            try:
+                fresh = R._POOL is None
+                got = resize(img, 2)
+                code = 0 if fresh and R._POOL is not None and np.array_equal(got, expected) else 1
+            finally:
+                os._exit(code)
+    finally:
+        numba.set_num_threads(before)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the two-thread resize in the forked child did not finish in 60 s")
+        time.sleep(0.05)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+
+
 @pytest.mark.parametrize("lanes", [True, False])
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
 def test_fused_passes_equal_the_separate_passes(monkeypatch, dtype, lanes):

@@ -131,6 +131,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
 from collections import OrderedDict
 
@@ -437,6 +438,8 @@ _POOL_LOCK = threading.Lock()
 
 
 def _pool():
+    """The thread pool of :func:`_run_chunks`: built on first use, and again in a forked
+    child (:func:`_forget_pool`)."""
     global _POOL
     if _POOL is None:
         with _POOL_LOCK:
@@ -448,6 +451,21 @@ def _pool():
                 workers = max(1, int(numba.config.NUMBA_NUM_THREADS) - 1)
                 _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="classicsr-resample")
     return _POOL
+
+
+def _forget_pool():
+    """In the child of ``os.fork()``: drop the parent's pool (and a lock another parent thread
+    may have held).  Its threads do not exist in the child, but the executor still counted
+    them as idle and queued the chunks for them, so a two-thread resize in a forked process
+    (a ``multiprocessing`` worker on Linux, whose default start method is ``fork``) waited
+    forever; the next call builds a new pool."""
+    global _POOL, _POOL_LOCK
+    _POOL = None
+    _POOL_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 #: Multiply-adds (outputs x taps) a chunk must have before a pass is split across threads:
