@@ -10,6 +10,7 @@ path, and the near-tie error bound is checked against exact rational arithmetic.
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 
 import numpy as np
@@ -306,14 +307,13 @@ def test_chunks_taken_dynamically(monkeypatch):
         R._run_chunks(failing, nchunks, ())
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_two_thread_resize_in_a_forked_child():
     """A forked child (a ``multiprocessing`` worker with the ``fork`` start method) runs
     two-thread resizes after the parent has: the parent's pool threads do not exist there,
     and the pool the parent built used to queue the chunks for them forever.  The child
     starts without a pool, builds its own, and gets the parent's bits; the parent waits at
     most a minute for it."""
-    import os
     import time
     import warnings
 
