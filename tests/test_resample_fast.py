@@ -532,7 +532,9 @@ def test_fixed_plan_refuses_what_it_cannot_do(monkeypatch):
     idx, w = _tables(64, 96, 1.5, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
     assert R._fixed_plan(w, 255, 255) is None  # x1.5: not dyadic, exact ties (even denominators)
     idx, w = _tables(64, 192, 3.0, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
-    assert R._fixed_plan(w, 65535, 65535) is None  # x3 of 16-bit pixels: no margin
+    assert int(R._fixed_plan(w, 65535, 65535)[1][4]) == R._NUMER  # x3 of 16-bit pixels ...
+    monkeypatch.setattr(R, "_NUMER_PLANS", False)
+    assert R._fixed_plan(w, 65535, 65535) is None  # ... no margin for 15-bit weights
     monkeypatch.setattr(R, "_MARGIN", False)
     assert R._fixed_plan(w, 255, 255) is None  # x3 weights are not dyadic
     monkeypatch.undo()
@@ -804,18 +806,20 @@ def test_madd_plan_refuses_what_it_cannot_do():
     assert R._madd_plan(huge, 255, 255) is None
 
 
-def _check_switched_cases(monkeypatch, switch, kernels, cases, seed):
-    """Each ``(shape, scale, method, boundary)`` uint8 case, on a random image and on one of
-    only 0 and 255 (the extreme sums), fused and as separate passes: the resize takes one of
-    ``kernels`` (chunk kernel names) and equals the independent reference; with the module
-    switch ``switch`` off it takes none of them and gives the same bits."""
+def _check_switched_cases(monkeypatch, switch, kernels, cases, seed, dtype=np.uint8):
+    """Each ``(shape, scale, method, boundary)`` case of ``dtype`` pixels, on a random image
+    and on one of only 0 and the largest value (the extreme sums), fused and as separate
+    passes: the resize takes one of ``kernels`` (chunk kernel names) and equals the
+    independent reference; with the module switch ``switch`` off it takes none of them and
+    gives the same bits."""
     seen = _spy_kernels(monkeypatch)
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # several chunks where threads allow
     rng = np.random.default_rng(seed)
+    top = np.iinfo(dtype).max
     for shape, scale, method, boundary in cases:
         for kind in ("random", "extreme"):
-            img = (_img(shape, np.uint8, seed=shape[1]) if kind == "random"
-                   else (rng.random(shape) < 0.5).astype(np.uint8) * 255)
+            img = (_img(shape, dtype, seed=shape[1]) if kind == "random"
+                   else (rng.random(shape) < 0.5).astype(dtype) * top)
             ref = reference_resize(img, scale, method=method, boundary=boundary)
             for fused in (True, False):
                 monkeypatch.setattr(R, "_FUSED_PASSES", fused)
@@ -1803,7 +1807,10 @@ def test_padding_applies_only_where_a_four_tap_path_takes_it():
     assert width(2.0, u8, u8, 255.0) == 4  # exact: fixed point
     assert width(2.0, u16, u16, 65535.0) == 4
     assert width(3.0, u8, u8, 255.0) == 4  # checked, no ties: register block
-    assert width(3.0, u16, u16, 65535.0) == 2  # float64 accumulation: padding costs
+    assert width(3.0, u16, u16, 65535.0) == 2  # float64 sums: padding costs, even where ...
+    idx3, w3 = _tables(60, 180, 3.0, "bilinear", True, "symmetric", -0.5, f64)
+    w3p = R._TablePlan(idx3, w3).padded(4)[1]
+    assert R._fixed_plan(w3p, 65535, 65535)[1][4] == R._NUMER  # ... a numerator plan exists
     assert width(1.5, u8, u8, 255.0) == 2  # tie-heavy: float64 accumulation
     assert width(1.37, u8, u8, 255.0) == 2  # few ties, but more than a short table's share
     assert width(0.75, u8, u8, 255.0) == 4  # three taps, no ties

@@ -42,7 +42,10 @@ why that is MATLAB's rounded value exactly), by an LLVM ``@intrinsic`` block
 (:func:`_fixed_block`).  Tables whose weights are not dyadic but rationals with an odd
 denominator (bicubic and bilinear at x3, bilinear at every odd factor) take the same path with
 ``W = rint(w 2**15)``: their true sums keep a known distance from every rounding tie, larger
-than the error of those integer weights (:func:`_margin_weights`).  Eight- and sixteen-tap
+than the error of those integer weights (:func:`_margin_weights`); for 16-bit pixels, whose
+15-bit weights err by more than that margin, bicubic x3 uses its exact numerators ``N =
+rint(w D)`` in 32-bit lanes and rounds ``S / D`` by one float32 multiply by ``fl(1 / D)``
+(:func:`_numer_weights`: the float32 error stays inside the margin).  Eight- and sixteen-tap
 exact tables on 8-bit images (the antialiased x0.5 and x0.25 downscales) use the same integer
 formula with two taps per 16-bit multiply-add (``vpmaddwd``, when Numba targets AVX2:
 :func:`_madd_block`).  The columns pass of the four-tap tables of 8-bit images runs in output
@@ -996,6 +999,22 @@ def _ir_fixed_round(builder, acc, q, off, top):
     """``clamp((acc >> q) - off, 0, top)`` on integer lanes: logical shift, signed clamp
     (the rounding of :func:`_fir4_fixed`; ``q``, ``off``, ``top`` are splat vectors)."""
     acc = builder.sub(builder.lshr(acc, q), off)
+    zero = ir.Constant(acc.type, 0)
+    acc = builder.select(builder.icmp_signed("<", acc, zero), zero, acc)
+    return builder.select(builder.icmp_signed(">", acc, top), top, acc)
+
+
+def _ir_numer_round(builder, acc, den, top):
+    """``clamp(trunc(fl(fl(float32(acc) c) + 1/2)), 0, top)`` on 32-bit integer lanes ``acc``
+    (exact sums below ``2**24`` in magnitude) with ``c = fl(1 / den)`` in float32, for the
+    int64 scalar ``den`` (``top``: a splat vector): the rounding of the numerator plans
+    (:func:`_numer_weights`).  Plain ``fmul`` and ``fadd`` (no contraction, no fast-math)."""
+    f32 = ir.FloatType()
+    ft = ir.VectorType(f32, acc.type.count)
+    c = builder.fdiv(ir.Constant(f32, 1.0), builder.sitofp(den, f32))
+    v = builder.fmul(builder.sitofp(acc, ft), _ir_splat(builder, ft, c))
+    v = builder.fadd(v, ir.Constant(ft, [0.5] * acc.type.count))
+    acc = builder.fptosi(v, acc.type)
     zero = ir.Constant(acc.type, 0)
     acc = builder.select(builder.icmp_signed("<", acc, zero), zero, acc)
     return builder.select(builder.icmp_signed(">", acc, top), top, acc)
@@ -3241,12 +3260,16 @@ _FIX16_PX = 32  # pixels per block of 16-bit lanes (two AVX2 vectors)
 _FIX32_PX = 16  # pixels per block of 32-bit lanes
 
 
-def _fixed_block(bits, npx):
+def _fixed_block(bits, npx, numer=False):
     """An ``@intrinsic`` ``block(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, w0, w1, w2, w3,
     bias, q, off, top)`` computing ``npx`` pixels of :func:`_fir4_fixed` in ``bits``-bit
     integer lanes::
 
         out[oo + t] = clamp(((bias + sum_k w_k * a_k[t_k + t]) mod 2**bits >> q) - off, 0, top)
+
+    or, with ``numer`` (``bias = off = 0``, ``q`` the denominator ``D`` of the numerator
+    weights of :func:`_numer_weights`), ``clamp(trunc(fl(fl(S c) + 1/2)), 0, top)`` with
+    the exact integer sum ``S`` converted to float32 and ``c = fl(1 / D)`` (float32).
 
     It emits plain LLVM IR (vector loads, zero extension, multiplies and adds that wrap
     modulo ``2**bits``, a logical shift, a signed clamp and a truncating store), which LLVM
@@ -3286,7 +3309,11 @@ def _fixed_block(bits, npx):
                 ptr, size = pointer(k + 1)
                 a = _ir_resize_int(builder, builder.load(ptr, align=size), vt)
                 acc = builder.add(acc, builder.mul(a, splat(args[10 + k])))
-            acc = _ir_fixed_round(builder, acc, splat(args[15]), splat(args[16]), splat(args[17]))
+            if numer:
+                acc = _ir_numer_round(builder, acc, args[15], splat(args[17]))
+            else:
+                acc = _ir_fixed_round(builder, acc, splat(args[15]), splat(args[16]),
+                                      splat(args[17]))
             optr, osize = pointer(0)
             builder.store(_ir_resize_int(builder, acc, optr.type.pointee), optr, align=osize)
             return context.get_dummy_value()
@@ -3298,6 +3325,7 @@ def _fixed_block(bits, npx):
 
 _fix16 = _fixed_block(16, _FIX16_PX)
 _fix32 = _fixed_block(32, _FIX32_PX)
+_fixn = _fixed_block(32, _FIX32_PX, numer=True)
 
 
 @jit
@@ -3308,7 +3336,9 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     Blocks of :func:`_fixed_block` in ``bits``-bit lanes, or of :func:`_madd4_block` for
     ``bits == _PMADD``; the last block ends at ``n``
     (overlapping the one before: it rewrites some outputs with the same values; ``out`` must
-    not overlap the inputs).  Fewer than one block of pixels: a scalar loop in int64."""
+    not overlap the inputs).  Fewer than one block of pixels: a scalar loop in int64.
+    ``bits == _NUMER``: numerator weights (:func:`_numer_weights`), rounded by the float32
+    multiply of the ``numer`` blocks, or exactly in the scalar loop (:func:`_numer_round`)."""
     bias = fc[0]
     q = fc[1]
     off = fc[2]
@@ -3317,9 +3347,17 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     w1 = wi[1]
     w2 = wi[2]
     w3 = wi[3]
+    numer = fc[4] == _NUMER
     t = 0
     if _JIT:
-        if fc[4] == 16:
+        if numer:
+            if n >= _FIX32_PX:
+                while t >= 0:
+                    _fixn(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
+                          w0, w1, w2, w3, bias, q, off, top)
+                    t = _next_block(t, _FIX32_PX, n)
+                t = n
+        elif fc[4] == 16:
             if n >= _FIX16_PX:
                 while t >= 0:
                     _fix16(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
@@ -3342,7 +3380,15 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     for u in range(t, n):
         s = (bias + w0 * np.int64(a0[t0 + u]) + w1 * np.int64(a1[t1 + u])
              + w2 * np.int64(a2[t2 + u]) + w3 * np.int64(a3[t3 + u]))
-        out[oo + u] = min(max((s >> q) - off, 0), top)
+        out[oo + u] = _numer_round(s, q, top) if numer else min(max((s >> q) - off, 0), top)
+
+
+@jit
+def _numer_round(s, den, top):
+    """``round(s / den)`` half away from zero, saturated to ``[0, top]``, in exact integer
+    arithmetic: ``floor((2 s + den) / (2 den))`` (the numerator plans' odd ``den`` puts no
+    ``s / den`` on a tie, so the float32 blocks give the same value: :func:`_numer_weights`)."""
+    return min(max((2 * s + den) // (2 * den), 0), top)
 
 
 @jit
@@ -3353,12 +3399,14 @@ def _gather_fixed(row, orow, nch, idx, wi, fc, j_lo, j_hi):
     q = fc[1]
     off = fc[2]
     top = fc[3]
+    numer = fc[4] == _NUMER
     for j in range(j_lo, j_hi):
         for c in range(nch):
             s = bias
             for k in range(idx.shape[1]):
                 s += wi[j, k] * np.int64(row[idx[j, k] * nch + c])
-            orow[j * nch + c] = min(max((s >> q) - off, 0), top)
+            orow[j * nch + c] = (_numer_round(s, q, top) if numer
+                                 else min(max((s >> q) - off, 0), top))
 
 
 @jit
@@ -3445,6 +3493,7 @@ def _target_has_avx2():
 
 _MADD_PX = 32  # pixels per pmaddwd block (four AVX2 vectors of 32-bit sums, one byte store)
 _PMADD = 1  # fc[4] of a four-tap fixed-point plan on the pmaddwd block (:func:`_madd4_block`)
+_NUMER = 3  # fc[4] of a numerator plan (:func:`_numer_weights`): 32-bit lanes, float32 rounding
 
 # pmaddwd blocks: two source rows' pixels are interleaved into 16-bit lane pairs by in-lane
 # unpacks, so of the two 32-bit sum vectors of 16 pixels "lo" holds pixels 0-3 and 8-11, "hi"
@@ -4470,7 +4519,9 @@ def _fixed_plan(w64, maxval_in, maxval_out, any_taps=False):
     Tables that are not exact (or whose exact sums fit no lanes) get ``W = rint(w 2**15)``
     where :func:`_margin_weights` proves that ``S / 2**15`` and MATLAB's ``d`` lie strictly
     between the same two rounding ties; the same formula then gives MATLAB's result, and
-    the rest of the argument (``off``, ``bias``, lanes) is unchanged."""
+    the rest of the argument (``off``, ``bias``, lanes) is unchanged.  Pixels wider than a
+    byte without that margin may get a numerator plan instead (:func:`_numer_weights`):
+    ``wi = N`` and ``fc = (0, D, 0, top, _NUMER)``, 32-bit lanes rounding ``S / D``."""
     if w64.size == 0 or (w64.shape[1] != 4 and not any_taps) or not np.isfinite(w64).all():
         return None
     q = int(_row_q(w64).max())
@@ -4480,9 +4531,71 @@ def _fixed_plan(w64, maxval_in, maxval_out, any_taps=False):
         if plan is not None:
             return plan
     wi = _margin_weights(w64, maxval_in) if _MARGIN else None
-    if wi is None:
+    if wi is not None:
+        return _fixed_constants(wi, _MARGIN_Q, maxval_in, maxval_out)
+    numer = _numer_weights(w64, maxval_in) if _NUMER_PLANS and maxval_in > 255 else None
+    if numer is None or maxval_out >= 2 ** 31:
         return None
-    return _fixed_constants(wi, _MARGIN_Q, maxval_in, maxval_out)
+    wi, den = numer
+    return np.ascontiguousarray(wi), np.array([0, den, 0, int(maxval_out), _NUMER],
+                                              dtype=np.int64)
+
+
+def _numer_weights(w64, maxval_in):
+    """Integer numerators ``N`` and their odd denominator ``D`` for a four-tap table of
+    16-bit pixels that :func:`_margin_weights` cannot take, or ``None``.
+
+    Bicubic x3 (``(-2, 21, 9, -1) / 27``) and bilinear at odd factors have weights
+    ``w_k`` within float64 rounding of ``N_k / D``.  For pixels ``x_k`` in ``[0, maxval_in]``
+    the sum ``S = sum_k N_k x_k`` is an exact integer (int32 lanes), ``R = S / D`` is never
+    closer than ``1 / (2 D)`` to a rounding tie (an odd ``D``: see :func:`_margin_weights`),
+    and MATLAB's float64 ``d`` lies within ``gamma + rho`` of ``R`` (``gamma = (K + 1)
+    2**-52 maxval_in sum_k |w_k|``, ``rho = maxval_in sum_k |w_k - N_k / D|``).  The blocks
+    round ``s = fl(fl(S c) + 1/2)`` with ``c = fl(1 / D)`` in float32 (``S`` converts
+    exactly for ``|S| < 2**24``); with ``u = 2**-24``, ``|s - (R + 1/2)| <= u |R| (3 + 3 u +
+    u**2) + u / 2 < 2**-22 (|R| + 1)``.  When both ``gamma + rho`` and ``2**-22 (|R| + 1)``
+    (``|R| <= maxval_in max(P, M) / D``, ``P`` and ``M`` the sums of a row's positive and
+    negated negative numerators) stay below ``1 / (2 D)``, ``trunc(s)`` (saturated) is
+    MATLAB's round of ``d``: every quantity lies strictly between the two ties around ``R``.
+    Checked in exact integer arithmetic on each distinct row; one ``D`` (the least common
+    multiple of the rows') for the table.  For 16-bit pixels bicubic x3 passes with ``2
+    maxval_in P + 2 D = 3932154 < 2**22``; bicubic x5 (``D = 250``, even) does not.
+    Bilinear tables at odd factors pass too, but :func:`_pad_taps` keeps them at two taps
+    on float64 sums: widened to four taps they measured 0.93-1.04x that speed."""
+    if w64.size == 0 or w64.shape[1] != 4:
+        return None
+    maxval_in = int(maxval_in)
+    rows = np.unique(w64, axis=0)
+    if rows.shape[0] > _MARGIN_ROWS:
+        return None
+    dens = np.arange(1, _MARGIN_DMAX + 1, 2, dtype=np.float64)
+    scaled = rows[:, :, None] * dens
+    fits = (np.abs(scaled - np.rint(scaled)) <= 1e-6).all(axis=1)  # (rows, odd D)
+    if not fits.any(axis=1).all():
+        return None
+    den = 1
+    for d in dens[np.argmax(fits, axis=1)].astype(np.int64):
+        den = den * int(d) // math.gcd(den, int(d))
+    if den > _MARGIN_DMAX:
+        return None
+    num = np.rint(w64 * den).astype(np.int64)
+    rq = _row_q(rows)
+    if rq.max() > 1000:
+        return None
+    for r in range(rows.shape[0]):
+        e = int(rq[r])
+        big = 1 << e
+        a = [int(v) for v in np.ldexp(rows[r], e)]  # w_k = a_k / 2**E exactly
+        n = [int(v) for v in np.rint(rows[r] * den)]
+        pos = sum(v for v in n if v > 0)
+        neg = -sum(v for v in n if v < 0)
+        if 2 * maxval_in * max(pos, neg) + 2 * den >= 2 ** 22:  # the float32 rounding
+            return None
+        rho = maxval_in * sum(abs(x * den - y * big) for x, y in zip(a, n))  # times D 2**E
+        gamma = (len(a) + 1) * maxval_in * sum(abs(x) for x in a)  # times 2**(E + 52)
+        if not 2 * den * gamma + (2 * rho << 52) < big << 52:  # 2 D (gamma + rho) < 1
+            return None
+    return num, den
 
 
 def _fixed_constants(wi, q, maxval_in, maxval_out):
@@ -4558,7 +4671,7 @@ class _TablePlan:
         """``(wi, fc)`` of the fixed-point path for pixels ``<= maxval_in`` rounded into
         ``[0, maxval_out]``, or ``None`` (see :func:`_fixed_plan`)."""
         pmadd = _MADD and _MADD_OK
-        key = ("fixed", maxval_in, maxval_out, pmadd, _MARGIN)
+        key = ("fixed", maxval_in, maxval_out, pmadd, _MARGIN, _NUMER_PLANS)
         if key not in self._cache:
             plan = _fixed_plan(np.asarray(self.w, dtype=np.float64), maxval_in, maxval_out)
             if (pmadd and plan is not None and plan[1][4] == 32
@@ -4691,7 +4804,7 @@ class _TablePlan:
         """``(offs, wui)``: :meth:`interleaved` with the weights as the integers ``wi`` of
         the fixed-point plan (the rows ``j0 .. j0 + P - 1``, whose float weights the phases
         use), or ``None`` if the phases' weights are not those rows'."""
-        key = ("fixed_il", nch, int(fc[1]), _MARGIN)
+        key = ("fixed_il", nch, int(fc[1]), int(fc[4]), _MARGIN)
         if key not in self._cache:
             offs, wu = self.interleaved(np.float64, nch)
             j0 = self.poly(np.float64)[0]
@@ -5160,7 +5273,8 @@ def _pad_taps(idx, w, src_dt, dst_dt, maxval_out):
     plan = _plan(idx, w)
     idx4, w4 = plan.padded(4)
     plan4 = _plan(idx4, w4)
-    if _fixed_setup(plan4, src_dt, dst_dt, maxval_out) is not None:
+    fixed = _fixed_setup(plan4, src_dt, dst_dt, maxval_out)
+    if fixed is not None and int(fixed[1][4]) != _NUMER:  # numerators: see _numer_weights
         return idx4, w4
     # checked: only where the table itself is checked (its near-tie threshold, that of a
     # short table, decides), and stays so at four taps (a larger bound, more near ties)
@@ -5227,11 +5341,18 @@ def _lane_offsets(plan, nch, acc_dt, mode):
 
 def _fixed_cols(plan, w_in, nch, wi, fc):
     """``(j0, nphase, mper, offs, wui)`` of a fixed-point columns pass (integer factor,
-    periodic weights) with the plan's integer weights ``wi``, or ``None``."""
+    periodic weights) with the plan's integer weights ``wi``, or ``None``.  Periodic means
+    the integers ``wi`` repeat over the interior: each output then gets its own row's
+    integers.  Float64 weights that differ in the last bits between periods (bicubic x3)
+    can give periodic integers (a numerator plan's ``N = rint(w D)``)."""
     if not (_INTERLEAVED_COLS and _poly_ok(w_in, nch)):
         return None
     poly = plan.poly(np.float64)
-    if poly is None or poly[2] != 1 or not poly[9]:
+    if poly is None or poly[2] != 1:
+        return None
+    j0, nphase, mper = poly[0], poly[1], poly[3]
+    if not (poly[9] or (wi[j0:j0 + nphase * mper].reshape(mper, nphase, -1)
+                        == wi[j0:j0 + nphase]).all()):
         return None
     il = plan.fixed_il(nch, wi, fc)
     if il is None:
@@ -5471,6 +5592,7 @@ _STREAM = True  # streaming stores for large float outputs (_streamed)
 _SHARED_TAPS = True  # shared-taps fir-interleave blocks where all phases read the same taps
 _FIXED_POINT = True  # four-tap exact tables on unsigned images in integer lanes (_fir4_fixed)
 _MARGIN = True  # odd-denominator tables (x3) in integer lanes too (_margin_weights)
+_NUMER_PLANS = True  # ... and for 16-bit pixels as exact numerators (_numer_weights)
 _IL_PIXEL_PLANES = True  # fractional upscales (Q > 1, P >= 2) on the interleaved-row path
 _FLOAT_DIRECT = True  # float32 periodic columns passes in output order (_fd_row)
 _CHECK_BLOCKS = True  # checked tables (uint8, MODE_CHECK) in one register sweep (_check_block)
