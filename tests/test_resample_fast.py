@@ -711,10 +711,12 @@ def _check_pixel_planes(monkeypatch, dtype, cases, expect_il):
     ``expect_il``), the result equals the reference and, bit for bit, the channel-planes
     path (``_IL_PIXEL_PLANES`` off).  The output-order paths of 8-bit images, which take
     exact fractional tables such as x4/3 and checked ones such as x3 first, are off (tested
-    on their own)."""
+    on their own), and so are the margin weights (x3 then goes to the fixed-point columns
+    pass, tested in ``test_resample_numer.py``)."""
     seen = _spy_kernels(monkeypatch)
     monkeypatch.setattr(R, "_DIRECT", False)
     monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
+    monkeypatch.setattr(R, "_MARGIN", False)
     for shape, scale, boundary in cases:
         img = _img(shape, dtype, seed=shape[1])
         for fused in (True, False):

@@ -249,6 +249,19 @@ def test_numer_small_nojit_subset(monkeypatch):
             assert seen == ["_rows_chunk_fixed"], seen
 
 
+def test_margin_tables_on_the_fixed_columns_pass(monkeypatch):
+    """8-bit x3 tables with the output-order blocks off (targets without AVX2 have none):
+    their margin weights repeat over the periods, so the columns pass runs on the
+    interleaved fixed-point kernels, and equals the reference and the checked float32 path
+    (``_MARGIN`` off) bit for bit."""
+    monkeypatch.setattr(R, "_DIRECT", False)
+    monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
+    cases = [((40, 70, 3), 3, "bicubic", "symmetric"), ((25, 37), (1, 3), "bicubic", "replicate"),
+             ((30, 41, 4), 3, "bicubic", "reflect"), ((30, 50, 3), (2, 3), "bicubic", "wrap")]
+    _check_switched_cases(monkeypatch, "_MARGIN", ("_cols_chunk_fixed", "_fused_chunk_fixed"),
+                          cases, seed=28)
+
+
 def test_fixed_columns_need_periodic_integers():
     """The interleaved fixed-point columns pass takes a table whose float64 weights are not
     uniform over the periods (bicubic x3: last-bit differences) when its integers are, and
