@@ -187,10 +187,16 @@ def test_margin_resizes_take_the_integer_kernels_and_match(monkeypatch):
 
 def test_margin_resizes_at_both_thread_counts(monkeypatch):
     """Two threads with many chunks give the one-thread bytes."""
+    img = np.random.default_rng(5).integers(0, 256, size=(61, 47, 3)).astype(np.uint8)
+    _check_thread_counts(monkeypatch, img)
+
+
+def _check_thread_counts(monkeypatch, img):
+    """x3 of ``img`` on two threads with many chunks gives the one-thread bytes, and equals
+    the independent reference."""
     from classicsr import get_num_threads, set_num_threads
 
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
-    img = np.random.default_rng(5).integers(0, 256, size=(61, 47, 3)).astype(np.uint8)
     old = get_num_threads()
     try:
         set_num_threads(1)

@@ -21,12 +21,13 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from classicsr import get_num_threads, resize, set_num_threads
+from classicsr import resize
 from classicsr._kernels import resample as R
 from classicsr.resize import _tables
 
 from .naive_resize import reference_resize
 from .test_resample_fast import _FIXED_KERNELS, _check_switched_cases, _spy_kernels
+from .test_resample_margin import _check_thread_counts
 
 F64 = np.dtype(np.float64)
 TOP = 65535
@@ -197,18 +198,8 @@ def test_bilinear_keeps_two_taps(monkeypatch):
 
 def test_numer_resizes_at_both_thread_counts(monkeypatch):
     """Two threads with many chunks give the one-thread bytes."""
-    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
     img = np.random.default_rng(5).integers(0, TOP + 1, size=(61, 47, 3)).astype(np.uint16)
-    old = get_num_threads()
-    try:
-        set_num_threads(1)
-        one = resize(img, 3)
-        set_num_threads(2)
-        two = resize(img, 3)
-    finally:
-        set_num_threads(old)
-    np.testing.assert_array_equal(one, two)
-    np.testing.assert_array_equal(one, reference_resize(img, 3))
+    _check_thread_counts(monkeypatch, img)
 
 
 @given(h=st.integers(1, 30), w=st.integers(1, 30), nch=st.sampled_from([0, 1, 3, 4]),

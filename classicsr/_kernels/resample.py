@@ -4472,12 +4472,9 @@ def _margin_weights(w64, maxval_in):
     if rows.shape[0] > _MARGIN_ROWS:
         return None
     exact = (np.ldexp(wi[first].astype(np.float64), -q) == rows).all(axis=1)
-    dens = np.arange(1, _MARGIN_DMAX + 1, 2, dtype=np.float64)
-    scaled = rows[:, :, None] * dens
-    fits = (np.abs(scaled - np.rint(scaled)) <= 1e-6).all(axis=1)  # (rows, odd D)
-    if not (fits.any(axis=1) | exact).all():
+    den = _odd_denominators(rows)  # 0: none found
+    if not ((den > 0) | exact).all():
         return None
-    den = dens[np.argmax(fits, axis=1)].astype(np.int64)
     rq = np.maximum(_row_q(rows), q)
     if rq.max() > 1000:
         return None
@@ -4496,6 +4493,15 @@ def _margin_weights(w64, maxval_in):
         if not (2 * d * eps < room and 2 * d * gamma < (room << 52)):
             return None
     return wi
+
+
+def _odd_denominators(rows):
+    """Per row of ``rows``, the least odd ``D <= _MARGIN_DMAX`` with every ``w D`` within
+    ``1e-6`` of an integer (a float64 search; the margins are then proved exactly), or 0."""
+    dens = np.arange(1, _MARGIN_DMAX + 1, 2, dtype=np.float64)
+    scaled = rows[:, :, None] * dens
+    fits = (np.abs(scaled - np.rint(scaled)) <= 1e-6).all(axis=1)  # (rows, odd D)
+    return np.where(fits.any(axis=1), dens[np.argmax(fits, axis=1)], 0).astype(np.int64)
 
 
 def _fixed_plan(w64, maxval_in, maxval_out, any_taps=False):
@@ -4568,13 +4574,11 @@ def _numer_weights(w64, maxval_in):
     rows = np.unique(w64, axis=0)
     if rows.shape[0] > _MARGIN_ROWS:
         return None
-    dens = np.arange(1, _MARGIN_DMAX + 1, 2, dtype=np.float64)
-    scaled = rows[:, :, None] * dens
-    fits = (np.abs(scaled - np.rint(scaled)) <= 1e-6).all(axis=1)  # (rows, odd D)
-    if not fits.any(axis=1).all():
+    dens = _odd_denominators(rows)
+    if not (dens > 0).all():
         return None
     den = 1
-    for d in dens[np.argmax(fits, axis=1)].astype(np.int64):
+    for d in dens:
         den = den * int(d) // math.gcd(den, int(d))
     if den > _MARGIN_DMAX:
         return None
