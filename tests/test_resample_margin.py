@@ -217,17 +217,27 @@ def _check_thread_counts(monkeypatch, img):
 def test_margin_property_random_images(h, w, nch, sr, sc, method, boundary, seed, extreme):
     """Any shape (down to one pixel), channel count, odd and even factors per axis: uint8
     resizes equal the independent reference, with the margin plans on and off."""
+    _check_random_image(np.uint8, "_MARGIN", (h, w, nch), (sr, sc), method, boundary, seed,
+                        extreme)
+
+
+def _check_random_image(dtype, switch, hwc, scale, method, boundary, seed, extreme):
+    """A random ``dtype`` image of shape ``(h, w)`` (``nch == 0``) or ``(h, w, nch)``, of
+    full-range values or only 0 and the largest: the resize equals the independent
+    reference with the module switch ``switch`` on and off."""
+    h, w, nch = hwc
+    top = int(np.iinfo(dtype).max)
     rng = np.random.default_rng(seed)
     shape = (h, w) if nch == 0 else (h, w, nch)
-    img = (rng.random(shape) < 0.5).astype(np.uint8) * 255 if extreme else \
-        rng.integers(0, 256, size=shape).astype(np.uint8)
-    ref = reference_resize(img, (sr, sc), method=method, boundary=boundary)
-    np.testing.assert_array_equal(resize(img, (sr, sc), method=method, boundary=boundary), ref)
-    R._MARGIN = False
+    img = (rng.random(shape) < 0.5).astype(dtype) * top if extreme else \
+        rng.integers(0, top + 1, size=shape).astype(dtype)
+    ref = reference_resize(img, scale, method=method, boundary=boundary)
+    np.testing.assert_array_equal(resize(img, scale, method=method, boundary=boundary), ref)
+    setattr(R, switch, False)
     try:
-        other = resize(img, (sr, sc), method=method, boundary=boundary)
+        other = resize(img, scale, method=method, boundary=boundary)
     finally:
-        R._MARGIN = True
+        setattr(R, switch, True)
     np.testing.assert_array_equal(other, ref)
 
 

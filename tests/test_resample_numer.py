@@ -27,7 +27,7 @@ from classicsr.resize import _tables
 
 from .naive_resize import reference_resize
 from .test_resample_fast import _FIXED_KERNELS, _check_switched_cases, _spy_kernels
-from .test_resample_margin import _check_thread_counts
+from .test_resample_margin import _check_random_image, _check_thread_counts
 
 F64 = np.dtype(np.float64)
 TOP = 65535
@@ -210,18 +210,8 @@ def test_numer_resizes_at_both_thread_counts(monkeypatch):
 def test_numer_property_random_images(h, w, nch, sr, sc, method, boundary, seed, extreme):
     """Any shape (down to one pixel), channel count, odd and even factors per axis: 16-bit
     resizes equal the independent reference, with the numerator plans on and off."""
-    rng = np.random.default_rng(seed)
-    shape = (h, w) if nch == 0 else (h, w, nch)
-    img = (rng.random(shape) < 0.5).astype(np.uint16) * TOP if extreme else \
-        rng.integers(0, TOP + 1, size=shape).astype(np.uint16)
-    ref = reference_resize(img, (sr, sc), method=method, boundary=boundary)
-    np.testing.assert_array_equal(resize(img, (sr, sc), method=method, boundary=boundary), ref)
-    R._NUMER_PLANS = False
-    try:
-        other = resize(img, (sr, sc), method=method, boundary=boundary)
-    finally:
-        R._NUMER_PLANS = True
-    np.testing.assert_array_equal(other, ref)
+    _check_random_image(np.uint16, "_NUMER_PLANS", (h, w, nch), (sr, sc), method, boundary,
+                        seed, extreme)
 
 
 @pytest.mark.nojit_subset
