@@ -712,11 +712,13 @@ def _check_pixel_planes(monkeypatch, dtype, cases, expect_il):
     path (``_IL_PIXEL_PLANES`` off).  The output-order paths of 8-bit images, which take
     exact fractional tables such as x4/3 and checked ones such as x3 first, are off (tested
     on their own), and so are the margin weights (x3 then goes to the fixed-point columns
-    pass, tested in ``test_resample_numer.py``)."""
+    pass, tested in ``test_resample_numer.py``) and the pmaddwd blocks (which take the 8-
+    and 16-tap downscales of integer images)."""
     seen = _spy_kernels(monkeypatch)
     monkeypatch.setattr(R, "_DIRECT", False)
     monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
     monkeypatch.setattr(R, "_MARGIN", False)
+    monkeypatch.setattr(R, "_MADD", False)
     for shape, scale, boundary in cases:
         img = _img(shape, dtype, seed=shape[1])
         for fused in (True, False):
@@ -771,16 +773,13 @@ def test_madd_plan_constants(scale, ntaps, dtype):
     """The pmaddwd plan (antialiased bicubic x0.5 / x0.25: 8 / 16 taps) holds the exact
     weights as int16, packs the pairs as documented, and its constants put every sum in
     32-bit range with the exactly rounded result (brute force over each row's extreme pixel
-    values, as for the four-tap plan); uint16 pixels do not fit int16 lanes."""
+    values, as for the four-tap plan).  16-bit pixels enter the lanes as ``x - 32768``: each
+    ``vpmaddwd`` pair sum of those fits int32 and ``fc[5]`` plus their sum is ``S + bias``."""
     idx, w = _tables(64, int(64 * scale), scale, "bicubic", True, "symmetric", -0.5,
                      np.dtype(np.float64))
     maxval = int(np.iinfo(dtype).max)
-    plan = R._madd_plan(w, maxval, maxval)
-    if dtype == np.uint16:
-        assert plan is None
-        return
-    wi, wp, fc = plan
-    bias, q, off, top, bits = (int(v) for v in fc)
+    wi, wp, fc = R._madd_plan(w, maxval, maxval)
+    bias, q, off, top, bits, bias16 = (int(v) for v in fc)
     assert w.shape[1] == ntaps and bits == R._PMADD and top == maxval
     np.testing.assert_array_equal(wi, np.ldexp(w, q))
     assert np.abs(wi).max() < 2 ** 15
@@ -788,10 +787,16 @@ def test_madd_plan_constants(scale, ntaps, dtype):
     hi = wp >> 16
     np.testing.assert_array_equal(np.where(lo >= 2 ** 15, lo - 2 ** 16, lo), wi[:, 0::2])
     np.testing.assert_array_equal(hi, wi[:, 1::2])
+    shift = 32768 if dtype == np.uint16 else 0
+    assert bias16 == bias + shift * int(wi[0].sum())
     for row in wi:
-        for x in (maxval * (row > 0), maxval * (row < 0), np.full(ntaps, maxval)):
+        for x in (maxval * (row > 0), maxval * (row < 0), np.full(ntaps, maxval),
+                  np.zeros(ntaps, dtype=np.int64)):
             s = int(np.dot(row.astype(object), x.astype(object)))
             assert 0 <= s + bias < 2 ** 31  # the arithmetic shift of the pmaddwd store
+            lanes = [int(row[k]) * (int(x[k]) - shift) for k in range(ntaps)]
+            assert all(abs(a + b) < 2 ** 31 for a, b in zip(lanes[0::2], lanes[1::2]))
+            assert bias16 + sum(lanes) == s + bias
             exact = Fraction(s, 2 ** q)
             want = min(max(int(exact + Fraction(1, 2)) if exact >= 0 else 0, 0), top)
             assert min(max(((s + bias) >> q) - off, 0), top) == want
@@ -806,6 +811,18 @@ def test_madd_plan_refuses_what_it_cannot_do():
     assert R._madd_plan(small, 255, 255) is not None
     huge = np.array([[0.5 + 2.0 ** -16, 0.5 - 2.0 ** -16] + [0.0] * 6] * 8)  # q = 16: W > int16
     assert R._madd_plan(huge, 255, 255) is None
+    # 16-bit pixels: every row's weights must have one sum (the constant boundary drops the
+    # outside taps' weights at the borders), the output must be 16-bit
+    idx, w = _tables(64, 32, 0.5, "bicubic", True, "symmetric", -0.5, np.dtype(np.float64))
+    assert R._madd_plan(w, 65535, 65535) is not None
+    assert R._madd_plan(w, 65535, 255) is None
+    idx, w = _tables(64, 32, 0.5, "bicubic", True, "constant", -0.5, np.dtype(np.float64))
+    assert R._madd_plan(w, 255, 255) is not None and R._madd_plan(w, 65535, 65535) is None
+    assert R._madd_plan(small, 65535, 65535) is not None
+    assert R._madd_plan(small * np.array([[1.0]] * 7 + [[0.5]]), 65535, 65535) is None
+    # S + bias of 16-bit pixels past 2**31 (q = 14: W = (32767, -16383))
+    big = np.array([[2.0 - 2.0 ** -14, -1.0 + 2.0 ** -14] + [0.0] * 6] * 8)
+    assert R._madd_plan(big, 255, 255) is not None and R._madd_plan(big, 65535, 65535) is None
 
 
 def _check_switched_cases(monkeypatch, switch, kernels, cases, seed, dtype=np.uint8):
@@ -1417,26 +1434,51 @@ def test_madd_path_is_taken_and_exact(monkeypatch):
 
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd path needs a JIT target with AVX2")
+def test_madd_path_of_16_bit_pixels(monkeypatch):
+    """uint16 antialiased x0.5 / x0.25 on the pmaddwd kernels (pixels as ``x - 32768``):
+    as :func:`test_madd_path_is_taken_and_exact` (the reference, the float64 path it
+    replaces bit for bit, images of only 0 and 65535 for the extreme sums), every boundary
+    whose tables keep one weight sum per row."""
+    cases = [((96, 120, 3), 0.25, "bicubic", "symmetric"), ((64, 90), 0.5, "bicubic", "replicate"),
+             ((80, 72, 2), 0.25, "bilinear", "reflect"), ((40, 40, 3), 0.25, "bicubic", "wrap"),
+             ((37, 150, 4), 0.5, "bicubic", "symmetric"),
+             ((64, 70, 3), (0.25, 1.0), "bicubic", "symmetric"),
+             ((64, 70, 3), (1.0, 0.5), "bicubic", "replicate"),
+             ((64, 70, 3), (0.5, 2.0), "bicubic", "symmetric"),
+             ((64, 70, 1), (0.25, 0.5), "bicubic", "reflect"), ((16, 200), 0.25, "bicubic",
+                                                                "symmetric")]
+    _check_switched_cases(monkeypatch, "_MADD", _MADD_KERNELS, cases, seed=6, dtype=np.uint16)
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd path needs a JIT target with AVX2")
 @pytest.mark.parametrize("n", [16, 17, 31, 32, 33, 100])
 @pytest.mark.parametrize("ntaps", [8, 16])
-def test_madd_rows_block_edges(n, ntaps):
-    """Every output of :func:`_rows_row_madd` for lengths around the block size, into a
-    uint8 and a float32 row, against the scalar formula in Python integers."""
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_madd_rows_block_edges(n, ntaps, dtype):
+    """Every output of :func:`_rows_row_madd` for lengths around the block size, into a row
+    of the source dtype and a float32 row, against the scalar formula in Python integers
+    (16-bit pixels: the block starts from ``fc[5]``, the scalar loop from ``fc[0]``)."""
     rng = np.random.default_rng(n + ntaps)
-    src = rng.integers(0, 256, size=(ntaps + 3, n)).astype(np.uint8)
+    top = int(np.iinfo(dtype).max)
+    src = rng.integers(0, top + 1, size=(ntaps + 3, n)).astype(dtype)
+    src[0, ::3] = top  # extremes
+    src[1, ::5] = 0
     wi = rng.integers(-300, 1200, size=(2, ntaps)).astype(np.int64)
     idx = np.array([rng.permutation(ntaps + 3)[:ntaps], np.arange(ntaps)], dtype=np.intp)
     wp = np.ascontiguousarray((wi[:, 1::2] << 16) | (wi[:, 0::2] & 0xFFFF))
-    q = 9
-    off = int(-((-255 * int(np.maximum(-wi, 0).sum(1).max())) >> q))
-    fc = np.array([(1 << (q - 1)) + (off << q), q, off, 255, 32], dtype=np.int64)
+    q = 9 if dtype == np.uint8 else 12 + ntaps // 16  # 16-bit outputs mostly not saturated
+    off = int(-((-top * int(np.maximum(-wi, 0).sum(1).max())) >> q))
+    bias = (1 << (q - 1)) + (off << q)
+    assert top * int(np.maximum(wi, 0).sum(1).max()) + bias < 2 ** 31
     for i in range(2):
-        for odt in (np.uint8, np.float32):
+        shift = 32768 * int(wi[i].sum()) if dtype == np.uint16 else 0
+        fc = np.array([bias, q, off, top, R._PMADD, bias + shift], dtype=np.int64)
+        for odt in (dtype, np.float32):
             out = np.full(n, 77, dtype=odt)
             R._rows_row_madd(src, out, i, idx, wi, wp, fc, np.empty(ntaps, dtype=np.intp))
             for t in range(n):
-                s = int(fc[0]) + sum(int(wi[i, k]) * int(src[idx[i, k], t]) for k in range(ntaps))
-                assert out[t] == min(max((s >> q) - off, 0), 255)
+                s = bias + sum(int(wi[i, k]) * int(src[idx[i, k], t]) for k in range(ntaps))
+                assert out[t] == min(max((s >> q) - off, 0), top)
 
 
 @pytest.mark.parametrize("dtype", [np.uint16, np.float32, np.float64])

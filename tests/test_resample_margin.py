@@ -221,6 +221,19 @@ def test_margin_property_random_images(h, w, nch, sr, sc, method, boundary, seed
                         extreme)
 
 
+@given(h=st.integers(1, 80), w=st.integers(1, 80), nch=st.sampled_from([0, 1, 2, 3, 4]),
+       sr=st.sampled_from([1, 0.5, 0.25]), sc=st.sampled_from([1, 0.5, 0.25]),
+       method=st.sampled_from(["bicubic", "bilinear"]),
+       boundary=st.sampled_from(["symmetric", "replicate", "reflect", "wrap", "constant"]),
+       seed=st.integers(0, 2 ** 16), extreme=st.booleans())
+def test_madd16_property_random_images(h, w, nch, sr, sc, method, boundary, seed, extreme):
+    """Any shape, channel count and antialiased x1/2 or x1/4 per axis (8- and 16-tap tables):
+    uint16 resizes equal the independent reference with the pmaddwd blocks (16-bit pixels as
+    ``x - 32768``) on and off."""
+    _check_random_image(np.uint16, "_MADD", (h, w, nch), (sr, sc), method, boundary, seed,
+                        extreme)
+
+
 def _check_random_image(dtype, switch, hwc, scale, method, boundary, seed, extreme):
     """A random ``dtype`` image of shape ``(h, w)`` (``nch == 0``) or ``(h, w, nch)``, of
     full-range values or only 0 and the largest: the resize equals the independent

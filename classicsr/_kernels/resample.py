@@ -46,9 +46,9 @@ than the error of those integer weights (:func:`_margin_weights`); for 16-bit pi
 15-bit weights err by more than that margin, bicubic x3 uses its exact numerators ``N =
 rint(w D)`` in 32-bit lanes and rounds ``S / D`` by one float32 multiply by ``fl(1 / D)``
 (:func:`_numer_weights`: the float32 error stays inside the margin).  Eight- and sixteen-tap
-exact tables on 8-bit images (the antialiased x0.5 and x0.25 downscales) use the same integer
-formula with two taps per 16-bit multiply-add (``vpmaddwd``, when Numba targets AVX2:
-:func:`_madd_block`).  The columns pass of the four-tap tables of 8-bit images runs in output
+exact tables on 8- and 16-bit images (the antialiased x0.5 and x0.25 downscales) use the same
+integer formula with two taps per 16-bit multiply-add (``vpmaddwd``, when Numba targets AVX2:
+:func:`_madd_block`; 16-bit pixels enter the signed lanes as ``x - 32768``).  The columns pass of the four-tap tables of 8-bit images runs in output
 order: each 32-byte block of the output row is gathered from 16-byte source windows by
 ``vpshufb`` and summed by ``vpmaddwd`` (:func:`_direct_block`, descriptors per table from
 :func:`_direct_plan`), with no phase rows and no interleave.  Checked four-tap tables of 8-bit
@@ -3530,6 +3530,18 @@ def _ir_load_bytes16(builder, data, start):
     return builder.zext(builder.load(ptr, align=1), ir.VectorType(ir.IntType(16), 16))
 
 
+def _ir_load_pixels16(builder, data, start):
+    """16 pixels at element ``start`` of the uint8 or uint16 array data ``data`` as int16
+    lanes: bytes zero-extended (:func:`_ir_load_bytes16`), 16-bit pixels ``x`` as ``x -
+    32768`` (the top bit flipped), which the signed lanes of ``vpmaddwd`` hold (the plan adds
+    ``32768 sum_k W_k`` back: :func:`_madd_plan`)."""
+    if data.type.pointee.width == 8:
+        return _ir_load_bytes16(builder, data, start)
+    v16 = ir.VectorType(ir.IntType(16), 16)
+    ptr = builder.bitcast(builder.gep(data, [start]), v16.as_pointer())
+    return builder.xor(builder.load(ptr, align=2), ir.Constant(v16, [-32768] * 16))
+
+
 def _ir_pair_weight(builder, wa, wb):
     """The int16 pair ``(wa, wb)`` (int64 scalars) repeated over 16 lanes."""
     i32 = ir.IntType(32)
@@ -3564,10 +3576,19 @@ def _ir_madd_store(builder, sums, q, off, top, ptr, oty):
     """Round and store the ``(lo, hi)`` sums of 32 pixels (two pairs) at ``ptr``:
     ``clamp((S >> q) - off, 0, top)``.  Bytes (``top`` = 255): an arithmetic shift, then
     ``vpackssdw`` and ``vpackuswb`` saturate to ``[0, 255]`` and restore pixel order (S below
-    ``2**31``: :func:`_madd_plan`).  Float rows: :func:`_ir_fixed_round` and a convert."""
+    ``2**31``: :func:`_madd_plan`); 16-bit pixels (``top`` = 65535): ``vpackusdw`` does both.
+    Float rows: :func:`_ir_fixed_round` and a convert."""
     i32 = ir.IntType(32)
     v8 = ir.VectorType(i32, 8)
     qv, offv = (_ir_splat(builder, v8, builder.trunc(v, i32)) for v in (q, off))
+    if isinstance(oty, ir.IntType) and oty.width == 16:
+        for n, (lo, hi) in enumerate(sums):
+            words = _ir_x86(builder, "avx2.packusdw", ir.VectorType(oty, 16),
+                            builder.sub(builder.ashr(lo, qv), offv),
+                            builder.sub(builder.ashr(hi, qv), offv))
+            dst = builder.gep(builder.bitcast(ptr, words.type.as_pointer()), [_ir_intp(n)])
+            builder.store(words, dst, align=2)
+        return
     if isinstance(oty, ir.IntType):
         words = [_ir_x86(builder, "avx2.packssdw", ir.VectorType(ir.IntType(16), 16),
                          builder.sub(builder.ashr(lo, qv), offv),
@@ -3601,10 +3622,12 @@ def _madd_block(npair):
     Pixel pairs of two source rows are interleaved into 16-bit lanes (``vpunpck[lh]wd``) and
     multiplied and pair-summed into 32-bit lanes by ``llvm.x86.avx2.pmadd.wd``: 16
     multiply-adds per instruction where the float path does 8 (plus a convert per tap).  It
-    needs AVX2 (:func:`_target_has_avx2`), 8-bit pixels, int16 weights and sums below
-    ``2**31`` (:func:`_madd_plan`); the 32-bit additions wrap like those of
-    :func:`_fixed_block`, which is exact because the final ``S`` is in range.  ``out`` is a
-    uint8 row or a float row (the fused passes' columns-pass row)."""
+    needs AVX2 (:func:`_target_has_avx2`), int16 weights and sums below ``2**31``
+    (:func:`_madd_plan`); the 32-bit additions wrap like those of :func:`_fixed_block`, which
+    is exact because the final ``S`` is in range.  8-bit pixels are zero-extended; 16-bit
+    pixels enter as ``x - 32768`` (:func:`_ir_load_pixels16`) and the block starts from
+    ``fc[5] = bias + 32768 sum_k W_k`` instead of ``bias``, the same ``S + bias``.  ``out`` is
+    a row of the source's dtype or a float row (the fused passes' columns-pass row)."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
@@ -3613,8 +3636,9 @@ def _madd_block(npair):
         if not (all(isinstance(a, types.Array) and a.layout == "C"
                     for a in (out, src, starts, wp, fc))
                 and out.ndim == 1 and starts.ndim == 1 and wp.ndim == 1 and fc.ndim == 1
-                and (isinstance(out.dtype, types.Float) or out.dtype == types.uint8)
-                and src.dtype == types.uint8 and starts.dtype == types.intp
+                and src.dtype in (types.uint8, types.uint16)
+                and (isinstance(out.dtype, types.Float) or out.dtype == src.dtype)
+                and starts.dtype == types.intp
                 and wp.dtype == types.int64 and fc.dtype == types.int64):
             raise errors.TypingError("pmaddwd block: unsupported arguments")
         sig = types.void(out, types.intp, src, starts, types.intp, wp, fc)
@@ -3636,10 +3660,12 @@ def _madd_block(npair):
             for j in range(npair):
                 w = builder.trunc(elem(warr, j), ir.IntType(32))
                 weights.append(builder.bitcast(_ir_splat(builder, v8, w), v16))
-            bias = _ir_splat(builder, v8, builder.trunc(elem(farr, 0), ir.IntType(32)))
+            wide = signature.args[2].dtype == types.uint16
+            bias = _ir_splat(builder, v8, builder.trunc(elem(farr, 5 if wide else 0),
+                                                        ir.IntType(32)))
             sums = []
             for e in (0, 16):
-                rows = [_ir_load_bytes16(builder, sarr.data, builder.add(starts[k], _ir_intp(e)))
+                rows = [_ir_load_pixels16(builder, sarr.data, builder.add(starts[k], _ir_intp(e)))
                         for k in range(2 * npair)]
                 sums.append(_ir_madd_sums(builder, rows, weights, bias))
             oty = context.get_data_type(signature.args[0].dtype)
@@ -4418,18 +4444,39 @@ def _pmadd_ok(wi, fc, maxval_in, maxval_out):
             and maxval_in * pos + int(fc[0]) < 2 ** 31)
 
 
+def _pmadd16_ok(wi, fc, maxval_in, maxval_out):
+    """Whether the fixed-point plan ``(wi, fc)`` of 16-bit pixels may run on the pmaddwd
+    blocks (:func:`_madd_block`), whose lanes hold ``x - 32768``: a shift plan (not
+    numerators), 16-bit output (``vpackusdw`` saturates to ``[0, 65535]``), every weight in
+    int16 (each product pair of ``vpmaddwd`` is then below ``2 * 2**15 * (2**15 - 1)`` in
+    magnitude, exact in int32), ``S + bias`` below ``2**31`` and every row's ``sum_k W_k``
+    the same (one ``fc[5] = bias + 32768 sum_k W_k`` for the table; boundaries that drop
+    weights, such as ``constant``, have other sums at the borders)."""
+    sums = wi.sum(axis=1)
+    pos = int(np.maximum(wi, 0).sum(axis=1).max())
+    return (int(fc[4]) in (16, 32) and maxval_in <= 65535 and maxval_out == 65535
+            and int(np.abs(wi).max()) < 2 ** 15 and maxval_in * pos + int(fc[0]) < 2 ** 31
+            and bool((sums == sums[0]).all()))
+
+
 def _madd_plan(w64, maxval_in, maxval_out):
     """``(wi, wp, fc)`` of the pmaddwd passes of 8- and 16-tap exact tables
     (:func:`_rows_row_madd`, :func:`_cols_row_madd`), or ``None``: :func:`_fixed_plan`'s
-    integers and constants where :func:`_pmadd_ok` holds.  ``wp`` packs the weight pairs
-    (see :func:`_madd_block`)."""
+    integers and constants where :func:`_pmadd_ok` (8-bit pixels) or :func:`_pmadd16_ok`
+    (16-bit pixels) holds.  ``wp`` packs the weight pairs (see :func:`_madd_block`); ``fc =
+    (bias, q, off, top, _PMADD, bias16)``, ``bias16 = bias + 32768 sum_k W_k`` the start of
+    the blocks' sums of 16-bit pixels (``bias`` for 8-bit ones)."""
     if w64.size == 0 or w64.shape[1] not in (8, 16):
         return None
     plan = _fixed_plan(w64, maxval_in, maxval_out, any_taps=True)
-    if plan is None or not _pmadd_ok(plan[0], plan[1], maxval_in, maxval_out):
+    if plan is None:
         return None
     wi, fc = plan
-    fc = fc.copy()
+    wide = maxval_in > 255
+    if not (_pmadd16_ok if wide else _pmadd_ok)(wi, fc, maxval_in, maxval_out):
+        return None
+    bias16 = int(fc[0]) + (32768 * int(wi[0].sum()) if wide else 0)
+    fc = np.append(fc, bias16)
     fc[4] = _PMADD
     wp = (wi[:, 1::2] << 16) | (wi[:, 0::2] & 0xFFFF)
     return wi, np.ascontiguousarray(wp, dtype=np.int64), fc
@@ -5291,7 +5338,8 @@ def _pad_taps(idx, w, src_dt, dst_dt, maxval_out):
 
 def _madd_setup(plan, src_dt, dst_dt, maxval_out):
     """``(wi, wp, fc)`` when a rows pass from ``src_dt`` to ``dst_dt`` pixels can run on
-    :func:`_rows_row_madd` (8-bit images, 8- or 16-tap exact table, AVX2), else ``None``."""
+    :func:`_rows_row_madd` (8- and 16-bit images, 8- or 16-tap exact table, AVX2), else
+    ``None``."""
     if not (_MADD and _MADD_OK) or src_dt.kind != "u" or dst_dt.kind != "u" \
             or plan.ntaps not in (8, 16):
         return None
