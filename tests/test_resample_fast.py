@@ -605,6 +605,29 @@ def test_fir4_fixed_block_edges(n, bits):
     assert np.all(out[:5] == 77) and np.all(out[5 + n:] == 77)
 
 
+@pytest.mark.parametrize("n", [1, 31, 32, 33, 64, 100])
+@pytest.mark.parametrize("bits", [32, pytest.param(R._PMADD16, marks=pytest.mark.skipif(
+    not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2"))])
+def test_fir4_fixed_block_edges_16_bit(n, bits):
+    """:func:`test_fir4_fixed_block_edges` for 16-bit pixels: the 32-bit lanes and the
+    pmaddwd block (pixels as ``x - 32768``, its sums started from ``fc[5]``), with the
+    extremes 0 and 65535 among random pixels."""
+    rng = np.random.default_rng(n + bits)
+    x = rng.integers(0, 65536, size=n + 40).astype(np.uint16)
+    x[::4] = 65535
+    x[1::7] = 0
+    wi = np.array([-3, 29, 111, -9], dtype=np.int64)
+    off = -((-65535 * 12) >> 7)
+    bias = 64 + (off << 7)
+    fc = np.array([bias, 7, off, 65535, bits, bias + 32768 * 128], dtype=np.int64)
+    out = np.full(n + 10, 77, dtype=np.uint16)
+    R._fir4_fixed(out, 5, x, 3, x, 4, x, 5, x, 6, wi, fc, n)
+    for t in range(n):
+        s = bias + sum(int(wi[k]) * int(x[3 + k + t]) for k in range(4))
+        assert out[5 + t] == min(max((s >> 7) - off, 0), 65535)
+    assert np.all(out[:5] == 77) and np.all(out[5 + n:] == 77)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("nch", [1, 3])
 @pytest.mark.parametrize("nphase", [2, 3, 4, 5])
@@ -1388,17 +1411,57 @@ def test_direct_f64_path_is_taken_and_exact(monkeypatch):
 
 @pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2")
 def test_four_tap_plans_take_the_pmaddwd_block_where_they_can(monkeypatch):
-    """uint8 x4 (32-bit sums) moves to the pmaddwd block; uint8 x2 keeps 16-bit lanes, uint16
-    keeps 32-bit lanes, and the switch turns it off."""
-    def bits(n_out, scale, maxval):
-        idx, w = _tables(64, n_out, scale, "bicubic", True, "symmetric", -0.5,
+    """uint8 x4 (32-bit sums) moves to the pmaddwd block; uint8 x2 keeps 16-bit lanes; uint16
+    x2 and x4 move to the block with pixels as ``x - 32768`` (``fc[5]``: every extreme sum
+    of each row, brute-forced through the offset lanes, gives ``S + bias`` in range), but
+    not with the constant boundary (other weight sums at the borders); the switch turns it
+    off."""
+    def plan(n_out, scale, maxval, boundary="symmetric"):
+        idx, w = _tables(64, n_out, scale, "bicubic", True, boundary, -0.5,
                          np.dtype(np.float64))
-        return int(R._TablePlan(idx, w).fixed(maxval, maxval)[1][4])
-    assert bits(256, 4.0, 255) == R._PMADD
-    assert bits(128, 2.0, 255) == 16
-    assert bits(256, 4.0, 65535) == 32
+        return R._TablePlan(idx, w).fixed(maxval, maxval)
+
+    assert int(plan(256, 4.0, 255)[1][4]) == R._PMADD
+    assert int(plan(128, 2.0, 255)[1][4]) == 16
+    for n_out, scale in ((256, 4.0), (128, 2.0)):
+        wi, fc = plan(n_out, scale, 65535)
+        bias, q, off, top, bits, bias16 = (int(v) for v in fc)
+        assert bits == R._PMADD16 and top == 65535 and np.abs(wi).max() < 2 ** 15
+        assert bias16 == bias + 32768 * int(wi[0].sum()) and (wi.sum(1) == 2 ** q).all()
+        for row in wi:
+            for x in (65535 * (row > 0), 65535 * (row < 0), np.full(4, 65535), np.zeros(4)):
+                s = int(np.dot(row.astype(object), x.astype(object)))
+                lanes = [int(row[k]) * (int(x[k]) - 32768) for k in range(4)]
+                assert abs(lanes[0] + lanes[1]) < 2 ** 31 and abs(lanes[2] + lanes[3]) < 2 ** 31
+                assert bias16 + sum(lanes) == s + bias and 0 <= s + bias < 2 ** 31
+    assert int(plan(256, 4.0, 65535, "constant")[1][4]) == 32
     monkeypatch.setattr(R, "_MADD", False)
-    assert bits(256, 4.0, 255) == 32
+    assert int(plan(256, 4.0, 255)[1][4]) == 32
+    assert int(plan(256, 4.0, 65535)[1][4]) == 32
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2")
+def test_16_bit_four_tap_plans_on_the_pmaddwd_block(monkeypatch):
+    """uint16 bicubic x2 and x4 (the ``_PMADD16`` plans), fused and as separate passes, on
+    random images and on images of only 0 and 65535, widths below one block and odd ones,
+    1-4 channels, five boundaries (constant: the border rows keep 32-bit lanes): equal to the
+    independent reference and, bit for bit, to the 32-bit lanes (``_MADD`` off)."""
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
+    rng = np.random.default_rng(28)
+    cases = [((40, 50, 3), 2.0, "symmetric"), ((33, 70), 4.0, "replicate"),
+             ((20, 45, 4), (2.0, 4.0), "reflect"), ((9, 7, 2), 4.0, "wrap"),
+             ((30, 41, 3), (4.0, 1.0), "symmetric"), ((30, 41, 1), (1.0, 2.0), "constant")]
+    for shape, scale, boundary in cases:
+        for kind in ("random", "extreme"):
+            img = (_img(shape, np.uint16, seed=shape[1]) if kind == "random"
+                   else (rng.random(shape) < 0.5).astype(np.uint16) * 65535)
+            ref = reference_resize(img, scale, boundary=boundary)
+            for fused in (True, False):
+                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+                np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
+                monkeypatch.setattr(R, "_MADD", False)
+                np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
+                monkeypatch.setattr(R, "_MADD", True)
 
 
 def test_target_feature_query_respects_numba_config(monkeypatch):

@@ -39,7 +39,8 @@ Four-tap exact tables on unsigned images (bicubic integer upscales, the common S
 further: the sums are computed in integer SIMD lanes, ``((bias + sum_k W_k x_k) >> q) - off``
 with ``W = w 2**q`` (16-bit lanes for uint8 x2, 32-bit otherwise; see :func:`_fixed_plan` for
 why that is MATLAB's rounded value exactly), by an LLVM ``@intrinsic`` block
-(:func:`_fixed_block`).  Tables whose weights are not dyadic but rationals with an odd
+(:func:`_fixed_block`; on AVX2 targets the 32-bit sums of uint8 x4 and of 16-bit pixels take
+the ``vpmaddwd`` block :func:`_madd4_block`).  Tables whose weights are not dyadic but rationals with an odd
 denominator (bicubic and bilinear at x3, bilinear at every odd factor) take the same path with
 ``W = rint(w 2**15)``: their true sums keep a known distance from every rounding tie, larger
 than the error of those integer weights (:func:`_margin_weights`); for 16-bit pixels, whose
@@ -3364,11 +3365,12 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
                            w0, w1, w2, w3, bias, q, off, top)
                     t = _next_block(t, _FIX16_PX, n)
                 t = n
-        elif fc[4] == _PMADD:
+        elif fc[4] == _PMADD or fc[4] == _PMADD16:
             if n >= _MADD_PX:
+                b = fc[5] if fc[4] == _PMADD16 else bias
                 while t >= 0:
                     _madd4(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
-                           w0, w1, w2, w3, bias, q, off, top)
+                           w0, w1, w2, w3, b, q, off, top)
                     t = _next_block(t, _MADD_PX, n)
                 t = n
         elif n >= _FIX32_PX:
@@ -3493,6 +3495,7 @@ def _target_has_avx2():
 
 _MADD_PX = 32  # pixels per pmaddwd block (four AVX2 vectors of 32-bit sums, one byte store)
 _PMADD = 1  # fc[4] of a four-tap fixed-point plan on the pmaddwd block (:func:`_madd4_block`)
+_PMADD16 = 4  # the same for 16-bit pixels (``x - 32768``; ``fc[5]``: see :func:`_madd_plan`)
 _NUMER = 3  # fc[4] of a numerator plan (:func:`_numer_weights`): 32-bit lanes, float32 rounding
 
 # pmaddwd blocks: two source rows' pixels are interleaved into 16-bit lane pairs by in-lane
@@ -3682,16 +3685,18 @@ def _madd4_block():
     """An ``@intrinsic`` with the signature of :func:`_fixed_block` (``out, oo, a0, t0, ...,
     w0..w3, bias, q, off, top``) computing ``_MADD_PX`` pixels of :func:`_fir4_fixed` on the
     pmaddwd block of :func:`_madd_block` (taps 0 and 1, 2 and 3 paired): the four-tap plans
-    of 8-bit images whose sums need more than 16 bits (uint8 x4), ``fc[4] == _PMADD``.
-    Uint8 arrays only; the scalar weights and constants stay in registers across blocks."""
+    of 8-bit images whose sums need more than 16 bits (uint8 x4), ``fc[4] == _PMADD``, and
+    of 16-bit images (``fc[4] == _PMADD16``: pixels as ``x - 32768``, ``bias`` is then
+    ``fc[5]``).  All uint8 or all uint16 arrays; the scalar weights and constants stay in
+    registers across blocks."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
     @intrinsic
     def block(typingctx, out, oo, a0, t0, a1, t1, a2, t2, a3, t3, w0, w1, w2, w3, bias, q, off,
               top):
-        # other unsigned arrays type too (the uint16 specialisations of _fir4_fixed), and
-        # raise if ever reached: plans for them never select this block
+        # other unsigned arrays type too (the uint32/uint64 specialisations of _fir4_fixed,
+        # mixed widths), and raise if ever reached: plans for them never select this block
         if not all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
                    and isinstance(a.dtype, types.Integer) and not a.dtype.signed
                    for a in (out, a0, a1, a2, a3)):
@@ -3701,10 +3706,12 @@ def _madd4_block():
         sig = types.void(out, ip, a0, ip, a1, ip, a2, ip, a3, ip, *([types.int64] * 8))
 
         def codegen(context, builder, signature, args):
-            if any(signature.args[i].dtype != types.uint8 for i in (0, 2, 4, 6, 8)):
+            dts = {signature.args[i].dtype for i in (0, 2, 4, 6, 8)}
+            if dts not in ({types.uint8}, {types.uint16}):
                 with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
                     context.call_conv.return_user_exc(
-                        builder, TypeError, ("pmaddwd four-tap block: uint8 arrays only",))
+                        builder, TypeError,
+                        ("pmaddwd four-tap block: all uint8 or all uint16 arrays only",))
                 return context.get_dummy_value()
             if not _MADD_OK:
                 return _ir_no_avx2(context, builder, "pmaddwd four-tap block")
@@ -3716,12 +3723,13 @@ def _madd4_block():
                              builder.trunc(args[14], ir.IntType(32)))
             sums = []
             for e in (0, 16):
-                rows = [_ir_load_bytes16(builder, arrs[k + 1].data,
-                                         builder.add(args[2 * k + 3], _ir_intp(e)))
+                rows = [_ir_load_pixels16(builder, arrs[k + 1].data,
+                                          builder.add(args[2 * k + 3], _ir_intp(e)))
                         for k in range(4)]
                 sums.append(_ir_madd_sums(builder, rows, weights, bias))
             _ir_madd_store(builder, sums, args[15], args[16], args[17],
-                           builder.gep(arrs[0].data, [args[1]]), ir.IntType(8))
+                           builder.gep(arrs[0].data, [args[1]]),
+                           context.get_data_type(signature.args[0].dtype))
             return context.get_dummy_value()
 
         return sig, codegen
@@ -3732,7 +3740,7 @@ def _madd4_block():
 _madd8 = _madd_block(4)
 _madd16 = _madd_block(8)
 _madd4 = _madd4_block()
-_MADD = True  # switch: the pmaddwd blocks (8-bit images; tests compare with the paths they replace)
+_MADD = True  # switch: the pmaddwd blocks (tests compare with the paths they replace)
 _MADD_OK = _JIT and _target_has_avx2()
 _FD_OK = _JIT and _target_has("avx512f")  # the output-order float32 blocks (_fd_row)
 
@@ -4729,6 +4737,12 @@ class _TablePlan:
                     and _pmadd_ok(plan[0], plan[1], maxval_in, maxval_out)):
                 plan = (plan[0], plan[1].copy())
                 plan[1][4] = _PMADD  # 32-bit sums of 8-bit pixels: the pmaddwd block
+            elif (pmadd and plan is not None and maxval_in > 255
+                  and _pmadd16_ok(plan[0], plan[1], maxval_in, maxval_out)):
+                wi, fc = plan  # 16-bit pixels as x - 32768 (see _madd_plan)
+                fc = np.append(fc, int(fc[0]) + 32768 * int(wi[0].sum()))
+                fc[4] = _PMADD16
+                plan = (wi, fc)
             self._cache[key] = plan
         return self._cache[key]
 
