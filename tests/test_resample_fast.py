@@ -10,6 +10,7 @@ path, and the near-tie error bound is checked against exact rational arithmetic.
 
 from __future__ import annotations
 
+import itertools
 import os
 from fractions import Fraction
 
@@ -610,8 +611,8 @@ def test_fir4_fixed_block_edges(n, bits):
     not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2"))])
 def test_fir4_fixed_block_edges_16_bit(n, bits):
     """:func:`test_fir4_fixed_block_edges` for 16-bit pixels: the 32-bit lanes and the
-    pmaddwd block (pixels as ``x - 32768``, its sums started from ``fc[5]``), with the
-    extremes 0 and 65535 among random pixels."""
+    pmaddwd block (pixels as ``x - 32768``, its sums started from ``bias + 32768 sum_k
+    w_k``), with the extremes 0 and 65535 among random pixels."""
     rng = np.random.default_rng(n + bits)
     x = rng.integers(0, 65536, size=n + 40).astype(np.uint16)
     x[::4] = 65535
@@ -619,7 +620,7 @@ def test_fir4_fixed_block_edges_16_bit(n, bits):
     wi = np.array([-3, 29, 111, -9], dtype=np.int64)
     off = -((-65535 * 12) >> 7)
     bias = 64 + (off << 7)
-    fc = np.array([bias, 7, off, 65535, bits, bias + 32768 * 128], dtype=np.int64)
+    fc = np.array([bias, 7, off, 65535, bits], dtype=np.int64)
     out = np.full(n + 10, 77, dtype=np.uint16)
     R._fir4_fixed(out, 5, x, 3, x, 4, x, 5, x, 6, wi, fc, n)
     for t in range(n):
@@ -1412,10 +1413,10 @@ def test_direct_f64_path_is_taken_and_exact(monkeypatch):
 @pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2")
 def test_four_tap_plans_take_the_pmaddwd_block_where_they_can(monkeypatch):
     """uint8 x4 (32-bit sums) moves to the pmaddwd block; uint8 x2 keeps 16-bit lanes; uint16
-    x2 and x4 move to the block with pixels as ``x - 32768`` (``fc[5]``: every extreme sum
-    of each row, brute-forced through the offset lanes, gives ``S + bias`` in range), but
-    not with the constant boundary (other weight sums at the borders); the switch turns it
-    off."""
+    x2 and x4 move to the block with pixels as ``x - 32768`` (every extreme sum of each row,
+    brute-forced through the offset lanes started from ``bias + 32768 sum_k W_k``, gives
+    ``S + bias`` in range), with every boundary (constant: other weight sums at the borders,
+    each row gets its own start); the switch turns it off."""
     def plan(n_out, scale, maxval, boundary="symmetric"):
         idx, w = _tables(64, n_out, scale, "bicubic", True, boundary, -0.5,
                          np.dtype(np.float64))
@@ -1423,18 +1424,19 @@ def test_four_tap_plans_take_the_pmaddwd_block_where_they_can(monkeypatch):
 
     assert int(plan(256, 4.0, 255)[1][4]) == R._PMADD
     assert int(plan(128, 2.0, 255)[1][4]) == 16
-    for n_out, scale in ((256, 4.0), (128, 2.0)):
-        wi, fc = plan(n_out, scale, 65535)
-        bias, q, off, top, bits, bias16 = (int(v) for v in fc)
+    for (n_out, scale), boundary in itertools.product(((256, 4.0), (128, 2.0)),
+                                                      ("symmetric", "constant")):
+        wi, fc = plan(n_out, scale, 65535, boundary)
+        bias, q, off, top, bits = (int(v) for v in fc)
         assert bits == R._PMADD16 and top == 65535 and np.abs(wi).max() < 2 ** 15
-        assert bias16 == bias + 32768 * int(wi[0].sum()) and (wi.sum(1) == 2 ** q).all()
+        assert (wi.sum(1) == 2 ** q).all() == (boundary == "symmetric")
         for row in wi:
+            start = bias + 32768 * int(row.sum())
             for x in (65535 * (row > 0), 65535 * (row < 0), np.full(4, 65535), np.zeros(4)):
                 s = int(np.dot(row.astype(object), x.astype(object)))
                 lanes = [int(row[k]) * (int(x[k]) - 32768) for k in range(4)]
                 assert abs(lanes[0] + lanes[1]) < 2 ** 31 and abs(lanes[2] + lanes[3]) < 2 ** 31
-                assert bias16 + sum(lanes) == s + bias and 0 <= s + bias < 2 ** 31
-    assert int(plan(256, 4.0, 65535, "constant")[1][4]) == 32
+                assert start + sum(lanes) == s + bias and 0 <= s + bias < 2 ** 31
     monkeypatch.setattr(R, "_MADD", False)
     assert int(plan(256, 4.0, 255)[1][4]) == 32
     assert int(plan(256, 4.0, 65535)[1][4]) == 32
@@ -1444,8 +1446,8 @@ def test_four_tap_plans_take_the_pmaddwd_block_where_they_can(monkeypatch):
 def test_16_bit_four_tap_plans_on_the_pmaddwd_block(monkeypatch):
     """uint16 bicubic x2 and x4 (the ``_PMADD16`` plans), fused and as separate passes, on
     random images and on images of only 0 and 65535, widths below one block and odd ones,
-    1-4 channels, five boundaries (constant: the border rows keep 32-bit lanes): equal to the
-    independent reference and, bit for bit, to the 32-bit lanes (``_MADD`` off)."""
+    1-4 channels, five boundaries (constant: other weight sums in the border rows): equal to
+    the independent reference and, bit for bit, to the 32-bit lanes (``_MADD`` off)."""
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
     rng = np.random.default_rng(28)
     cases = [((40, 50, 3), 2.0, "symmetric"), ((33, 70), 4.0, "replicate"),

@@ -4,7 +4,8 @@ For 16-bit pixels the margin weights of ``tests/test_resample_margin.py`` (``rin
 err by more than the margin, so ``_numer_weights`` takes the weights as exact numerators over
 their odd denominator (bicubic x3: ``(-2, 21, 9, -1) / 27``): the sum ``S = sum N x`` is an
 exact integer in 32-bit lanes, and the blocks round ``S / D`` by one float32 multiply by
-``fl(1 / D)``.  The plan claims (and checks per row, in integer arithmetic) that this is
+``fl(1 / D)`` (on AVX2 targets the ``vpmaddwd`` block with pixels as ``x - 32768``,
+``_NUMER16``, else ``vpmulld`` lanes).  The plan claims (and checks per row, in integer arithmetic) that this is
 MATLAB's rounded float64 result.  These tests check the claim independently: the kernel itself
 on millions of pixel vectors (extremes, random, the sums nearest a tie, the largest values)
 against MATLAB's float64 arithmetic done here in numpy, on a table at the edge of the bound;
@@ -54,10 +55,23 @@ def _matlab(w, x, top=TOP):
     return np.clip(r, 0, top).astype(np.int64)
 
 
+_VARIANTS = ["lanes32", pytest.param("pmaddwd", marks=pytest.mark.skipif(
+    not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2"))]
+
+
+def _variant(wi_row, fc, variant):
+    """The numerator plan ``fc`` (``_NUMER``: 32-bit lanes) as the kernel ``variant`` runs
+    it: ``"pmaddwd"`` is ``_NUMER16``."""
+    assert int(fc[4]) == R._NUMER
+    if variant == "lanes32":
+        return fc
+    return np.array(list(fc[:4]) + [R._NUMER16], dtype=np.int64)
+
+
 def _kernel(wi_row, fc, x):
     """The fixed-point kernel ``_fir4_fixed`` on the pixel vectors ``x`` (``(n, 4)``): the
-    float32 blocks of 16 outputs for ``n >= 16`` (the last block overlapping), the scalar
-    loop below."""
+    blocks of 16 (32-bit lanes) or 32 outputs (pmaddwd) for ``n`` of at least one block (the
+    last block overlapping), the scalar loop below."""
     a = [np.ascontiguousarray(x[:, k], dtype=np.uint16) for k in range(4)]
     out = np.zeros(x.shape[0], dtype=np.uint16)
     R._fir4_fixed(out, 0, a[0], 0, a[1], 0, a[2], 0, a[3], 0,
@@ -106,7 +120,8 @@ def test_numer_plan_refuses_what_it_cannot_prove():
     assert w6.shape[1] != 4 and R._numer_weights(w6, TOP) is None
 
 
-def test_numer_plan_bound_is_computed_exactly():
+@pytest.mark.parametrize("variant", _VARIANTS)
+def test_numer_plan_bound_is_computed_exactly(variant):
     """The float32 rounding bound ``2 maxval P + 2 D < 2**22`` decides at its edge: the row
     ``(16, 15) / 31`` (``4063232``) passes, and the kernel equals MATLAB on the vectors of
     largest sum nearest a tie and on random ones; ``(17, 16) / 33`` (``4325376``) fails;
@@ -124,7 +139,8 @@ def test_numer_plan_bound_is_computed_exactly():
     randoms = np.concatenate([rng.integers(0, TOP + 1, size=(2_000_000, 2)),
                               np.zeros((2_000_000, 2), dtype=np.int64)], axis=-1)
     for x in near + [randoms]:
-        np.testing.assert_array_equal(_kernel(wi[0], fc, x), _matlab(tight[0], x))
+        np.testing.assert_array_equal(_kernel(wi[0], _variant(wi[0], fc, variant), x),
+                                      _matlab(tight[0], x))
     assert R._numer_weights(np.array([[17.0 / 33.0, 16.0 / 33.0, 0.0, 0.0]] * 4), TOP) is None
     assert R._numer_weights(np.array([[17.0 / 33.0, 16.0 / 33.0, 0.0, 0.0]] * 4), 60000) \
         is not None  # 2 * 60000 * 33 + 66 < 2**22
@@ -138,8 +154,9 @@ def test_numer_plan_bound_is_computed_exactly():
     assert R._numer_weights(moved, 200_000) is not None  # rho = 0.132 < 1/6
 
 
+@pytest.mark.parametrize("variant", _VARIANTS)
 @pytest.mark.parametrize("boundary", ["symmetric", "replicate", "reflect", "constant"])
-def test_four_tap_rows_on_extremes_large_values_and_near_ties(boundary):
+def test_four_tap_rows_on_extremes_large_values_and_near_ties(boundary, variant):
     """Every distinct row of the 16-bit bicubic x3 table, through the kernel (float32 blocks
     and the scalar tail): MATLAB's result on all 16 vectors of 0 and 65535, on a million
     random vectors, on random vectors of values near 65535 (the largest float32 error), and
@@ -165,7 +182,8 @@ def test_four_tap_rows_on_extremes_large_values_and_near_ties(boundary):
                 x3 = x3 + 27 * ((TOP - x3) // 27 - rng.integers(0, 50, size=x3.size))
                 near.append(np.column_stack([randoms[:300_000, :3], x3]))
         for x in [corners] + [randoms, high] + near + [randoms[:13]]:
-            np.testing.assert_array_equal(_kernel(wi[r], fc, x), _matlab(row, x))
+            np.testing.assert_array_equal(_kernel(wi[r], _variant(wi[r], fc, variant), x),
+                                          _matlab(row, x))
 
 
 # bicubic x3 on one or both axes (bilinear tables stay at two taps on float64 sums: the
@@ -182,6 +200,43 @@ def test_numer_resizes_take_the_integer_kernels_and_match(monkeypatch):
     ``_NUMER_PLANS`` off (float64 accumulation), the same bits."""
     _check_switched_cases(monkeypatch, "_NUMER_PLANS", _FIXED_KERNELS, _CASES, seed=27,
                           dtype=np.uint16)
+
+
+@pytest.mark.skipif(not R._MADD_OK, reason="the pmaddwd block needs a JIT target with AVX2")
+def test_numer_plans_on_the_pmaddwd_block(monkeypatch):
+    """On AVX2 targets the table plan puts 16-bit x3 on the pmaddwd block (``_NUMER16``),
+    the constant boundary too (its border rows have other weight sums: each row's block
+    starts from its own ``32768 sum_k N_k``), but not with ``_MADD`` off; the 8- and 16-tap
+    pmaddwd plans refuse numerators (they round by the shift only).  Whole resizes give the same bits with the block off (32-bit lanes) as
+    on, and the reference's."""
+    def fc_of(boundary):
+        idx, w = _table(60, 3.0, "bicubic", boundary)
+        return R._TablePlan(idx, w).fixed(TOP, TOP)[1]
+    assert fc_of("symmetric").tolist() == [0, 27, 0, TOP, R._NUMER16]
+    assert int(fc_of("constant")[4]) == R._NUMER16
+    monkeypatch.setattr(R, "_MADD", False)
+    assert int(fc_of("symmetric")[4]) == R._NUMER
+    monkeypatch.setattr(R, "_MADD", True)
+    # no 8-tap table has numerators today (_numer_weights takes four taps); were one to,
+    # the 8- and 16-tap plans would refuse it
+    eight = np.tile(np.array([[-2.0, 21.0, 9.0, -1.0, 0.0, 0.0, 0.0, 0.0]]) / 27, (6, 1))
+    assert R._fixed_plan(eight, TOP, TOP, any_taps=True) is None
+    numer = (np.tile(np.array([-2, 21, 9, -1, 0, 0, 0, 0]), (6, 1)),
+             np.array([0, 27, 0, TOP, R._NUMER], dtype=np.int64))
+    with monkeypatch.context() as m:
+        m.setattr(R, "_fixed_plan", lambda *args, **kwargs: numer)
+        assert R._madd_plan(eight, TOP, TOP) is None
+    rng = np.random.default_rng(29)
+    for shape, scale, _, boundary in _CASES:
+        img = rng.integers(0, TOP + 1, size=shape).astype(np.uint16)
+        img[::3, ::2] = TOP
+        ref = reference_resize(img, scale, boundary=boundary)
+        for fused in (True, False):
+            monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+            np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
+            monkeypatch.setattr(R, "_MADD", False)
+            np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
+            monkeypatch.setattr(R, "_MADD", True)
 
 
 def test_bilinear_keeps_two_taps(monkeypatch):

@@ -3338,7 +3338,9 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     ``bits == _PMADD``; the last block ends at ``n``
     (overlapping the one before: it rewrites some outputs with the same values; ``out`` must
     not overlap the inputs).  Fewer than one block of pixels: a scalar loop in int64.
-    ``bits == _NUMER``: numerator weights (:func:`_numer_weights`), rounded by the float32
+    ``bits == _NUMER`` (``_NUMER16``: on the block of :func:`_madd4_block`, pixels as
+    ``x - 32768``, its sums started from ``bias + 32768 sum_k w_k``): numerator weights
+    (:func:`_numer_weights`), rounded by the float32
     multiply of the ``numer`` blocks, or exactly in the scalar loop (:func:`_numer_round`)."""
     bias = fc[0]
     q = fc[1]
@@ -3348,10 +3350,18 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     w1 = wi[1]
     w2 = wi[2]
     w3 = wi[3]
-    numer = fc[4] == _NUMER
+    numer = fc[4] == _NUMER or fc[4] == _NUMER16
     t = 0
     if _JIT:
-        if numer:
+        if fc[4] == _NUMER16:
+            if n >= _MADD_PX:
+                b = bias + 32768 * (w0 + w1 + w2 + w3)  # pixels as x - 32768
+                while t >= 0:
+                    _madd4n(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
+                            w0, w1, w2, w3, b, q, off, top)
+                    t = _next_block(t, _MADD_PX, n)
+                t = n
+        elif numer:
             if n >= _FIX32_PX:
                 while t >= 0:
                     _fixn(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
@@ -3367,7 +3377,7 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
                 t = n
         elif fc[4] == _PMADD or fc[4] == _PMADD16:
             if n >= _MADD_PX:
-                b = fc[5] if fc[4] == _PMADD16 else bias
+                b = bias + 32768 * (w0 + w1 + w2 + w3) if fc[4] == _PMADD16 else bias
                 while t >= 0:
                     _madd4(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
                            w0, w1, w2, w3, b, q, off, top)
@@ -3401,7 +3411,7 @@ def _gather_fixed(row, orow, nch, idx, wi, fc, j_lo, j_hi):
     q = fc[1]
     off = fc[2]
     top = fc[3]
-    numer = fc[4] == _NUMER
+    numer = fc[4] == _NUMER or fc[4] == _NUMER16
     for j in range(j_lo, j_hi):
         for c in range(nch):
             s = bias
@@ -3495,8 +3505,9 @@ def _target_has_avx2():
 
 _MADD_PX = 32  # pixels per pmaddwd block (four AVX2 vectors of 32-bit sums, one byte store)
 _PMADD = 1  # fc[4] of a four-tap fixed-point plan on the pmaddwd block (:func:`_madd4_block`)
-_PMADD16 = 4  # the same for 16-bit pixels (``x - 32768``; ``fc[5]``: see :func:`_madd_plan`)
+_PMADD16 = 4  # the same for 16-bit pixels (``x - 32768``: see :func:`_madd4_block`)
 _NUMER = 3  # fc[4] of a numerator plan (:func:`_numer_weights`): 32-bit lanes, float32 rounding
+_NUMER16 = 5  # the same on the pmaddwd block (``x - 32768``: :func:`_madd4_block`)
 
 # pmaddwd blocks: two source rows' pixels are interleaved into 16-bit lane pairs by in-lane
 # unpacks, so of the two 32-bit sum vectors of 16 pixels "lo" holds pixels 0-3 and 8-11, "hi"
@@ -3681,14 +3692,17 @@ def _madd_block(npair):
     return block
 
 
-def _madd4_block():
+def _madd4_block(numer=False):
     """An ``@intrinsic`` with the signature of :func:`_fixed_block` (``out, oo, a0, t0, ...,
     w0..w3, bias, q, off, top``) computing ``_MADD_PX`` pixels of :func:`_fir4_fixed` on the
     pmaddwd block of :func:`_madd_block` (taps 0 and 1, 2 and 3 paired): the four-tap plans
     of 8-bit images whose sums need more than 16 bits (uint8 x4), ``fc[4] == _PMADD``, and
-    of 16-bit images (``fc[4] == _PMADD16``: pixels as ``x - 32768``, ``bias`` is then
-    ``fc[5]``).  All uint8 or all uint16 arrays; the scalar weights and constants stay in
-    registers across blocks."""
+    of 16-bit images (``fc[4] == _PMADD16``: pixels as ``x - 32768``, so :func:`_fir4_fixed`
+    passes ``bias + 32768 sum_k w_k`` as ``bias``, which gives each lane the same ``S +
+    bias``).  All uint8 or all uint16 arrays; the scalar weights and constants stay in
+    registers across blocks.  ``numer``: the numerator plans of 16-bit pixels (``fc[4] ==
+    _NUMER16``: ``q`` is the denominator ``D``, the exact sums are rounded as by the
+    ``numer`` blocks of :func:`_fixed_block`, :func:`_ir_numer_round`)."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
@@ -3727,7 +3741,14 @@ def _madd4_block():
                                           builder.add(args[2 * k + 3], _ir_intp(e)))
                         for k in range(4)]
                 sums.append(_ir_madd_sums(builder, rows, weights, bias))
-            _ir_madd_store(builder, sums, args[15], args[16], args[17],
+            q, off = args[15], args[16]
+            if numer:  # round S / D, then store as rounded (no shift, no offset)
+                topv = _ir_splat(builder, ir.VectorType(ir.IntType(32), 8),
+                                 builder.trunc(args[17], ir.IntType(32)))
+                sums = [tuple(_ir_numer_round(builder, v, args[15], topv) for v in pair)
+                        for pair in sums]
+                q = off = _ir_intp(0)
+            _ir_madd_store(builder, sums, q, off, args[17],
                            builder.gep(arrs[0].data, [args[1]]),
                            context.get_data_type(signature.args[0].dtype))
             return context.get_dummy_value()
@@ -3740,6 +3761,7 @@ def _madd4_block():
 _madd8 = _madd_block(4)
 _madd16 = _madd_block(8)
 _madd4 = _madd4_block()
+_madd4n = _madd4_block(numer=True)
 _MADD = True  # switch: the pmaddwd blocks (tests compare with the paths they replace)
 _MADD_OK = _JIT and _target_has_avx2()
 _FD_OK = _JIT and _target_has("avx512f")  # the output-order float32 blocks (_fd_row)
@@ -4452,19 +4474,24 @@ def _pmadd_ok(wi, fc, maxval_in, maxval_out):
             and maxval_in * pos + int(fc[0]) < 2 ** 31)
 
 
-def _pmadd16_ok(wi, fc, maxval_in, maxval_out):
+def _pmadd16_ok(wi, fc, maxval_in, maxval_out, one_sum=True):
     """Whether the fixed-point plan ``(wi, fc)`` of 16-bit pixels may run on the pmaddwd
-    blocks (:func:`_madd_block`), whose lanes hold ``x - 32768``: a shift plan (not
-    numerators), 16-bit output (``vpackusdw`` saturates to ``[0, 65535]``), every weight in
-    int16 (each product pair of ``vpmaddwd`` is then below ``2 * 2**15 * (2**15 - 1)`` in
-    magnitude, exact in int32), ``S + bias`` below ``2**31`` and every row's ``sum_k W_k``
-    the same (one ``fc[5] = bias + 32768 sum_k W_k`` for the table; boundaries that drop
-    weights, such as ``constant``, have other sums at the borders)."""
+    blocks (:func:`_madd_block`, :func:`_madd4_block`), whose lanes hold ``x - 32768``: 16-bit
+    output (``vpackusdw`` saturates to ``[0, 65535]``), every weight in int16 (each product
+    pair of ``vpmaddwd`` is then below ``2 * 2**15 * (2**15 - 1)`` in magnitude, exact in
+    int32), ``S + bias`` in int32 (below ``2**31`` for the arithmetic shift of a shift plan;
+    a numerator plan's bound already keeps ``|S| < 2**22``) and, with ``one_sum`` (the 8- and
+    16-tap blocks, which start from one ``fc[5] = bias + 32768 sum_k W_k`` for the table),
+    every row's ``sum_k W_k`` the same (boundaries that drop weights, such as ``constant``,
+    have other sums at the borders; the four-tap block gets each row's own start from
+    :func:`_fir4_fixed`)."""
     sums = wi.sum(axis=1)
     pos = int(np.maximum(wi, 0).sum(axis=1).max())
-    return (int(fc[4]) in (16, 32) and maxval_in <= 65535 and maxval_out == 65535
-            and int(np.abs(wi).max()) < 2 ** 15 and maxval_in * pos + int(fc[0]) < 2 ** 31
-            and bool((sums == sums[0]).all()))
+    fits = (int(fc[4]) == _NUMER
+            or (int(fc[4]) in (16, 32) and maxval_in * pos + int(fc[0]) < 2 ** 31))
+    same = not one_sum or bool((sums == sums[0]).all())
+    return (fits and same and maxval_in <= 65535 and maxval_out == 65535
+            and int(np.abs(wi).max()) < 2 ** 15)
 
 
 def _madd_plan(w64, maxval_in, maxval_out):
@@ -4481,8 +4508,9 @@ def _madd_plan(w64, maxval_in, maxval_out):
         return None
     wi, fc = plan
     wide = maxval_in > 255
-    if not (_pmadd16_ok if wide else _pmadd_ok)(wi, fc, maxval_in, maxval_out):
-        return None
+    if int(fc[4]) == _NUMER or not (_pmadd16_ok if wide else _pmadd_ok)(wi, fc, maxval_in,
+                                                                         maxval_out):
+        return None  # these blocks round by the shift only
     bias16 = int(fc[0]) + (32768 * int(wi[0].sum()) if wide else 0)
     fc = np.append(fc, bias16)
     fc[4] = _PMADD
@@ -4738,11 +4766,9 @@ class _TablePlan:
                 plan = (plan[0], plan[1].copy())
                 plan[1][4] = _PMADD  # 32-bit sums of 8-bit pixels: the pmaddwd block
             elif (pmadd and plan is not None and maxval_in > 255
-                  and _pmadd16_ok(plan[0], plan[1], maxval_in, maxval_out)):
-                wi, fc = plan  # 16-bit pixels as x - 32768 (see _madd_plan)
-                fc = np.append(fc, int(fc[0]) + 32768 * int(wi[0].sum()))
-                fc[4] = _PMADD16
-                plan = (wi, fc)
+                  and _pmadd16_ok(plan[0], plan[1], maxval_in, maxval_out, one_sum=False)):
+                plan = (plan[0], plan[1].copy())  # 16-bit pixels as x - 32768
+                plan[1][4] = _NUMER16 if plan[1][4] == _NUMER else _PMADD16
             self._cache[key] = plan
         return self._cache[key]
 
@@ -5339,7 +5365,7 @@ def _pad_taps(idx, w, src_dt, dst_dt, maxval_out):
     idx4, w4 = plan.padded(4)
     plan4 = _plan(idx4, w4)
     fixed = _fixed_setup(plan4, src_dt, dst_dt, maxval_out)
-    if fixed is not None and int(fixed[1][4]) != _NUMER:  # numerators: see _numer_weights
+    if fixed is not None and int(fixed[1][4]) not in (_NUMER, _NUMER16):  # see _numer_weights
         return idx4, w4
     # checked: only where the table itself is checked (its near-tie threshold, that of a
     # short table, decides), and stays so at four taps (a larger bound, more near ties)
