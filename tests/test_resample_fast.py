@@ -1457,13 +1457,19 @@ def test_16_bit_four_tap_plans_on_the_pmaddwd_block(monkeypatch):
         for kind in ("random", "extreme"):
             img = (_img(shape, np.uint16, seed=shape[1]) if kind == "random"
                    else (rng.random(shape) < 0.5).astype(np.uint16) * 65535)
-            ref = reference_resize(img, scale, boundary=boundary)
-            for fused in (True, False):
-                monkeypatch.setattr(R, "_FUSED_PASSES", fused)
-                np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
-                monkeypatch.setattr(R, "_MADD", False)
-                np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
-                monkeypatch.setattr(R, "_MADD", True)
+            _check_madd_on_off(monkeypatch, img, scale, boundary)
+
+
+def _check_madd_on_off(monkeypatch, img, scale, boundary):
+    """The resize of ``img``, fused and as separate passes, with the pmaddwd blocks on and off
+    (``_MADD``): every result equals the independent reference."""
+    ref = reference_resize(img, scale, boundary=boundary)
+    for fused in (True, False):
+        monkeypatch.setattr(R, "_FUSED_PASSES", fused)
+        np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
+        monkeypatch.setattr(R, "_MADD", False)
+        np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
+        monkeypatch.setattr(R, "_MADD", True)
 
 
 def test_target_feature_query_respects_numba_config(monkeypatch):

@@ -5,13 +5,13 @@ err by more than the margin, so ``_numer_weights`` takes the weights as exact nu
 their odd denominator (bicubic x3: ``(-2, 21, 9, -1) / 27``): the sum ``S = sum N x`` is an
 exact integer in 32-bit lanes, and the blocks round ``S / D`` by one float32 multiply by
 ``fl(1 / D)`` (on AVX2 targets the ``vpmaddwd`` block with pixels as ``x - 32768``,
-``_NUMER16``, else ``vpmulld`` lanes).  The plan claims (and checks per row, in integer arithmetic) that this is
-MATLAB's rounded float64 result.  These tests check the claim independently: the kernel itself
-on millions of pixel vectors (extremes, random, the sums nearest a tie, the largest values)
-against MATLAB's float64 arithmetic done here in numpy, on a table at the edge of the bound;
-whole resizes against the slow reference in ``tests/naive_resize.py`` and, bit for bit,
-against the float64 path the plan replaces (``_NUMER_PLANS`` off); and that the integer
-kernels really ran.
+``_NUMER16``, else ``vpmulld`` lanes).  The plan claims (and checks per row, in integer
+arithmetic) that this is MATLAB's rounded float64 result.  These tests check the claim
+independently: the kernel itself on millions of pixel vectors (extremes, random, the sums
+nearest a tie, the largest values) against MATLAB's float64 arithmetic done here in numpy, on
+a table at the edge of the bound; whole resizes against the slow reference in
+``tests/naive_resize.py`` and, bit for bit, against the float64 path the plan replaces
+(``_NUMER_PLANS`` off); and that the integer kernels really ran.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from classicsr._kernels import resample as R
 from classicsr.resize import _tables
 
 from .naive_resize import reference_resize
-from .test_resample_fast import _FIXED_KERNELS, _check_switched_cases, _spy_kernels
+from .test_resample_fast import (_FIXED_KERNELS, _check_madd_on_off, _check_switched_cases,
+                                 _spy_kernels)
 from .test_resample_margin import _check_random_image, _check_thread_counts
 
 F64 = np.dtype(np.float64)
@@ -207,8 +208,8 @@ def test_numer_plans_on_the_pmaddwd_block(monkeypatch):
     """On AVX2 targets the table plan puts 16-bit x3 on the pmaddwd block (``_NUMER16``),
     the constant boundary too (its border rows have other weight sums: each row's block
     starts from its own ``32768 sum_k N_k``), but not with ``_MADD`` off; the 8- and 16-tap
-    pmaddwd plans refuse numerators (they round by the shift only).  Whole resizes give the same bits with the block off (32-bit lanes) as
-    on, and the reference's."""
+    pmaddwd plans refuse numerators (they round by the shift only).  Whole resizes give the
+    same bits with the block off (32-bit lanes) as on, and the reference's."""
     def fc_of(boundary):
         idx, w = _table(60, 3.0, "bicubic", boundary)
         return R._TablePlan(idx, w).fixed(TOP, TOP)[1]
@@ -230,13 +231,7 @@ def test_numer_plans_on_the_pmaddwd_block(monkeypatch):
     for shape, scale, _, boundary in _CASES:
         img = rng.integers(0, TOP + 1, size=shape).astype(np.uint16)
         img[::3, ::2] = TOP
-        ref = reference_resize(img, scale, boundary=boundary)
-        for fused in (True, False):
-            monkeypatch.setattr(R, "_FUSED_PASSES", fused)
-            np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
-            monkeypatch.setattr(R, "_MADD", False)
-            np.testing.assert_array_equal(resize(img, scale, boundary=boundary), ref)
-            monkeypatch.setattr(R, "_MADD", True)
+        _check_madd_on_off(monkeypatch, img, scale, boundary)
 
 
 def test_bilinear_keeps_two_taps(monkeypatch):

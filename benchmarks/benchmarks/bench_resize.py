@@ -165,9 +165,10 @@ class ResizeSmall:
 
 
 class ResizeDtypes:
-    """The slower dtypes (float64 and uint16 accumulate in float64 unless exact), x2 and x3."""
+    """The slower dtypes (float64 and uint16 accumulate in float64 unless exact), x2, x3, x4
+    and the antialiased x0.5 (uint16 on the pmaddwd blocks since the twenty-eighth session)."""
 
-    params = (["uint16", "float64", "uint8"], [2.0, 3.0])
+    params = (["uint16", "float64", "uint8"], [2.0, 3.0, 4.0, 0.5])
     param_names = ["dtype", "scale"]
 
     def setup(self, dtype, scale):

@@ -40,17 +40,18 @@ further: the sums are computed in integer SIMD lanes, ``((bias + sum_k W_k x_k) 
 with ``W = w 2**q`` (16-bit lanes for uint8 x2, 32-bit otherwise; see :func:`_fixed_plan` for
 why that is MATLAB's rounded value exactly), by an LLVM ``@intrinsic`` block
 (:func:`_fixed_block`; on AVX2 targets the 32-bit sums of uint8 x4 and of 16-bit pixels take
-the ``vpmaddwd`` block :func:`_madd4_block`).  Tables whose weights are not dyadic but rationals with an odd
-denominator (bicubic and bilinear at x3, bilinear at every odd factor) take the same path with
-``W = rint(w 2**15)``: their true sums keep a known distance from every rounding tie, larger
-than the error of those integer weights (:func:`_margin_weights`); for 16-bit pixels, whose
-15-bit weights err by more than that margin, bicubic x3 uses its exact numerators ``N =
-rint(w D)`` in 32-bit lanes and rounds ``S / D`` by one float32 multiply by ``fl(1 / D)``
-(:func:`_numer_weights`: the float32 error stays inside the margin).  Eight- and sixteen-tap
-exact tables on 8- and 16-bit images (the antialiased x0.5 and x0.25 downscales) use the same
-integer formula with two taps per 16-bit multiply-add (``vpmaddwd``, when Numba targets AVX2:
-:func:`_madd_block`; 16-bit pixels enter the signed lanes as ``x - 32768``).  The columns pass of the four-tap tables of 8-bit images runs in output
-order: each 32-byte block of the output row is gathered from 16-byte source windows by
+the ``vpmaddwd`` block :func:`_madd4_block`).  Tables whose weights are not dyadic but
+rationals with an odd denominator (bicubic and bilinear at x3, bilinear at every odd factor)
+take the same path with ``W = rint(w 2**15)``: their true sums keep a known distance from
+every rounding tie, larger than the error of those integer weights (:func:`_margin_weights`);
+for 16-bit pixels, whose 15-bit weights err by more than that margin, bicubic x3 uses its
+exact numerators ``N = rint(w D)`` in 32-bit lanes and rounds ``S / D`` by one float32
+multiply by ``fl(1 / D)`` (:func:`_numer_weights`: the float32 error stays inside the
+margin).  Eight- and sixteen-tap exact tables on 8- and 16-bit images (the antialiased x0.5
+and x0.25 downscales) use the same integer formula with two taps per 16-bit multiply-add
+(``vpmaddwd``, when Numba targets AVX2: :func:`_madd_block`; 16-bit pixels enter the signed
+lanes as ``x - 32768``).  The columns pass of the four-tap tables of 8-bit images runs in
+output order: each 32-byte block of the output row is gathered from 16-byte source windows by
 ``vpshufb`` and summed by ``vpmaddwd`` (:func:`_direct_block`, descriptors per table from
 :func:`_direct_plan`), with no phase rows and no interleave.  Checked four-tap tables of 8-bit
 images whose near ties are rare (bicubic x5/3, x5, x7, x1.5, x2.5, x1.25, lanczos2 x3, and
@@ -3335,7 +3336,8 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     ``t < n``, with ``fc = (bias, q, off, top, bits)`` from :func:`_fixed_plan`: four taps of
     an exact table in integer arithmetic, which is MATLAB's rounded result (see there).
     Blocks of :func:`_fixed_block` in ``bits``-bit lanes, or of :func:`_madd4_block` for
-    ``bits == _PMADD``; the last block ends at ``n``
+    ``bits == _PMADD`` (``_PMADD16``: 16-bit pixels as ``x - 32768``, the block started from
+    ``bias + 32768 sum_k w_k``); the last block ends at ``n``
     (overlapping the one before: it rewrites some outputs with the same values; ``out`` must
     not overlap the inputs).  Fewer than one block of pixels: a scalar loop in int64.
     ``bits == _NUMER`` (``_NUMER16``: on the block of :func:`_madd4_block`, pixels as
@@ -4508,9 +4510,9 @@ def _madd_plan(w64, maxval_in, maxval_out):
         return None
     wi, fc = plan
     wide = maxval_in > 255
-    if int(fc[4]) == _NUMER or not (_pmadd16_ok if wide else _pmadd_ok)(wi, fc, maxval_in,
-                                                                         maxval_out):
-        return None  # these blocks round by the shift only
+    fits = _pmadd16_ok if wide else _pmadd_ok
+    if int(fc[4]) == _NUMER or not fits(wi, fc, maxval_in, maxval_out):
+        return None  # (numerators: these blocks round by the shift only)
     bias16 = int(fc[0]) + (32768 * int(wi[0].sum()) if wide else 0)
     fc = np.append(fc, bias16)
     fc[4] = _PMADD
