@@ -3355,12 +3355,18 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     numer = fc[4] == _NUMER or fc[4] == _NUMER16
     t = 0
     if _JIT:
-        if fc[4] == _NUMER16:
+        if fc[4] == _PMADD or fc[4] == _PMADD16 or fc[4] == _NUMER16:
             if n >= _MADD_PX:
-                b = bias + 32768 * (w0 + w1 + w2 + w3)  # pixels as x - 32768
+                # 16-bit pixels enter the lanes as x - 32768: start from bias + 32768 sum_k w_k
+                b = bias if fc[4] == _PMADD else bias + 32768 * (w0 + w1 + w2 + w3)
+                numer16 = fc[4] == _NUMER16
                 while t >= 0:
-                    _madd4n(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
-                            w0, w1, w2, w3, b, q, off, top)
+                    if numer16:
+                        _madd4n(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
+                                w0, w1, w2, w3, b, q, off, top)
+                    else:
+                        _madd4(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
+                               w0, w1, w2, w3, b, q, off, top)
                     t = _next_block(t, _MADD_PX, n)
                 t = n
         elif numer:
@@ -3376,14 +3382,6 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
                     _fix16(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
                            w0, w1, w2, w3, bias, q, off, top)
                     t = _next_block(t, _FIX16_PX, n)
-                t = n
-        elif fc[4] == _PMADD or fc[4] == _PMADD16:
-            if n >= _MADD_PX:
-                b = bias + 32768 * (w0 + w1 + w2 + w3) if fc[4] == _PMADD16 else bias
-                while t >= 0:
-                    _madd4(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
-                           w0, w1, w2, w3, b, q, off, top)
-                    t = _next_block(t, _MADD_PX, n)
                 t = n
         elif n >= _FIX32_PX:
             while t >= 0:
