@@ -199,6 +199,7 @@ def test_numer_resizes_take_the_integer_kernels_and_match(monkeypatch):
     """Whole 16-bit resizes (fused and as separate passes, random images and images of only 0
     and 65535) run on the fixed-point kernels, equal the independent reference and, with
     ``_NUMER_PLANS`` off (float64 accumulation), the same bits."""
+    monkeypatch.setattr(R, "_TIE_PLANS", False)  # (they take these tables too)
     _check_switched_cases(monkeypatch, "_NUMER_PLANS", _FIXED_KERNELS, _CASES, seed=27,
                           dtype=np.uint16)
 
@@ -289,6 +290,7 @@ def test_margin_tables_on_the_fixed_columns_pass(monkeypatch):
     monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
     cases = [((40, 70, 3), 3, "bicubic", "symmetric"), ((25, 37), (1, 3), "bicubic", "replicate"),
              ((30, 41, 4), 3, "bicubic", "reflect"), ((30, 50, 3), (2, 3), "bicubic", "wrap")]
+    monkeypatch.setattr(R, "_TIE_PLANS", False)  # (they take these tables too)
     _check_switched_cases(monkeypatch, "_MARGIN", ("_cols_chunk_fixed", "_fused_chunk_fixed"),
                           cases, seed=28)
 

@@ -66,7 +66,14 @@ descriptors.  Two- to four-tap tables of 8-bit images with frequent exact ties o
 (checked: bilinear x3.7, x1.3, lanczos2 x2.5; or summed in float64: bilinear x1.5, x2.5) take
 the same blocks with float64 weights (:func:`_direct_f64_codegen`): the shuffled pixels
 converted to float64 lanes, multiplied and summed in tap order, MATLAB's arithmetic itself,
-rounded by ``trunc(v + _HALF64)``; no tie is left to recompute.
+rounded by ``trunc(v + _HALF64)``; no tie is left to recompute.  Four-tap tables of 8- and
+16-bit images whose weights are rationals ``N / D`` with an even ``D`` (bicubic x1.5, x2.5,
+x1.25, x6: exact ties of the true sum occur) or a ``D`` too large for a margin (x5, x7) run
+on the ``vpmaddwd`` block as tie-checked numerator plans (:func:`_tie_weights`): the exact
+``floor(S / D + 1/2)`` from a float32 candidate corrected in int32, and the block's mask of
+exact ties, which in rows whose float64 weights are not ``N / D`` themselves are recomputed
+in MATLAB's float64 arithmetic (rows passes; 16-bit columns passes too, over pixel-phase
+planes for fractional scales).
 
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
@@ -139,6 +146,7 @@ import math
 import os
 import threading
 from collections import OrderedDict
+from fractions import Fraction
 
 import numpy as np
 import numba
@@ -1022,6 +1030,29 @@ def _ir_numer_round(builder, acc, den, top):
     return builder.select(builder.icmp_signed(">", acc, top), top, acc)
 
 
+def _ir_tie_round(builder, acc, q):
+    """``(k, tie)`` for the int32 lanes ``acc = X`` of a tie-checked numerator plan
+    (:func:`_tie_weights`, positive ``X``) and its int64 scalar divisor ``q = 2 D``: ``k =
+    floor(X / q)`` from the float32 candidate ``trunc(fma(fl(X), fl(1 / q), -1/4))`` (one
+    less than ``k`` or ``k`` itself), corrected once in int32 where ``r = X - q k >= q``;
+    ``tie``: the lanes with ``X = q k`` (``X / q`` an integer: a tie of ``S / D``)."""
+    vt = acc.type
+    f32 = ir.FloatType()
+    ft = ir.VectorType(f32, vt.count)
+    c = builder.fdiv(ir.Constant(f32, 1.0), builder.sitofp(q, f32))
+    fma = builder.module.declare_intrinsic("llvm.fma.v%df32" % vt.count,
+                                           fnty=ir.FunctionType(ft, [ft, ft, ft]))
+    v = builder.call(fma, [builder.sitofp(acc, ft), _ir_splat(builder, ft, c),
+                           ir.Constant(ft, [-0.25] * vt.count)])
+    k = builder.fptosi(v, vt)
+    qv = _ir_splat(builder, vt, builder.trunc(q, ir.IntType(32)))
+    r = builder.sub(acc, builder.mul(k, qv))
+    high = builder.icmp_signed(">=", r, qv)
+    k = builder.sub(k, builder.sext(high, vt))
+    r = builder.sub(r, builder.select(high, qv, ir.Constant(vt, [0] * vt.count)))
+    return k, builder.icmp_signed("==", r, ir.Constant(vt, [0] * vt.count))
+
+
 def _ir_store_interleaved(builder, data, off, vecs, mask, size):
     """Store :func:`_ir_interleave` of ``vecs`` at element ``off`` of the array ``data``."""
     out = _ir_interleave(builder, vecs, mask)
@@ -1539,6 +1570,29 @@ def _store_fence_intrinsic():
 
 
 _store_fence = _store_fence_intrinsic()
+
+
+def _bits_f64_intrinsic():
+    """An ``@intrinsic`` ``f(bits)``: the float64 whose IEEE bits are the int64 ``bits`` (a
+    register bitcast; the tie-checked plans keep their rows' float64 weights in their int64
+    tables, :func:`_tie_weights`)."""
+    from numba.core import errors, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def f(typingctx, bits):
+        if bits != types.int64:
+            raise errors.TypingError("_bits_f64: int64 only")
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.DoubleType())
+
+        return types.float64(types.int64), codegen
+
+    return f
+
+
+_bits_f64 = _bits_f64_intrinsic()
 
 
 def _fir_line_intrinsic():
@@ -3343,7 +3397,21 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     ``bits == _NUMER`` (``_NUMER16``: on the block of :func:`_madd4_block`, pixels as
     ``x - 32768``, its sums started from ``bias + 32768 sum_k w_k``): numerator weights
     (:func:`_numer_weights`), rounded by the float32
-    multiply of the ``numer`` blocks, or exactly in the scalar loop (:func:`_numer_round`)."""
+    multiply of the ``numer`` blocks, or exactly in the scalar loop (:func:`_numer_round`).
+    ``bits == _TIES`` (``_TIES16``): tie-checked numerators (:func:`_tie_weights`), ``floor(X
+    / q) - off`` by the ``ties`` blocks of :func:`_madd4_block`, the ties of a flagged row
+    recomputed in float64 (:func:`_fir4_fixed_at`)."""
+    _fir4_fixed_at(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n,
+                   wi.reshape((1, wi.shape[0])), _I0, _I0, np.int64(1))
+
+
+@jit
+def _fir4_fixed_at(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n, wt, fj0, fstep, fnch):
+    """:func:`_fir4_fixed` whose tie-checked plans (``_TIES``, ``_TIES16``) recompute the tie
+    of output ``u < n`` with the float64 weights of row ``fj0 + fstep (u // fnch)`` of the
+    plan table ``wt`` (:func:`_tie_weights`; ``wi`` is that table's row for every output of
+    the call, but for its float64 bits: a columns-pass phase covers rows of several periods,
+    whose float64 weights may differ in the last bits)."""
     bias = fc[0]
     q = fc[1]
     off = fc[2]
@@ -3353,9 +3421,22 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
     w2 = wi[2]
     w3 = wi[3]
     numer = fc[4] == _NUMER or fc[4] == _NUMER16
+    ties = fc[4] == _TIES or fc[4] == _TIES16
     t = 0
     if _JIT:
-        if fc[4] == _PMADD or fc[4] == _PMADD16 or fc[4] == _NUMER16:
+        if ties:
+            if n >= _MADD_PX:
+                b = bias if fc[4] == _TIES else bias + 32768 * (w0 + w1 + w2 + w3)
+                check = wi[4] != 0
+                while t >= 0:
+                    mask = _madd4t(out, oo + t, a0, t0 + t, a1, t1 + t, a2, t2 + t, a3, t3 + t,
+                                   w0, w1, w2, w3, b, q, off, top)
+                    if check and mask:
+                        _fix_ties(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, t, mask, top, wt,
+                                  fj0, fstep, fnch)
+                    t = _next_block(t, _MADD_PX, n)
+                t = n
+        elif fc[4] == _PMADD or fc[4] == _PMADD16 or fc[4] == _NUMER16:
             if n >= _MADD_PX:
                 # 16-bit pixels enter the lanes as x - 32768: start from bias + 32768 sum_k w_k
                 b = bias if fc[4] == _PMADD else bias + 32768 * (w0 + w1 + w2 + w3)
@@ -3390,9 +3471,48 @@ def _fir4_fixed(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n):
                 t = _next_block(t, _FIX32_PX, n)
             t = n
     for u in range(t, n):
-        s = (bias + w0 * np.int64(a0[t0 + u]) + w1 * np.int64(a1[t1 + u])
-             + w2 * np.int64(a2[t2 + u]) + w3 * np.int64(a3[t3 + u]))
-        out[oo + u] = _numer_round(s, q, top) if numer else min(max((s >> q) - off, 0), top)
+        x0 = a0[t0 + u]
+        x1 = a1[t1 + u]
+        x2 = a2[t2 + u]
+        x3 = a3[t3 + u]
+        s = (bias + w0 * np.int64(x0) + w1 * np.int64(x1) + w2 * np.int64(x2)
+             + w3 * np.int64(x3))
+        if ties:
+            out[oo + u] = _tie_round(s, q, off, top, wi[4], wt[fj0 + fstep * (u // fnch)],
+                                     x0, x1, x2, x3)
+        else:
+            out[oo + u] = _numer_round(s, q, top) if numer else min(max((s >> q) - off, 0), top)
+
+
+@jit
+def _tie_round(x, q, off, top, flag, wrow, x0, x1, x2, x3):
+    """The output of the sum ``x = X`` of a tie-checked numerator plan (:func:`_tie_weights`)
+    for the pixels ``x0 .. x3``: ``floor(X / q) - off`` saturated to ``[0, top]``, unless
+    ``X / q`` is an integer (a tie of ``S / D``) in a flagged row (``flag``), which gets
+    MATLAB's float64 sum in tap order of the weights in the plan row ``wrow``."""
+    if flag != 0 and x % q == 0:
+        d = _bits_f64(wrow[5]) * np.float64(x0)
+        d += _bits_f64(wrow[6]) * np.float64(x1)
+        d += _bits_f64(wrow[7]) * np.float64(x2)
+        d += _bits_f64(wrow[8]) * np.float64(x3)
+        return np.int64(_round_sat(d, np.float64(top)))
+    return min(max(x // q - off, 0), top)
+
+
+@jit
+def _fix_ties(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, t, mask, top, wt, fj0, fstep, fnch):
+    """Recompute the outputs ``u = t + e`` (``out[oo + u]``) of the set bits ``e`` of a tie
+    mask (:func:`_madd4t`) in float64 in tap order with the weights of the plan row ``fj0 +
+    fstep (u // fnch)`` of ``wt`` (:func:`_fir4_fixed_at`)."""
+    while mask:
+        u = t + _lowest_bit(mask)
+        mask &= mask - 1
+        wrow = wt[fj0 + fstep * (u // fnch)]
+        d = _bits_f64(wrow[5]) * np.float64(a0[t0 + u])
+        d += _bits_f64(wrow[6]) * np.float64(a1[t1 + u])
+        d += _bits_f64(wrow[7]) * np.float64(a2[t2 + u])
+        d += _bits_f64(wrow[8]) * np.float64(a3[t3 + u])
+        out[oo + u] = _round_sat(d, np.float64(top))
 
 
 @jit
@@ -3412,13 +3532,19 @@ def _gather_fixed(row, orow, nch, idx, wi, fc, j_lo, j_hi):
     off = fc[2]
     top = fc[3]
     numer = fc[4] == _NUMER or fc[4] == _NUMER16
+    ties = fc[4] == _TIES or fc[4] == _TIES16
     for j in range(j_lo, j_hi):
         for c in range(nch):
             s = bias
             for k in range(idx.shape[1]):
                 s += wi[j, k] * np.int64(row[idx[j, k] * nch + c])
-            orow[j * nch + c] = (_numer_round(s, q, top) if numer
-                                 else min(max((s >> q) - off, 0), top))
+            if ties:  # four taps
+                orow[j * nch + c] = _tie_round(
+                    s, q, off, top, wi[j, 4], wi[j], row[idx[j, 0] * nch + c],
+                    row[idx[j, 1] * nch + c], row[idx[j, 2] * nch + c], row[idx[j, 3] * nch + c])
+            else:
+                orow[j * nch + c] = (_numer_round(s, q, top) if numer
+                                     else min(max((s >> q) - off, 0), top))
 
 
 @jit
@@ -3430,20 +3556,35 @@ def _rows_row_fixed(src, out, i, idx, wi, fc):
 
 
 @jit
-def _cols_row_fixed(row, orow, r, nch, idx, wi, j0, nphase, mper, offs, wui, fc):
-    """Columns pass of one flattened row for an integer-factor four-tap table with uniform
-    weights, in fixed point: as :func:`_cols_row_il`, each output phase filtered over the
-    channel-interleaved row ``row`` (the source dtype itself), then interleaved back; the
-    border outputs are gathered (:func:`_gather_fixed`)."""
+def _cols_row_fixed(row, orow, r, nch, idx, wi, j0, nphase, mper, offs, wui, fc, x, qs):
+    """Columns pass of one flattened row for a periodic four-tap table in fixed point: as
+    :func:`_cols_row_il`, each output phase filtered over the channel-interleaved row
+    ``row`` (integer factors) or, for ``qs[0] = Q > 1`` (fractional scales), over its ``Q``
+    pixel-phase planes in the scratch ``x`` (:func:`_deinterleave_pixels`, the source dtype
+    itself), then interleaved back; the border outputs are gathered (:func:`_gather_fixed`)."""
     w_out = orow.shape[0] // nch
     n = mper * nch
     j1 = j0 + nphase * mper
     _gather_fixed(row, orow, nch, idx, wi, fc, _I0, min(j0, w_out))
+    src = row
+    if qs[0] > 1:
+        _deinterleave_pixels(row, x, nch, qs[0], qs[1], qs[2])
+        src = x
     for p in range(nphase):
         o = offs[p]
-        _fir4_fixed(r[p], _I0, row, o[0], row, o[1], row, o[2], row, o[3], wui[p], fc, n)
+        _fir4_fixed_at(r[p], _I0, src, o[0], src, o[1], src, o[2], src, o[3], wui[p], fc, n,
+                       wi, j0 + p, nphase, nch)
     _interleave_phases(r, nphase, nch, mper, orow[j0 * nch:j1 * nch])
     _gather_fixed(row, orow, nch, idx, wi, fc, j1, w_out)
+
+
+@jit
+def _fixed_scratch(length, nch, nphase, mper, dtype_of, qs):
+    """Scratch of :func:`_cols_row_fixed`: ``(x, r)``, the pixel-phase planes (``Q > 1``;
+    else unused) in the dtype of ``dtype_of`` and the phase rows."""
+    x = np.empty(max(length, qs[0] * qs[2] * nch, 1) if qs[0] > 1 else 1, dtype=dtype_of.dtype)
+    r = np.empty((nphase, max(mper * nch, 1)), dtype=dtype_of.dtype)
+    return x, r
 
 
 @jit
@@ -3455,27 +3596,26 @@ def _rows_chunk_fixed(src, dst, idx, wi, fc, ch, nchunks):
 
 
 @jit
-def _cols_chunk_fixed(src, dst, nch, idx, wi, j0, nphase, mper, offs, wui, fc, ch, nchunks):
+def _cols_chunk_fixed(src, dst, nch, idx, wi, j0, nphase, mper, offs, wui, qs, fc, ch, nchunks):
     """Columns pass in fixed point of the rows ``[ch * H // nchunks, ...)``."""
     h = src.shape[0]
-    r = np.empty((nphase, max(mper * nch, 1)), dtype=dst.dtype)
+    x, r = _fixed_scratch(src.shape[1], nch, nphase, mper, dst, qs)
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
-        _cols_row_fixed(src[i], dst[i], r, nch, idx, wi, j0, nphase, mper, offs, wui, fc)
+        _cols_row_fixed(src[i], dst[i], r, nch, idx, wi, j0, nphase, mper, offs, wui, fc, x, qs)
 
 
 @jit
 def _fused_chunk_fixed(src, dst, mid, ridx, rwi, rfc, nch, idx, wi, j0, nphase, mper, offs, wui,
-                       fc, ch, nchunks):
+                       qs, fc, ch, nchunks):
     """Both passes in fixed point (rows pass first) of the output rows ``[ch * H_out //
     nchunks, ...)``; ``mid`` is an empty array of the intermediate dtype (its row is scratch)."""
     h_out = dst.shape[0]
     length = src.shape[1]
-    x = np.empty(max(length, 1), dtype=mid.dtype)
-    xr = x[:length]
-    r = np.empty((nphase, max(mper * nch, 1)), dtype=dst.dtype)
+    xr = np.empty(max(length, 1), dtype=mid.dtype)[:length]
+    x, r = _fixed_scratch(length, nch, nphase, mper, dst, qs)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_fixed(src, xr, i, ridx, rwi, rfc)
-        _cols_row_fixed(xr, dst[i], r, nch, idx, wi, j0, nphase, mper, offs, wui, fc)
+        _cols_row_fixed(xr, dst[i], r, nch, idx, wi, j0, nphase, mper, offs, wui, fc, x, qs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -3508,6 +3648,8 @@ _PMADD = 1  # fc[4] of a four-tap fixed-point plan on the pmaddwd block (:func:`
 _PMADD16 = 4  # the same for 16-bit pixels (``x - 32768``: see :func:`_madd4_block`)
 _NUMER = 3  # fc[4] of a numerator plan (:func:`_numer_weights`): 32-bit lanes, float32 rounding
 _NUMER16 = 5  # the same on the pmaddwd block (``x - 32768``: :func:`_madd4_block`)
+_TIES = 6  # fc[4] of a tie-checked numerator plan of 8-bit pixels (:func:`_tie_weights`)
+_TIES16 = 7  # the same for 16-bit pixels (``x - 32768``)
 
 # pmaddwd blocks: two source rows' pixels are interleaved into 16-bit lane pairs by in-lane
 # unpacks, so of the two 32-bit sum vectors of 16 pixels "lo" holds pixels 0-3 and 8-11, "hi"
@@ -3692,7 +3834,7 @@ def _madd_block(npair):
     return block
 
 
-def _madd4_block(numer=False):
+def _madd4_block(numer=False, ties=False):
     """An ``@intrinsic`` with the signature of :func:`_fixed_block` (``out, oo, a0, t0, ...,
     w0..w3, bias, q, off, top``) computing ``_MADD_PX`` pixels of :func:`_fir4_fixed` on the
     pmaddwd block of :func:`_madd_block` (taps 0 and 1, 2 and 3 paired): the four-tap plans
@@ -3702,7 +3844,11 @@ def _madd4_block(numer=False):
     bias``).  All uint8 or all uint16 arrays; the scalar weights and constants stay in
     registers across blocks.  ``numer``: the numerator plans of 16-bit pixels (``fc[4] ==
     _NUMER16``: ``q`` is the denominator ``D``, the exact sums are rounded as by the
-    ``numer`` blocks of :func:`_fixed_block`, :func:`_ir_numer_round`)."""
+    ``numer`` blocks of :func:`_fixed_block`, :func:`_ir_numer_round`).  ``ties``: the
+    tie-checked numerator plans (``fc[4] == _TIES``, ``_TIES16``: ``S + bias`` is ``X``,
+    ``q`` is ``2 D``): ``floor(X / q) - off`` (:func:`_ir_tie_round`), saturated by the
+    packs, and the block returns the int64 mask of its outputs on a tie (bit ``e`` for
+    output ``oo + e``)."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
@@ -3717,18 +3863,22 @@ def _madd4_block(numer=False):
             raise errors.TypingError("pmaddwd four-tap block needs C-contiguous 1-D unsigned "
                                      "arrays")
         ip = types.intp
-        sig = types.void(out, ip, a0, ip, a1, ip, a2, ip, a3, ip, *([types.int64] * 8))
+        sig = (types.int64 if ties else types.void)(out, ip, a0, ip, a1, ip, a2, ip, a3, ip,
+                                                     *([types.int64] * 8))
 
         def codegen(context, builder, signature, args):
+            # what the error branches return (they raise first): nothing, or an empty mask
+            none = _ir_intp(0) if ties else context.get_dummy_value()
             dts = {signature.args[i].dtype for i in (0, 2, 4, 6, 8)}
             if dts not in ({types.uint8}, {types.uint16}):
                 with builder.if_then(ir.Constant(ir.IntType(1), 1), likely=False):
                     context.call_conv.return_user_exc(
                         builder, TypeError,
                         ("pmaddwd four-tap block: all uint8 or all uint16 arrays only",))
-                return context.get_dummy_value()
+                return none
             if not _MADD_OK:
-                return _ir_no_avx2(context, builder, "pmaddwd four-tap block")
+                _ir_no_avx2(context, builder, "pmaddwd four-tap block")
+                return none
             arrs = [context.make_array(signature.args[2 * k])(context, builder, args[2 * k])
                     for k in range(5)]
             weights = [_ir_pair_weight(builder, args[10], args[11]),
@@ -3742,6 +3892,24 @@ def _madd4_block(numer=False):
                         for k in range(4)]
                 sums.append(_ir_madd_sums(builder, rows, weights, bias))
             q, off = args[15], args[16]
+            mask = None
+            if ties:  # floor(X / q) exactly, stored less off; return the ties' mask
+                rounded = []
+                i64 = ir.IntType(64)
+                for e, (lo, hi) in enumerate(sums):
+                    (klo, tlo), (khi, thi) = (_ir_tie_round(builder, v, q) for v in (lo, hi))
+                    rounded.append((klo, khi))
+                    # lanes of lo: pixels 0-3, 8-11; of hi: 4-7, 12-15 (_UNPACK_LO/_HI)
+                    mlo, mhi = (builder.zext(builder.bitcast(v, ir.IntType(8)), i64)
+                                for v in (tlo, thi))
+                    bits = builder.or_(
+                        builder.or_(builder.and_(mlo, _ir_intp(0x0F)),
+                                    builder.shl(builder.and_(mhi, _ir_intp(0x0F)), _ir_intp(4))),
+                        builder.or_(builder.shl(builder.and_(mlo, _ir_intp(0xF0)), _ir_intp(4)),
+                                    builder.shl(builder.and_(mhi, _ir_intp(0xF0)), _ir_intp(8))))
+                    mask = bits if e == 0 else builder.or_(mask, builder.shl(bits, _ir_intp(16)))
+                sums = rounded
+                q = _ir_intp(0)
             if numer:  # round S / D, then store as rounded (no shift, no offset)
                 topv = _ir_splat(builder, ir.VectorType(ir.IntType(32), 8),
                                  builder.trunc(args[17], ir.IntType(32)))
@@ -3751,7 +3919,7 @@ def _madd4_block(numer=False):
             _ir_madd_store(builder, sums, q, off, args[17],
                            builder.gep(arrs[0].data, [args[1]]),
                            context.get_data_type(signature.args[0].dtype))
-            return context.get_dummy_value()
+            return context.get_dummy_value() if mask is None else mask
 
         return sig, codegen
 
@@ -3762,6 +3930,7 @@ _madd8 = _madd_block(4)
 _madd16 = _madd_block(8)
 _madd4 = _madd4_block()
 _madd4n = _madd4_block(numer=True)
+_madd4t = _madd4_block(ties=True)
 _MADD = True  # switch: the pmaddwd blocks (tests compare with the paths they replace)
 _MADD_OK = _JIT and _target_has_avx2()
 _FD_OK = _JIT and _target_has("avx512f")  # the output-order float32 blocks (_fd_row)
@@ -4251,6 +4420,19 @@ def _fused_chunk_direct_chk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, r
         _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, w64, None, tb)
 
 
+@jit
+def _fused_chunk_fixed_chk(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, half, q, tb, nch,
+                           idx, w64, ch, nchunks):
+    """:func:`_fused_chunk_direct_chk` with the rows pass in fixed point
+    (:func:`_rows_row_fixed`: a tie-checked plan, bicubic x1.5, x2.5, x5)."""
+    h_out = dst.shape[0]
+    length = src.shape[1]
+    xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        _rows_row_fixed(src, xr, i, ridx, rwi, rfc)
+        _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, w64, None, tb)
+
+
 def _split_plan(w64):
     """``(parts, half, q, tb)`` of the checked direct blocks for a four-tap table on 8-bit
     pixels, or ``None``.
@@ -4685,6 +4867,100 @@ def _numer_weights(w64, maxval_in):
     return num, den
 
 
+_TIE_DMAX = 8192  # the largest denominator of a tie-checked numerator plan
+_TIE_RATE_MAX = 0.01  # the most exact ties per output a checked row of such a plan may have
+_TIE_COLS = 9  # columns of its ``wi``: N_0..N_3, the check flag, w_0..w_3 as float64 bits
+
+
+def _tie_weights(w64, maxval_in, maxval_out):
+    """``(wi, fc)`` of a tie-checked numerator plan for a four-tap table of 8- or 16-bit
+    pixels into the same type, or ``None``: rational weights whose true sums may fall on a
+    rounding tie (an even denominator: bicubic x1.5, x2.5, x1.25, x6) or whose denominator
+    is too large for the margin and numerator plans (bicubic x5, x7, x5/3), which therefore
+    refuse them.
+
+    Every weight ``w_k`` of the table is within float64 rounding of ``N_k / D`` (``D``: the
+    least common multiple of the weights' least denominators, at most :data:`_TIE_DMAX`).
+    For pixels ``x_k`` in ``[0, maxval_in]`` the blocks compute ``X = 2 S + D + 2 off D``
+    exactly in int32 (``S = sum_k N_k x_k``; weights ``2 N_k`` in int16 on the ``vpmaddwd``
+    lanes, started from ``bias = 2 off D + D`` with ``off = ceil(maxval_in M / D)``, ``M``
+    the largest sum of a row's negated negative numerators, so ``X >= D > 0``), and ``k =
+    floor(X / (2 D)) = floor(S / D + 1/2) + off`` exactly: a float32 candidate corrected in
+    int32 (:func:`_ir_tie_round`; its error is below ``2**-21 (X / (2 D) + 1) < 1/4``).
+    MATLAB's float64 ``d`` lies within ``gamma + rho`` of ``R = S / D`` (as in
+    :func:`_numer_weights`) and ``R`` off a tie is at least ``1 / (2 D)`` from it, so ``2 D
+    (gamma + rho) < 1`` (checked per row in exact integer arithmetic) makes ``k - off``
+    (saturated) MATLAB's result wherever ``X`` is not a multiple of ``2 D``.  Where it is,
+    ``R = k - off - 1/2`` is a tie: in a row whose weights are ``N_k / D`` exactly and whose
+    float64 sum is exact (``maxval_in sum_k |A_k| < 2**53`` for ``w_k = A_k / 2**E``: the
+    half-pixel phase of x1.5, x2.5) ``d = R``, which MATLAB rounds up to ``k - off`` as the
+    blocks do; in the other rows ``d`` is within rounding of the tie and only MATLAB's own
+    arithmetic decides: those rows carry a check flag, and their ties (the blocks return
+    their mask) are recomputed in float64 in tap order.  A flagged row whose ties would be
+    frequent (``g / D > _TIE_RATE_MAX``, ``g = gcd(N_0, .., N_3, D)``: bilinear x1.5, ``D =
+    6``) refuses the plan.
+
+    ``wi`` is ``(rows, _TIE_COLS)`` int64: ``2 N_0 .. 2 N_3``, the flag, and the row's
+    float64 weights as their int64 bits (the fallback's: each output's own row, even where
+    a columns-pass phase row stands for the rows of every period, :func:`_fir4_fixed_at`).
+    ``fc =
+    (bias, 2 D, off, maxval_out, _TIES)`` (``_TIES16`` for 16-bit pixels: the blocks take
+    them as ``x - 32768`` and add ``32768 sum_k 2 N_k`` to the start).  Needs the pmaddwd
+    blocks (``_MADD`` and an AVX2 target)."""
+    if (not (_TIE_PLANS and _MADD and _MADD_OK) or w64.size == 0 or w64.shape[1] != 4
+            or not np.isfinite(w64).all() or maxval_in != maxval_out
+            or maxval_in not in (255, 65535)):
+        return None
+    maxval_in = int(maxval_in)
+    rows, inv = np.unique(w64, axis=0, return_inverse=True)
+    if rows.shape[0] > _MARGIN_ROWS:
+        return None
+    rq = _row_q(rows)
+    if rq.max() > 1000:
+        return None
+    den = 1
+    for v in np.unique(rows):
+        f = Fraction(float(v)).limit_denominator(_TIE_DMAX)
+        if abs(float(v) - float(f)) > 2.0 ** -40:
+            return None
+        den = den * f.denominator // math.gcd(den, f.denominator)
+        if den > _TIE_DMAX:
+            return None
+    num = np.rint(rows * den).astype(np.int64)
+    if 2 * int(np.abs(num).max()) >= 2 ** 15:
+        return None
+    pos = int(np.maximum(num, 0).sum(axis=1).max())
+    neg = int(np.maximum(-num, 0).sum(axis=1).max())
+    off = -(-maxval_in * neg // den)  # ceil(maxval_in M / D)
+    bias = 2 * off * den + den
+    top = 2 * maxval_in * pos + bias  # the largest X
+    if top >= 2 ** 31 or top + 2 * den >= 2 * den << 19:  # int32; X / (2 D) + 1 < 2**19
+        return None
+    flags = np.zeros(rows.shape[0], dtype=np.int64)
+    for r in range(rows.shape[0]):
+        e = int(rq[r])
+        big = 1 << e
+        a = [int(v) for v in np.ldexp(rows[r], e)]  # w_k = a_k / 2**E exactly
+        n = [int(v) for v in num[r]]
+        rho = maxval_in * sum(abs(x * den - y * big) for x, y in zip(a, n))  # times D 2**E
+        gamma = (len(a) + 1) * maxval_in * sum(abs(x) for x in a)  # times 2**(E + 52)
+        if not 2 * den * gamma + (2 * rho << 52) < big << 52:  # 2 D (gamma + rho) < 1
+            return None
+        g = math.gcd(math.gcd(*n), den)
+        ties = den % 2 == 0 and (den // 2) % g == 0  # S = D / 2 (mod D) can occur
+        exact = rho == 0 and maxval_in * sum(abs(x) for x in a) < 2 ** 53
+        if ties and not exact:
+            if g > _TIE_RATE_MAX * den:
+                return None
+            flags[r] = 1
+    wi = np.empty((w64.shape[0], _TIE_COLS), dtype=np.int64)
+    wi[:, :4] = 2 * num[inv.reshape(-1)]
+    wi[:, 4] = flags[inv.reshape(-1)]
+    wi[:, 5:] = np.ascontiguousarray(w64, dtype=np.float64).view(np.int64)
+    marker = _TIES if maxval_in == 255 else _TIES16
+    return wi, np.array([bias, 2 * den, off, int(maxval_out), marker], dtype=np.int64)
+
+
 def _fixed_constants(wi, q, maxval_in, maxval_out):
     """``(wi, fc)`` of :func:`_fixed_plan` for the integer weights ``wi = W`` and shift
     ``q``, or ``None`` when no lane width holds the sums."""
@@ -4758,14 +5034,18 @@ class _TablePlan:
         """``(wi, fc)`` of the fixed-point path for pixels ``<= maxval_in`` rounded into
         ``[0, maxval_out]``, or ``None`` (see :func:`_fixed_plan`)."""
         pmadd = _MADD and _MADD_OK
-        key = ("fixed", maxval_in, maxval_out, pmadd, _MARGIN, _NUMER_PLANS)
+        key = ("fixed", maxval_in, maxval_out, pmadd, _MARGIN, _NUMER_PLANS, _TIE_PLANS)
         if key not in self._cache:
-            plan = _fixed_plan(np.asarray(self.w, dtype=np.float64), maxval_in, maxval_out)
-            if (pmadd and plan is not None and plan[1][4] == 32
+            w64 = np.asarray(self.w, dtype=np.float64)
+            plan = _fixed_plan(w64, maxval_in, maxval_out)
+            if plan is None:
+                # even denominators: exact ties checked (None without the pmaddwd blocks)
+                plan = _tie_weights(w64, maxval_in, maxval_out) if self.ntaps == 4 else None
+            elif (pmadd and plan[1][4] == 32
                     and _pmadd_ok(plan[0], plan[1], maxval_in, maxval_out)):
                 plan = (plan[0], plan[1].copy())
                 plan[1][4] = _PMADD  # 32-bit sums of 8-bit pixels: the pmaddwd block
-            elif (pmadd and plan is not None and maxval_in > 255
+            elif (pmadd and maxval_in > 255
                   and _pmadd16_ok(plan[0], plan[1], maxval_in, maxval_out, one_sum=False)):
                 plan = (plan[0], plan[1].copy())  # 16-bit pixels as x - 32768
                 plan[1][4] = _NUMER16 if plan[1][4] == _NUMER else _PMADD16
@@ -4792,7 +5072,7 @@ class _TablePlan:
         if key not in self._cache:
             self._cache[key] = None
             fixed = self.fixed(maxval_in, maxval_out)
-            if (fixed is not None and maxval_in == 255
+            if (fixed is not None and maxval_in == 255 and int(fixed[1][4]) in (16, 32, _PMADD)
                     and _pmadd_ok(fixed[0], fixed[1], maxval_in, maxval_out)):
                 wi, fc = fixed
                 q = int(fc[1])
@@ -5432,24 +5712,31 @@ def _lane_offsets(plan, nch, acc_dt, mode):
 
 
 def _fixed_cols(plan, w_in, nch, wi, fc):
-    """``(j0, nphase, mper, offs, wui)`` of a fixed-point columns pass (integer factor,
-    periodic weights) with the plan's integer weights ``wi``, or ``None``.  Periodic means
-    the integers ``wi`` repeat over the interior: each output then gets its own row's
-    integers.  Float64 weights that differ in the last bits between periods (bicubic x3)
-    can give periodic integers (a numerator plan's ``N = rint(w D)``)."""
+    """``(j0, nphase, mper, offs, wui, qs)`` of a fixed-point columns pass (periodic weights;
+    an integer factor, or ``Q > 1`` input pixels per ``P <= 5`` outputs over pixel-phase
+    planes, ``qs`` from :meth:`_TablePlan.pixel_planes`) with the plan's integer weights
+    ``wi``, or ``None``.  Periodic means the rows of ``wi`` repeat over the interior: each
+    output then gets its own row's integers.  Float64 weights that differ in the last bits
+    between periods (bicubic x3) can give periodic integers (a numerator plan's ``N = rint(w
+    D)``; a tie-checked plan's float64 weights are looked up per output, not compared)."""
     if not (_INTERLEAVED_COLS and _poly_ok(w_in, nch)):
         return None
     poly = plan.poly(np.float64)
-    if poly is None or poly[2] != 1:
+    ties = int(fc[4]) in (_TIES, _TIES16)
+    if poly is None or not (poly[2] == 1 or (_FIXED_PLANES and 1 <= poly[1] <= 5)):
+        return None
+    if ties and (poly[1] > 5 or int(fc[4]) == _TIES):
+        # measured slower than the scalar phase interleave (x6: 3x) and, for 8-bit images,
+        # than the checked output-order blocks (_direct_chk_setup: 0.55-0.8x)
         return None
     j0, nphase, mper = poly[0], poly[1], poly[3]
-    if not (poly[9] or (wi[j0:j0 + nphase * mper].reshape(mper, nphase, -1)
-                        == wi[j0:j0 + nphase]).all()):
+    period = wi[j0:j0 + nphase * mper, :5]  # a tie plan's float64 bits: per row (_fir4_fixed_at)
+    if not (poly[9] or (period.reshape(mper, nphase, -1) == period[:nphase]).all()):
         return None
     il = plan.fixed_il(nch, wi, fc)
     if il is None:
         return None
-    return (poly[0], poly[1], poly[3]) + il
+    return (poly[0], poly[1], poly[3]) + il + (plan.pixel_planes(np.float64),)
 
 
 def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
@@ -5536,6 +5823,7 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
     src2 = data.reshape(data.shape[0], -1)
     dst2 = out.reshape(out.shape[0], -1)
     h_out = dst2.shape[0]
+    rfixed = None
     if not cols_first:
         cplan = _plan(cidx, cw)
         rfixed = _fixed_setup(_plan(ridx, rw), data.dtype, mid_dt, maxval_mid)
@@ -5589,7 +5877,10 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
     if not cols_first and rmadd is None:
         chk = _direct_chk_setup(plan, data.shape[1], nch, mid_dt, out.dtype, mode, acc_dt)
     if chk is not None:
-        _run_chunks(_fused_chunk_direct_chk, nchunks, head[:9] + chk)
+        if rfixed is not None:
+            _run_chunks(_fused_chunk_fixed_chk, nchunks, (src2, dst2, ridx) + rfixed + chk)
+        else:
+            _run_chunks(_fused_chunk_direct_chk, nchunks, head[:9] + chk)
         return
     kind, poly = _cols_kind(plan, acc_dt, data.shape[1], nch)
     ring = ()
@@ -5685,6 +5976,8 @@ _SHARED_TAPS = True  # shared-taps fir-interleave blocks where all phases read t
 _FIXED_POINT = True  # four-tap exact tables on unsigned images in integer lanes (_fir4_fixed)
 _MARGIN = True  # odd-denominator tables (x3) in integer lanes too (_margin_weights)
 _NUMER_PLANS = True  # ... and for 16-bit pixels as exact numerators (_numer_weights)
+_TIE_PLANS = True  # even-denominator tables (x1.5, x2.5, x5) as numerators, ties checked
+_FIXED_PLANES = True  # fixed-point columns passes of fractional scales over pixel-phase planes
 _IL_PIXEL_PLANES = True  # fractional upscales (Q > 1, P >= 2) on the interleaved-row path
 _FLOAT_DIRECT = True  # float32 periodic columns passes in output order (_fd_row)
 _CHECK_BLOCKS = True  # checked tables (uint8, MODE_CHECK) in one register sweep (_check_block)
