@@ -736,9 +736,11 @@ def _check_pixel_planes(monkeypatch, dtype, cases, expect_il):
     path (``_IL_PIXEL_PLANES`` off).  The output-order paths of 8-bit images, which take
     exact fractional tables such as x4/3 and checked ones such as x3 first, are off (tested
     on their own), and so are the margin weights (x3 then goes to the fixed-point columns
-    pass, tested in ``test_resample_numer.py``) and the pmaddwd blocks (which take the 8-
-    and 16-tap downscales of integer images)."""
+    pass, tested in ``test_resample_numer.py``), the pmaddwd blocks (which take the 8-
+    and 16-tap downscales of integer images) and the fixed-point columns pass over the
+    pixel-phase planes (exact x4/3: tested in ``test_resample_ties.py``)."""
     seen = _spy_kernels(monkeypatch)
+    monkeypatch.setattr(R, "_FIXED_PLANES", False)
     monkeypatch.setattr(R, "_DIRECT", False)
     monkeypatch.setattr(R, "_DIRECT_CHECKED", False)
     monkeypatch.setattr(R, "_MARGIN", False)
@@ -1257,7 +1259,8 @@ def test_direct_checked_path_is_taken_and_exact(monkeypatch):
              ((12, 24, 3), 7.0, "bicubic", "constant"), ((20, 300, 3), 2.2, "bicubic", "symmetric"),
              ((16, 512, 3), 700 / 512, "bicubic", "reflect")]
     _check_switched_cases(monkeypatch, "_DIRECT_CHECKED",
-                          ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk"), cases, seed=9)
+                          ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk",
+                           "_fused_chunk_fixed_chk"), cases, seed=9)
 
 
 # --- 8-bit tables with frequent exact ties, in float64 blocks (MATLAB's arithmetic) ---------
@@ -1391,7 +1394,8 @@ def test_direct_f64_path_is_taken_and_exact(monkeypatch):
     run = R._run_chunks
 
     def spy(kernel, nchunks, args):
-        if getattr(kernel, "__name__", "") in ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk"):
+        if getattr(kernel, "__name__", "") in ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk",
+                                                "_fused_chunk_fixed_chk"):
             wdt.append(args[-9].dtype)  # wts, in both argument lists
         return run(kernel, nchunks, args)
 
@@ -1400,7 +1404,8 @@ def test_direct_f64_path_is_taken_and_exact(monkeypatch):
              ((30, 50, 3), (2.0, 2.5), "bilinear", "constant"),
              ((25, 90, 1), (1.0, 1.3), "bilinear", "symmetric")]
     _check_switched_cases(monkeypatch, "_DIRECT_F64",
-                          ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk"), cases, seed=11)
+                          ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk",
+                           "_fused_chunk_fixed_chk"), cases, seed=11)
     monkeypatch.setattr(R, "_run_chunks", spy)
     img = _img((40, 70, 3), np.uint8, seed=2)
     for fused in (True, False):

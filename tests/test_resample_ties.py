@@ -294,3 +294,21 @@ def test_tie_plans_property(h, w, nch, sr, sc, boundary, wide, seed, extreme):
         np.testing.assert_array_equal(resize(img, (sr, sc), boundary=boundary), ref)
     finally:
         R._TIE_PLANS = True
+
+
+def test_fixed_planes_take_exact_fractional_tables(monkeypatch):
+    """Exact fractional tables (bicubic x4/3: ``D = 1024``, a shift plan) of 16-bit images, and
+    of 8-bit ones without the output-order blocks, run their columns pass in fixed point over
+    the pixel-phase planes (``_FIXED_PLANES``): the kernels ran, the result equals the
+    independent reference and, with the switch off, the same bits from the float paths."""
+    from .test_resample_fast import _check_switched_cases
+
+    cases = [((33, 50, 3), 4 / 3, "bicubic", "symmetric"),
+             ((30, 41), (1.0, 4 / 3), "bicubic", "replicate"),
+             ((21, 64, 4), (2.0, 4 / 3), "bicubic", "constant"),
+             ((18, 40, 3), (4 / 3, 1.5), "bicubic", "reflect")]
+    kernels = ("_cols_chunk_fixed", "_fused_chunk_fixed")
+    _check_switched_cases(monkeypatch, "_FIXED_PLANES", kernels, cases, seed=29,
+                          dtype=np.uint16)
+    monkeypatch.setattr(R, "_DIRECT", False)
+    _check_switched_cases(monkeypatch, "_FIXED_PLANES", kernels, cases[:3], seed=30)
