@@ -3485,34 +3485,38 @@ def _fir4_fixed_at(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n, wt, fj0, 
 
 
 @jit
+def _tie_matlab(wrow, x0, x1, x2, x3, top):
+    """MATLAB's rounded float64 sum in tap order of the pixels ``x0 .. x3`` with the float64
+    weights kept in the tie-checked plan row ``wrow`` (:func:`_tie_weights`), saturated to
+    ``[0, top]``: the value of a tie in a flagged row."""
+    d = _bits_f64(wrow[5]) * np.float64(x0)
+    d += _bits_f64(wrow[6]) * np.float64(x1)
+    d += _bits_f64(wrow[7]) * np.float64(x2)
+    d += _bits_f64(wrow[8]) * np.float64(x3)
+    return _round_sat(d, np.float64(top))
+
+
+@jit
 def _tie_round(x, q, off, top, flag, wrow, x0, x1, x2, x3):
     """The output of the sum ``x = X`` of a tie-checked numerator plan (:func:`_tie_weights`)
     for the pixels ``x0 .. x3``: ``floor(X / q) - off`` saturated to ``[0, top]``, unless
     ``X / q`` is an integer (a tie of ``S / D``) in a flagged row (``flag``), which gets
-    MATLAB's float64 sum in tap order of the weights in the plan row ``wrow``."""
+    :func:`_tie_matlab` with the plan row ``wrow``."""
     if flag != 0 and x % q == 0:
-        d = _bits_f64(wrow[5]) * np.float64(x0)
-        d += _bits_f64(wrow[6]) * np.float64(x1)
-        d += _bits_f64(wrow[7]) * np.float64(x2)
-        d += _bits_f64(wrow[8]) * np.float64(x3)
-        return np.int64(_round_sat(d, np.float64(top)))
+        return np.int64(_tie_matlab(wrow, x0, x1, x2, x3, top))
     return min(max(x // q - off, 0), top)
 
 
 @jit
 def _fix_ties(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, t, mask, top, wt, fj0, fstep, fnch):
     """Recompute the outputs ``u = t + e`` (``out[oo + u]``) of the set bits ``e`` of a tie
-    mask (:func:`_madd4t`) in float64 in tap order with the weights of the plan row ``fj0 +
-    fstep (u // fnch)`` of ``wt`` (:func:`_fir4_fixed_at`)."""
+    mask (:func:`_madd4t`) by :func:`_tie_matlab` with the plan row ``fj0 + fstep (u //
+    fnch)`` of ``wt`` (:func:`_fir4_fixed_at`)."""
     while mask:
         u = t + _lowest_bit(mask)
         mask &= mask - 1
-        wrow = wt[fj0 + fstep * (u // fnch)]
-        d = _bits_f64(wrow[5]) * np.float64(a0[t0 + u])
-        d += _bits_f64(wrow[6]) * np.float64(a1[t1 + u])
-        d += _bits_f64(wrow[7]) * np.float64(a2[t2 + u])
-        d += _bits_f64(wrow[8]) * np.float64(a3[t3 + u])
-        out[oo + u] = _round_sat(d, np.float64(top))
+        out[oo + u] = _tie_matlab(wt[fj0 + fstep * (u // fnch)], a0[t0 + u], a1[t1 + u],
+                                  a2[t2 + u], a3[t3 + u], top)
 
 
 @jit
@@ -4424,7 +4428,8 @@ def _fused_chunk_direct_chk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, r
 def _fused_chunk_fixed_chk(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, half, q, tb, nch,
                            idx, w64, ch, nchunks):
     """:func:`_fused_chunk_direct_chk` with the rows pass in fixed point
-    (:func:`_rows_row_fixed`: a tie-checked plan, bicubic x1.5, x2.5, x5)."""
+    (:func:`_rows_row_fixed`: an exact, margin or tie-checked rows plan; bicubic x1.5, x2.5
+    and x5 rows are the last)."""
     h_out = dst.shape[0]
     length = src.shape[1]
     xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
