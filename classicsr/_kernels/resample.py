@@ -4857,19 +4857,29 @@ def _numer_weights(w64, maxval_in):
     if rq.max() > 1000:
         return None
     for r in range(rows.shape[0]):
-        e = int(rq[r])
-        big = 1 << e
-        a = [int(v) for v in np.ldexp(rows[r], e)]  # w_k = a_k / 2**E exactly
         n = [int(v) for v in np.rint(rows[r] * den)]
         pos = sum(v for v in n if v > 0)
         neg = -sum(v for v in n if v < 0)
         if 2 * maxval_in * max(pos, neg) + 2 * den >= 2 ** 22:  # the float32 rounding
             return None
-        rho = maxval_in * sum(abs(x * den - y * big) for x, y in zip(a, n))  # times D 2**E
-        gamma = (len(a) + 1) * maxval_in * sum(abs(x) for x in a)  # times 2**(E + 52)
-        if not 2 * den * gamma + (2 * rho << 52) < big << 52:  # 2 D (gamma + rho) < 1
+        if not _numer_margin(rows[r], int(rq[r]), n, den, maxval_in)[2]:
             return None
     return num, den
+
+
+def _numer_margin(row, e, n, den, maxval_in):
+    """``(a, rho, ok)`` for one table row ``row`` of float64 weights ``w_k = a_k / 2**e``
+    (``a``: exact Python integers), numerators ``n`` over ``den`` and pixels in ``[0,
+    maxval_in]``: ``rho = maxval_in sum_k |w_k - n_k / den|`` times ``den 2**e`` (0 when the
+    weights are the rationals themselves), and ``ok`` when ``2 den (gamma + rho) < 1`` with
+    ``gamma = (K + 1) 2**-52 maxval_in sum_k |w_k|``, MATLAB's float64 error bound: every
+    sum then lies on the same side of every rounding tie as ``S / den`` unless it is one
+    (:func:`_numer_weights`, :func:`_tie_weights`).  Exact integer arithmetic."""
+    big = 1 << e
+    a = [int(v) for v in np.ldexp(row, e)]
+    rho = maxval_in * sum(abs(x * den - y * big) for x, y in zip(a, n))  # times D 2**E
+    gamma = (len(a) + 1) * maxval_in * sum(abs(x) for x in a)  # times 2**(E + 52)
+    return a, rho, 2 * den * gamma + (2 * rho << 52) < big << 52
 
 
 _TIE_DMAX = 8192  # the largest denominator of a tie-checked numerator plan
@@ -4943,13 +4953,9 @@ def _tie_weights(w64, maxval_in, maxval_out):
         return None
     flags = np.zeros(rows.shape[0], dtype=np.int64)
     for r in range(rows.shape[0]):
-        e = int(rq[r])
-        big = 1 << e
-        a = [int(v) for v in np.ldexp(rows[r], e)]  # w_k = a_k / 2**E exactly
         n = [int(v) for v in num[r]]
-        rho = maxval_in * sum(abs(x * den - y * big) for x, y in zip(a, n))  # times D 2**E
-        gamma = (len(a) + 1) * maxval_in * sum(abs(x) for x in a)  # times 2**(E + 52)
-        if not 2 * den * gamma + (2 * rho << 52) < big << 52:  # 2 D (gamma + rho) < 1
+        a, rho, ok = _numer_margin(rows[r], int(rq[r]), n, den, maxval_in)
+        if not ok:
             return None
         g = math.gcd(math.gcd(*n), den)
         ties = den % 2 == 0 and (den // 2) % g == 0  # S = D / 2 (mod D) can occur
