@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import _validate as V
+from . import _config, _validate as V
 from ._memory import new_output
 
 __all__ = ["resize", "contributions", "KERNELS", "METHODS", "BOUNDARIES", "output_size"]
@@ -369,28 +369,25 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     ((5, 6, 3), dtype('uint8'))
     """
     array = V.as_image(image, "image", ndims=(2, 3))
-    axis = V.check_channel_axis(channel_axis, array.ndim)
-    method, boundary, antialias, round_each_pass, cubic_a = _check_options(
-        method, boundary, antialias, round_each_pass, cubic_a)
+    options = (scale, output_shape, method, antialias, boundary, channel_axis, cubic_a,
+               round_each_pass)
+    key = _call_key(array, options)
+    call = _CALLS.get(key) if key is not None else None
+    if call is None:
+        call = _prepare(array, *options)
+        if key is not None:
+            if len(_CALLS) >= _CALLS_MAX:
+                _CALLS.clear()
+            _CALLS[key] = call
+    axis, nch, in_dtype, out_shape, passes, round_each_pass, run_args = call
 
     src = array if axis is None or axis == 2 else np.moveaxis(array, axis, -1)
     in_shape = src.shape[:2]
-    if in_shape[0] == 0 or in_shape[1] == 0 or src.size == 0:
-        raise ValueError(f"image must not have empty axes, got shape {array.shape}")
-    scales, out_shape = _check_scale_and_shape(scale, output_shape, in_shape)
-
-    in_dtype = V.keep_dtype(src.dtype)
-    nch = src.shape[2] if src.ndim == 3 else 1
-    V.check_output_size(out_shape + ((nch,) if src.ndim == 3 else ()), in_dtype)
-
     dest = None if out is None else _out_view(out, out_shape, nch, in_dtype, axis, array)
-
-    order, tables = _plan(in_shape, scales, out_shape, method, antialias, boundary, cubic_a, in_dtype)
-    passes = [(ax,) + tables[ax] for ax in order if tables[ax] is not None]
     if axis == 0 and nch * out_shape[0] * out_shape[1] >= _PLANES_MIN_OUTPUT:
         return _resize_planes(array, passes, out_shape, in_dtype, round_each_pass, out)
     data = V.native_contiguous(src, in_dtype).reshape(in_shape[0], in_shape[1], nch)
-    cur = _execute(data, passes, out_shape, in_dtype, round_each_pass, dest)
+    cur = _run_passes(data, run_args, dest)
     if out is not None:
         if cur is not dest:  # an identity resize, or an out the kernels cannot write directly
             np.copyto(out, cur.reshape(out_shape) if axis is None else np.moveaxis(cur, -1, axis))
@@ -405,6 +402,61 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
         if axis is not None and axis != 2:
             result = np.ascontiguousarray(np.moveaxis(result, -1, axis))
     return result
+
+
+def _prepare(array, scale, output_shape, method, antialias, boundary, channel_axis, cubic_a,
+             round_each_pass):
+    """Validate :func:`resize`'s arguments for the image ``array`` (checked by
+    ``V.as_image``) and plan its passes: ``(axis, nch, in_dtype, out_shape, passes,
+    round_each_pass, run_args)``, ``run_args`` those of :func:`_run_passes`."""
+    axis = V.check_channel_axis(channel_axis, array.ndim)
+    method, boundary, antialias, round_each_pass, cubic_a = _check_options(
+        method, boundary, antialias, round_each_pass, cubic_a)
+    shape = array.shape if axis is None or axis == 2 else np.moveaxis(array, axis, -1).shape
+    in_shape = shape[:2]
+    if in_shape[0] == 0 or in_shape[1] == 0 or array.size == 0:
+        raise ValueError(f"image must not have empty axes, got shape {array.shape}")
+    scales, out_shape = _check_scale_and_shape(scale, output_shape, in_shape)
+
+    in_dtype = V.keep_dtype(array.dtype)
+    nch = shape[2] if len(shape) == 3 else 1
+    V.check_output_size(out_shape + ((nch,) if len(shape) == 3 else ()), in_dtype)
+
+    order, tables = _plan(in_shape, scales, out_shape, method, antialias, boundary, cubic_a,
+                          in_dtype)
+    passes = [(ax,) + tables[ax] for ax in order if tables[ax] is not None]
+    return (axis, nch, in_dtype, out_shape, passes, round_each_pass,
+            _run_args(passes, out_shape, in_dtype, round_each_pass))
+
+
+#: Validated and planned :func:`resize` calls (:func:`_prepare`), by :func:`_call_key`: the
+#: checks and the plan are pure functions of the image's shape and dtype and of the options,
+#: and took ~30 us of a small image's call.  Only exact ``int`` / ``float`` / ``str`` /
+#: ``bool`` / ``None`` options (and tuples of numbers) are keyed, with their types, so a value
+#: the checks would refuse (``antialias=1``, ``scale=True``) is never taken for an accepted
+#: equal one.  Errors are not kept: a refused call is checked again every time.
+_CALLS: dict = {}
+_CALLS_MAX = 256
+_NUMBER_TYPES = (int, float)
+
+
+def _call_key(array, options):
+    """The key of :data:`_CALLS` for a call on ``array`` with ``options``, or ``None`` when an
+    option has another type (the call is then checked in full)."""
+    scale, output_shape, method, antialias, boundary, channel_axis, cubic_a, rnd = options
+    if (type(method) is not str or type(boundary) is not str or type(antialias) is not bool
+            or type(rnd) is not bool or type(cubic_a) not in _NUMBER_TYPES
+            or (channel_axis is not None and type(channel_axis) is not int)):
+        return None
+    for value, kinds in ((scale, _NUMBER_TYPES), (output_shape, (int,))):
+        if value is None or type(value) in kinds:
+            continue
+        if type(value) is not tuple or len(value) != 2:
+            return None
+        if type(value[0]) not in kinds or type(value[1]) not in kinds:
+            return None
+    return (array.shape, array.dtype, scale, type(scale), output_shape, method, boundary,
+            antialias, channel_axis, cubic_a, type(cubic_a), rnd, _config.MAX_OUTPUT_BYTES)
 
 
 #: Channels-first images (``channel_axis=0``) with at least this many output elements are
@@ -501,6 +553,12 @@ def _execute(data, passes, out_shape, dtype, round_each_pass, out=None):
     ``out``: the destination (see :func:`classicsr._kernels.resample.run_passes`) or ``None``.
     Returns the destination, or ``data`` itself when ``passes`` is empty.
     """
+    return _run_passes(data, _run_args(passes, out_shape, dtype, round_each_pass), out)
+
+
+def _run_args(passes, out_shape, dtype, round_each_pass):
+    """The arguments of :func:`classicsr._kernels.resample.run_passes` after ``data`` (and
+    before ``out``) for :func:`_execute`'s ``passes``."""
     from ._kernels import resample as K
 
     dtype = np.dtype(dtype)
@@ -512,4 +570,11 @@ def _execute(data, passes, out_shape, dtype, round_each_pass, out=None):
         maxval = 0.0
         mid_dtype = dtype
     passes = [(ax, _as_table(idx, np.intp), _as_table(w, wdtype)) for ax, idx, w in passes]
-    return K.run_passes(data, passes, tuple(out_shape), dtype, mid_dtype, maxval, out)
+    return passes, tuple(out_shape), dtype, mid_dtype, maxval
+
+
+def _run_passes(data, run_args, out):
+    """``run_passes(data, *run_args, out)`` (:func:`_run_args`)."""
+    from ._kernels import resample as K
+
+    return K.run_passes(data, *run_args, out)

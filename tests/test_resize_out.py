@@ -70,13 +70,13 @@ def test_out_on_fast_paths(monkeypatch, scale, shape, dtype, fused):
 def test_contiguous_out_written_in_place(monkeypatch):
     """A C-contiguous ``out`` is the kernels' destination (no new array, no copy)."""
     seen = []
-    execute = R._execute
+    run = R._run_passes
 
-    def spy(data, passes, out_shape, dtype, round_each_pass, out=None):
+    def spy(data, run_args, out):
         seen.append(out)
-        return execute(data, passes, out_shape, dtype, round_each_pass, out)
+        return run(data, run_args, out)
 
-    monkeypatch.setattr(R, "_execute", spy)
+    monkeypatch.setattr(R, "_run_passes", spy)
     monkeypatch.setattr(np, "copyto", None)  # any copy would fail
     img = np.random.default_rng(0).random((30, 40, 3)).astype(np.float32)
     out = np.empty((60, 80, 3), np.float32)

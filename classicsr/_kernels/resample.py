@@ -144,7 +144,9 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import sys
 import threading
+import types
 from collections import OrderedDict
 from fractions import Fraction
 
@@ -505,6 +507,9 @@ def _run_chunks(kernel, nchunks, args):
     """``kernel(*args, ch, nchunks)`` for every ``ch < nchunks``, on
     ``ceil(nchunks / _PIECES_PER_THREAD)`` threads (the calling one and pool threads), each
     taking the next chunk from a shared counter until none is left."""
+    log = _RECIPES.log
+    if log is not None:
+        log.append((kernel, nchunks, args))
     if nchunks <= 1:
         kernel(*args, 0, 1)
         return
@@ -528,6 +533,10 @@ def _run_chunks(kernel, nchunks, args):
     finally:
         for fut in futures:
             fut.result()
+
+
+_RUN_CHUNKS = _run_chunks  # recipes are off while a test replaces it
+
 
 @jit
 def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform, fma):
@@ -6114,6 +6123,149 @@ def _align_for(shape, dtype, table, w_in):
     return _stream_align(table[0], table[1], dtype, w_in, shape[2])
 
 
+# ---------------------------------------------------------------------------------------------
+# recorded kernel calls of small resizes
+#
+# Planning a resize (plan lookups, the choice of path, per-pass constants) is ~100 Python steps:
+# 40-60 us a call on these hosts, more than the kernels take for images below ~128x128.  The
+# choice depends only on the tables, shapes, dtypes, thread count and this module's switches,
+# never on pixel values, so a small resize records the kernel calls of its first call and the
+# next call with the same key replays them with its own input and output (the same kernels,
+# the same arguments: the same bits).  Recipes are per Python thread (a recorded work buffer,
+# such as the per-thread intermediate image, is then never used by two threads at once) and
+# limited to images and outputs below the streaming sizes (a streamed output's plan depends on
+# its address).  Setting any attribute of this module from outside (tests switching paths or
+# thresholds) drops every recipe (:class:`_SwitchedModule`).
+
+_RECIPES_ON = True  # switch: record and replay the kernel calls of small resizes
+_RECIPES_MAX = 64  # recipes kept per thread (least recently used dropped)
+#: Largest input or output (bytes) whose calls are recorded; work buffers a recipe keeps alive
+#: are limited to four times this.
+_RECIPE_MAX_BYTES = 4 * 1024 ** 2
+_RECIPE_GEN = 0  # bumped by every outside assignment to a module attribute (drops the recipes)
+
+
+class _RecipeState(threading.local):
+    """Per-thread recipes (``cache``, made under :data:`_RECIPE_GEN` ``gen``) and the log of
+    the call being recorded (``log``)."""
+
+    cache = None
+    gen = -1
+    log = None
+
+
+_RECIPES = _RecipeState()
+
+
+def _recipe_key(data, passes, out_shape, out_dtype, mid_dtype, maxval, out):
+    """The key of :func:`run_passes`'s recipe for these arguments, or ``None`` when the call
+    is not recorded (too large, no passes, recipes off, :func:`_run_chunks` replaced)."""
+    if not _RECIPES_ON or not passes or _run_chunks is not _RUN_CHUNKS:
+        return None
+    limit = min(_RECIPE_MAX_BYTES, _STREAM_MIN_BYTES, _STREAM_ROWS_MIN_BYTES)
+    out_bytes = out_shape[0] * out_shape[1] * data.shape[2] * np.dtype(out_dtype).itemsize
+    if data.nbytes >= limit or out_bytes >= limit:
+        return None
+    tables = tuple((ax, id(idx), id(w)) for ax, idx, w in passes)
+    return (get_num_threads(), tables, data.shape, data.dtype, out_shape, out_dtype, mid_dtype,
+            maxval, out is None)
+
+
+def _same_view(a, b):
+    """Whether the arrays ``a`` and ``b`` are views of the same memory with the same layout."""
+    return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+            and a.ctypes.data == b.ctypes.data)
+
+
+class _Recipe:
+    """The kernel calls of one :func:`run_passes` call, to replay on another input and output.
+
+    ``calls`` holds ``(kernel, nchunks, args, subs)``: the arguments of each
+    :func:`_run_chunks` call, with those that were views of the input or the output replaced
+    by ``None`` and listed in ``subs`` as ``(position, view)``, ``view`` indexing
+    ``(input rows, input, output rows, output)`` (rows: the ``(H, W C)`` reshape).  Every
+    other argument is kept: tables and plans (read-only), and work buffers the call allocated
+    (accumulator rows, the row ring, the per-thread intermediate image), which the kernels
+    overwrite before reading, as they do a fresh ``np.empty``."""
+
+    __slots__ = ("tables", "calls", "shape", "dtype")
+
+    def holds(self, passes):
+        """Whether the recipe was recorded with these very tables (the key holds their ids)."""
+        if len(passes) != len(self.tables):
+            return False
+        for (_, idx, w), (idx0, w0) in zip(passes, self.tables):
+            if idx is not idx0 or w is not w0:
+                return False
+        return True
+
+    @classmethod
+    def record(cls, log, data, passes, result, out):
+        """The recipe of a call that logged ``log`` and returned ``result``, or ``None`` when
+        it cannot be replayed (no kernel call, an argument that is some other view of the
+        input or output, arrays inside tuples, too much work memory)."""
+        if (not log or result is data or (out is not None and result is not out)
+                or not isinstance(result, np.ndarray) or result.ndim != 3
+                or not result.flags.c_contiguous):
+            return None
+        views = (data.reshape(data.shape[0], -1), data,
+                 result.reshape(result.shape[0], -1), result)
+        kept = 0
+        calls = []
+        for kernel, nchunks, args in log:
+            args = list(args)
+            subs = []
+            for i, a in enumerate(args):
+                if isinstance(a, (tuple, list)):
+                    if any(isinstance(e, np.ndarray) for e in a):
+                        return None
+                elif isinstance(a, np.ndarray):
+                    if np.may_share_memory(a, data) or np.may_share_memory(a, result):
+                        code = next((c for c, v in enumerate(views) if _same_view(a, v)), None)
+                        if code is None:
+                            return None
+                        subs.append((i, code))
+                        args[i] = None
+                    elif a.flags.writeable:
+                        kept += a.nbytes
+            calls.append((kernel, nchunks, tuple(args), tuple(subs)))
+        if kept > 4 * _RECIPE_MAX_BYTES:
+            return None
+        recipe = cls()
+        recipe.tables = tuple((idx, w) for _, idx, w in passes)
+        recipe.calls = tuple(calls)
+        recipe.shape = result.shape
+        recipe.dtype = result.dtype
+        return recipe
+
+    def replay(self, data, out):
+        """Run the recorded calls on ``data`` into ``out`` (a new array when ``None``); return
+        the output."""
+        if out is None:
+            out = new_output(self.shape, self.dtype)
+        views = (data.reshape(data.shape[0], -1), data, out.reshape(out.shape[0], -1), out)
+        for kernel, nchunks, args, subs in self.calls:
+            if subs:
+                args = list(args)
+                for i, code in subs:
+                    args[i] = views[code]
+            _run_chunks(kernel, nchunks, args)
+        return out
+
+
+class _SwitchedModule(types.ModuleType):
+    """The class of this module: an attribute set from outside (``monkeypatch.setattr`` of a
+    switch, a threshold or a function) invalidates every thread's recipes."""
+
+    def __setattr__(self, name, value):
+        global _RECIPE_GEN
+        super().__setattr__(name, value)
+        _RECIPE_GEN += 1
+
+
+sys.modules[__name__].__class__ = _SwitchedModule
+
+
 def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
     """Run the 1-D passes in order on ``data`` (H, W, C) contiguous.
 
@@ -6123,7 +6275,35 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
     ``out_dtype`` sharing no memory with ``data`` (checked by the caller), or ``None`` for a
     new array.  Returns the destination, or ``data`` itself when ``passes`` is empty (``out``
     is then left alone).
+
+    Small resizes replay the kernel calls recorded on their first call (:class:`_Recipe`).
     """
+    key = _recipe_key(data, passes, out_shape, out_dtype, mid_dtype, maxval, out)
+    if key is None:
+        return _run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out)
+    recipes = _RECIPES.cache
+    if recipes is None or _RECIPES.gen != _RECIPE_GEN:  # none yet, or a module attribute set
+        recipes = _RECIPES.cache = OrderedDict()
+        _RECIPES.gen = _RECIPE_GEN
+    recipe = recipes.get(key)
+    if recipe is not None and recipe.holds(passes):
+        recipes.move_to_end(key)
+        return recipe.replay(data, out)
+    _RECIPES.log = log = []
+    try:
+        result = _run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out)
+    finally:
+        _RECIPES.log = None
+    recipe = _Recipe.record(log, data, passes, result, out)
+    if recipe is not None:
+        recipes[key] = recipe
+        while len(recipes) > _RECIPES_MAX:
+            recipes.popitem(last=False)
+    return result
+
+
+def _run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
+    """:func:`run_passes`, planned on every call."""
     if np.dtype(out_dtype) == data.dtype:
         selected = _select_passes(data, passes, out_shape, out)
         if selected is not None:
