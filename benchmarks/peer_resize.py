@@ -7,12 +7,14 @@ Usage::
     python benchmarks/peer_resize.py --cases up2_rgb_u8 down4_rgb_u8
     python benchmarks/peer_resize.py --method bilinear --threads 1 --no-slow
     python benchmarks/peer_resize.py --scales 1.5 3 4/3 0.75 --dtypes uint8 uint16 --peers cv2
+    python benchmarks/peer_resize.py --threads 1 --scales 2 0.5 --shapes 8x8x3 128x128x3 --no-slow
 
 The cases are those of issue 2 (bicubic upscales of 512x512x3 and 1024x1024 gray, antialiased
 bicubic downscale x4 of 2048x2048x3).  ``--scales`` replaces them by other factors (fractions
 such as ``4/3`` allowed) applied to 512x512x3 and 1024x1024 gray images of each of
-``--dtypes``: a survey of where classicsr stands beyond the issue's cases.  Output sizes are
-MATLAB's ``ceil(scale * in)`` for every library.
+``--dtypes``: a survey of where classicsr stands beyond the issue's cases; ``--shapes``
+replaces those two shapes (``--shapes 8x8x3 32x32x3 128x128x3`` times the per-call overhead
+of small images).  Output sizes are MATLAB's ``ceil(scale * in)`` for every library.
 
 Peers, as configured in ``/work/shared/docs/PEERS.md``: ``cv2.resize`` (INTER_CUBIC when
 upscaling, INTER_AREA when downscaling), Pillow ``Image.resize(BICUBIC)`` (float32 / uint16
@@ -100,13 +102,24 @@ def _scale_arg(text):
     return value
 
 
-def survey_cases(scales, dtypes, method="bicubic"):
-    """Cases like ``CASES`` for each scale, dtype and survey shape (``--scales``), labelled
-    with ``method``."""
+def _shape_arg(text):
+    """A ``--shapes`` value: ``HxW`` or ``HxWxC`` with positive sides (``8x8x3``)."""
+    try:
+        shape = tuple(int(n) for n in text.lower().split("x"))
+    except ValueError:
+        shape = ()
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"a shape is HxW or HxWxC, got {text!r}")
+    return shape
+
+
+def survey_cases(scales, dtypes, method="bicubic", shapes=SURVEY_SHAPES):
+    """Cases like ``CASES`` for each scale, dtype and survey shape (``--scales``,
+    ``--shapes``), labelled with ``method``."""
     cases = {}
     for scale in scales:
         kind = method if scale >= 1 or method == "nearest" else f"antialiased {method}"
-        for shape in SURVEY_SHAPES:
+        for shape in shapes:
             for dtype in dtypes:
                 dims = "x".join(map(str, shape))
                 name = f"x{scale:.4g}_{dims}_{dtype}"
@@ -295,6 +308,9 @@ def main(argv=None) -> int:
     parser.add_argument("--scales", nargs="+", type=_scale_arg,
                         help="survey these factors instead of the cases (see the docstring "
                              "of benchmarks/peer_resize.py)")
+    parser.add_argument("--shapes", nargs="+", type=_shape_arg, default=list(SURVEY_SHAPES),
+                        help="image shapes of the --scales survey, HxW or HxWxC (default: "
+                             "512x512x3 1024x1024; small ones time the per-call overhead)")
     parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=["uint8", "float32"],
                         help="dtypes of the --scales survey (default: uint8 float32)")
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
@@ -319,7 +335,7 @@ def main(argv=None) -> int:
         parser.error(f"--no-slow skips {', '.join(dropped)}, which --peers asks for")
     cases = CASES
     if args.scales:
-        cases = survey_cases(args.scales, args.dtypes, args.method)
+        cases = survey_cases(args.scales, args.dtypes, args.method, args.shapes)
         args.cases = list(cases)
     os.environ["NUMBA_NUM_THREADS"] = str(max(max(args.threads), int(os.environ.get("NUMBA_NUM_THREADS", "0") or 0)))
     peers = [p for p in args.peers if not (args.no_slow and p in SLOW)]

@@ -46,6 +46,20 @@ def test_survey_labels_name_the_method(peer, method):
     assert any(lab.startswith("antialiased") for lab in labels) == (method != "nearest")
 
 
+def test_survey_shapes_replace_the_default_ones(peer):
+    shapes = [peer._shape_arg("8x8x3"), peer._shape_arg("32X48")]
+    assert shapes == [(8, 8, 3), (32, 48)]
+    cases = peer.survey_cases([2, 0.5], ["float32"], shapes=shapes)
+    assert {c[0] for c in cases.values()} == {(8, 8, 3), (32, 48)}
+    assert any("8x8x3 float32" in c[3] for c in cases.values())
+
+
+@pytest.mark.parametrize("text", ["8", "8x0", "axb", "8x8x3x2", "-4x4", ""])
+def test_shape_argument_rejects_bad_values(peer, text):
+    with pytest.raises(argparse.ArgumentTypeError, match="HxW"):
+        peer._shape_arg(text)
+
+
 @pytest.mark.parametrize("text, value", [("1.5", 1.5), ("4/3", 4 / 3), ("0.25", 0.25)])
 def test_scale_argument_accepts_numbers_and_fractions(peer, text, value):
     assert peer._scale_arg(text) == value

@@ -191,6 +191,20 @@ def test_large_images_are_not_recorded(monkeypatch):
     assert len(planned) == 4
 
 
+def test_calls_keeping_too_much_memory_are_not_recorded(monkeypatch):
+    img = _image((40, 30, 3), np.float32, 5)
+    monkeypatch.setattr(R, "_RECIPE_KEPT_MAX", 0)  # any work buffer or writeable table
+    planned = _count_planned(monkeypatch)
+    for _ in range(3):
+        resize(img, (2, 0.5))  # columns first, separate passes: an intermediate buffer
+    assert len(planned) == 3
+    monkeypatch.setattr(R, "_RECIPE_KEPT_MAX", 1024 ** 2)
+    planned.clear()
+    for _ in range(3):
+        resize(img, (2, 0.5))
+    assert len(planned) == 1
+
+
 def test_the_recipes_per_thread_are_bounded(monkeypatch):
     monkeypatch.setattr(R, "_RECIPES_MAX", 5)
     img = _image((6, 6), np.float64, 3)

@@ -6139,9 +6139,11 @@ def _align_for(shape, dtype, table, w_in):
 
 _RECIPES_ON = True  # switch: record and replay the kernel calls of small resizes
 _RECIPES_MAX = 64  # recipes kept per thread (least recently used dropped)
-#: Largest input or output (bytes) whose calls are recorded; work buffers a recipe keeps alive
-#: are limited to four times this.
+#: Largest input or output (bytes) whose calls are recorded.
 _RECIPE_MAX_BYTES = 4 * 1024 ** 2
+#: Most bytes of work buffers one recipe may keep alive (so a thread's recipes hold at most
+#: 64 MiB); a call that needs more is planned every time.
+_RECIPE_KEPT_MAX = 1024 ** 2
 _RECIPE_GEN = 0  # bumped by every outside assignment to a module attribute (drops the recipes)
 
 
@@ -6203,7 +6205,8 @@ class _Recipe:
     def record(cls, log, data, passes, result, out):
         """The recipe of a call that logged ``log`` and returned ``result``, or ``None`` when
         it cannot be replayed (no kernel call, an argument that is some other view of the
-        input or output, arrays inside tuples, too much work memory)."""
+        input or output, arrays inside tuples, more than :data:`_RECIPE_KEPT_MAX` bytes of
+        writeable arrays: work buffers, and tables this counts too)."""
         if (not log or result is data or (out is not None and result is not out)
                 or not isinstance(result, np.ndarray) or result.ndim != 3
                 or not result.flags.c_contiguous):
@@ -6229,7 +6232,7 @@ class _Recipe:
                     elif a.flags.writeable:
                         kept += a.nbytes
             calls.append((kernel, nchunks, tuple(args), tuple(subs)))
-        if kept > 4 * _RECIPE_MAX_BYTES:
+        if kept > _RECIPE_KEPT_MAX:
             return None
         recipe = cls()
         recipe.tables = tuple((idx, w) for _, idx, w in passes)
