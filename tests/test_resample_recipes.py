@@ -205,6 +205,33 @@ def test_calls_keeping_too_much_memory_are_not_recorded(monkeypatch):
     assert len(planned) == 1
 
 
+def test_writeable_tables_are_analysed_on_every_call():
+    # a caller may change a writeable table between calls: nothing derived from it is kept
+    from classicsr.resize import contributions
+
+    img = _image((10, 12, 3), np.float64, 6)
+    passes = []
+    for ax, (n_in, n_out) in enumerate(((10, 20), (12, 24))):
+        idx, w = contributions(n_in, n_out, 2.0, "bicubic")
+        passes.append((ax, np.ascontiguousarray(idx, dtype=np.intp), np.ascontiguousarray(w)))
+    args = ((20, 24), np.dtype(np.float64), np.dtype(np.float64), 0.0)
+    first = R.run_passes(img, passes, *args)
+    assert np.array_equal(R.run_passes(img, passes, *args), first)
+    passes[1][2][:] = passes[1][2][:, ::-1]  # the columns weights reversed, in place
+    changed = R.run_passes(img, passes, *args)
+    want = reference_resize(img, 2.0)
+    np.testing.assert_allclose(first, want, rtol=0, atol=1e-12)
+    assert not np.allclose(changed, first)
+    R._RECIPES_ON = False
+    try:
+        planned = R._run_passes(img, passes, *args)
+    finally:
+        R._RECIPES_ON = True
+    np.testing.assert_array_equal(changed, planned)
+    passes[1][2][:] = passes[1][2][:, ::-1]
+    np.testing.assert_array_equal(R.run_passes(img, passes, *args), first)
+
+
 def test_the_recipes_per_thread_are_bounded(monkeypatch):
     monkeypatch.setattr(R, "_RECIPES_MAX", 5)
     img = _image((6, 6), np.float64, 3)

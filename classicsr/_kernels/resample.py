@@ -6161,9 +6161,14 @@ _RECIPES = _RecipeState()
 
 def _recipe_key(data, passes, out_shape, out_dtype, mid_dtype, maxval, out):
     """The key of :func:`run_passes`'s recipe for these arguments, or ``None`` when the call
-    is not recorded (too large, no passes, recipes off, :func:`_run_chunks` replaced)."""
+    is not recorded (too large, no passes, recipes off, :func:`_run_chunks` replaced, or a
+    writeable table, which its owner may change: as :func:`_plan`, such tables are analysed
+    on every call)."""
     if not _RECIPES_ON or not passes or _run_chunks is not _RUN_CHUNKS:
         return None
+    for _, idx, w in passes:
+        if idx.flags.writeable or w.flags.writeable:
+            return None
     limit = min(_RECIPE_MAX_BYTES, _STREAM_MIN_BYTES, _STREAM_ROWS_MIN_BYTES)
     out_bytes = out_shape[0] * out_shape[1] * data.shape[2] * np.dtype(out_dtype).itemsize
     if data.nbytes >= limit or out_bytes >= limit:
