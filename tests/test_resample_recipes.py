@@ -41,17 +41,23 @@ def _planned(monkeypatch, img, scale, **kw):
         monkeypatch.setattr(R, "_RECIPES_ON", True)
 
 
-def _count_planned(monkeypatch):
-    """Count the calls that plan (``_run_passes``) instead of replaying."""
+def _spy(monkeypatch, name):
+    """Replace ``R.<name>`` by a wrapper that notes each call's first argument in the
+    returned list and then calls the function."""
     seen = []
-    planned = R._run_passes
+    func = getattr(R, name)
 
     def spy(*args, **kw):
-        seen.append(1)
-        return planned(*args, **kw)
+        seen.append(args[0] if args else None)
+        return func(*args, **kw)
 
-    monkeypatch.setattr(R, "_run_passes", spy)
+    monkeypatch.setattr(R, name, spy)
     return seen
+
+
+def _count_planned(monkeypatch):
+    """Count the calls that plan (``_run_passes``) instead of replaying."""
+    return _spy(monkeypatch, "_run_passes")
 
 
 def _bits(a):
@@ -142,34 +148,20 @@ def test_a_switch_set_on_the_module_drops_the_recipes(monkeypatch):
     img = _image((12, 12, 3), np.float32, 1)
     resize(img, 2)
     resize(img, 2)  # replayed
-    seen = []
-    fused = R.fused_passes
-
-    def spy(*args, **kw):
-        seen.append(1)
-        return fused(*args, **kw)
-
-    monkeypatch.setattr(R, "fused_passes", spy)
+    seen = _spy(monkeypatch, "fused_passes")
     resize(img, 2)
-    assert seen == [1], "the recorded calls must not outlive a changed module attribute"
+    assert len(seen) == 1, "the recorded calls must not outlive a changed module attribute"
     # with the switch off, the separate passes run, and then replay from their own recipe
     monkeypatch.setattr(R, "_FUSED_PASSES", False)
     planned = _count_planned(monkeypatch)
     r1 = resize(img, 2)
     r2 = resize(img, 2)
-    assert len(planned) == 1 and seen == [1]
+    assert len(planned) == 1 and len(seen) == 1
     assert np.array_equal(_bits(r1), _bits(r2))
 
 
 def test_no_recipes_while_the_chunk_runner_is_replaced(monkeypatch):
-    kernels = []
-    run = R._run_chunks
-
-    def spy(kernel, nchunks, args):
-        kernels.append(kernel)
-        return run(kernel, nchunks, args)
-
-    monkeypatch.setattr(R, "_run_chunks", spy)
+    kernels = _spy(monkeypatch, "_run_chunks")
     planned = _count_planned(monkeypatch)
     img = _image((10, 10, 3), np.uint8, 2)
     for _ in range(3):
