@@ -146,25 +146,37 @@ RING = 4  # output rows per chunk that a compute-only run cycles through
 
 @jit(nopython=True, nogil=True)
 def _ring_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, idx, w, w64, mode,
-                consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, fdi, fdw, ring, ch,
-                nchunks):
+                consts, maxval, j0, nphase, mper, offs, wu, qs, fma, accs, fdi, fdw, pairs, ring,
+                ch, nchunks):
     """``resample._fused_chunk_il`` with output row ``i`` written to ``ring[ch, i % RING]``
-    instead of ``dst[i]`` (same calls, same arguments otherwise): every row's arithmetic, none
-    of its memory traffic."""
+    instead of ``dst[i]`` (same calls, rows-pass rows in pairs where the kernel pairs them,
+    same arguments otherwise): every row's arithmetic, none of its memory traffic."""
     h_out = dst.shape[0]
     length = src.shape[1]
     x, r = K._il_scratch(length, nch, nphase, mper, w, dst, qs)
+    x2, _ = K._il_scratch(length, nch, nphase, mper, w, dst, qs)
     racc = np.empty(max(length, 1), dtype=rw.dtype)
     xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1) + K._FD_PAD, dtype=w.dtype)[:length]
-    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
-        K._rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
-        o = ring[ch, i % ring.shape[1]]
-        if accs is None:
-            K._cols_row_il(xr, x, False, o, None, r, nch, idx, w, w64, mode, consts, maxval, j0,
-                           nphase, mper, offs, wu, qs, fma, fdi, fdw)
+    xr2 = x2[:length] if qs[0] == 1 else np.empty(length + K._FD_PAD, dtype=w.dtype)[:length]
+    hi = (ch + 1) * h_out // nchunks
+    i = ch * h_out // nchunks
+    while i < hi:
+        pair = K._row_pair(ridx, i, hi, rw64, None, pairs)
+        if pair:
+            K._rows_pair(src, xr, xr2, i, ridx, rw, rmode, rconsts, rfma)
         else:
-            K._cols_row_il(xr, x, False, o, accs[ch], r, nch, idx, w, w64, mode, consts, maxval,
-                           j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
+            K._rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
+        for second in range(2 if pair else 1):
+            row = xr2 if second else xr
+            xx = x2 if second else x
+            o = ring[ch, i % ring.shape[1]]
+            if accs is None:
+                K._cols_row_il(row, xx, False, o, None, r, nch, idx, w, w64, mode, consts,
+                               maxval, j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
+            else:
+                K._cols_row_il(row, xx, False, o, accs[ch], r, nch, idx, w, w64, mode, consts,
+                               maxval, j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
+            i += 1
 
 
 class ComputeOnly:
@@ -183,10 +195,12 @@ class ComputeOnly:
         qs = args[21]
         # plain stores: the ring stays in cache (streaming stores would send it to memory);
         # args[24:26] are the output-order descriptors (streaming flag cleared likewise),
-        # args[26] (the source-ordered rows plan) is None for upscales
+        # args[26] is the row-pairs switch, args[27] (the source-ordered rows plan) is None for
+        # upscales
         fdi = args[24].copy()
         fdi[K._FD_NT] = 0
-        self.args = args[:21] + ((qs[0], qs[1], qs[2], 0, qs[4]),) + args[22:24] + (fdi, args[25])
+        self.args = (args[:21] + ((qs[0], qs[1], qs[2], 0, qs[4]),) + args[22:24]
+                     + (fdi, args[25], args[26]))
         self.ring = np.empty((0, RING, args[1].shape[1]), dtype=args[1].dtype)
         self._call = call
         self._nchunks = {}  # thread count -> the call's chunk count
