@@ -91,7 +91,10 @@ Layout of the work
   rows in cache).  Integer pixels are converted inside the FIR loop (a vector convert per tap
   is cheaper than a separate conversion pass), taps are applied four at a time (one
   accumulator round trip per four taps, strictly in tap order), and four-tap tables (bicubic
-  upscaling) are filtered, rounded and stored in a single sweep.
+  upscaling) are filtered, rounded and stored in a single sweep.  Two output rows that read
+  the same four source rows (x2, x4 upscales) are computed in one sweep, each source element
+  loaded once for both and each output with its own arithmetic (:func:`_rows_pair`,
+  :func:`_rows_pair_fixed`; switch ``_ROW_PAIRS``).
 * Columns pass: the taps run along the contiguous axis, so a direct formulation gathers.
   Instead the interior of each table is recognised as *polyphase*: ``P`` output pixels per
   ``Q`` input pixels with consecutive taps (``idx[j0 + P m + p, k] = s0 + Q m + r_p + k``).
