@@ -3755,19 +3755,17 @@ def _rows_pair_fixed(src, out0, out1, i, idx, wi, fc):
                     v[3], b0, b1, fc[1], fc[2], fc[3])
             t = _next_block(t, _MADD_PX, n)
         return
-    if _JIT and kind == 16 and n >= _FIX16_PX:
+    npx = _FIX16_PX if kind == 16 else _FIX32_PX
+    if _JIT and (kind == 16 or kind == 32) and n >= npx:
         t = 0
         while t >= 0:
-            _fix16p(out0, out1, t, a0, a1, a2, a3, w[0], w[1], w[2], w[3], v[0], v[1], v[2],
-                    v[3], bias, fc[1], fc[2], fc[3])
-            t = _next_block(t, _FIX16_PX, n)
-        return
-    if _JIT and kind == 32 and n >= _FIX32_PX:
-        t = 0
-        while t >= 0:
-            _fix32p(out0, out1, t, a0, a1, a2, a3, w[0], w[1], w[2], w[3], v[0], v[1], v[2],
-                    v[3], bias, fc[1], fc[2], fc[3])
-            t = _next_block(t, _FIX32_PX, n)
+            if kind == 16:
+                _fix16p(out0, out1, t, a0, a1, a2, a3, w[0], w[1], w[2], w[3], v[0], v[1],
+                        v[2], v[3], bias, fc[1], fc[2], fc[3])
+            else:
+                _fix32p(out0, out1, t, a0, a1, a2, a3, w[0], w[1], w[2], w[3], v[0], v[1],
+                        v[2], v[3], bias, fc[1], fc[2], fc[3])
+            t = _next_block(t, npx, n)
         return
     _rows_row_fixed(src, out0, i, idx, wi, fc)
     _rows_row_fixed(src, out1, i + 1, idx, wi, fc)
