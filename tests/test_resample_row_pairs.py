@@ -328,6 +328,41 @@ def test_a_16_bit_pair_starts_each_row_from_its_own_weights(monkeypatch):
     assert n_pairs >= 10
 
 
+@pytest.mark.nojit_subset
+def test_pairs_small_nojit_subset(monkeypatch):
+    """The pair functions' Python path (``NUMBA_DISABLE_JIT=1`` runs this again): float rows
+    (``_fir4x2``), float rows rounded into integers (uint16 lanczos2, uint8 without rounding
+    between the passes) and fixed-point rows (single rows without the vector blocks), against
+    the reference and with pairs off.  Without the JIT the kernels call the module's
+    functions, so a spy counts the pairs."""
+    calls = []
+    if not R._JIT:
+        for name in ("_rows_pair", "_rows_pair_fixed"):
+            func = getattr(R, name)
+
+            def spy(*args, _func=func, _name=name):
+                calls.append(_name)
+                return _func(*args)
+
+            monkeypatch.setattr(R, name, spy)
+    for dtype, kw in ((np.float32, {}), (np.float64, {"boundary": "replicate"}),
+                      (np.uint16, {"method": "lanczos2"}), (np.uint8, {}),
+                      (np.uint8, {"round_each_pass": False})):
+        img = _image((10, 12, 3), dtype, seed=11)
+        got = resize(img, 2, **kw)
+        want = reference_resize(img, 2, **kw)
+        if np.dtype(dtype).kind == "u":
+            assert np.array_equal(got, want), (dtype, kw)
+        else:
+            tol = 1e-5 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+        with pytest.MonkeyPatch.context() as mp:
+            on, off = _both(mp, img, 2, **kw)
+        assert _same(on, off), (dtype, kw)
+    if not R._JIT:
+        assert {"_rows_pair", "_rows_pair_fixed"} <= set(calls), calls
+
+
 def test_pairs_on_two_threads_match_one(monkeypatch):
     from classicsr import get_num_threads, set_num_threads
 
