@@ -156,8 +156,10 @@ def _ring_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, id
     x, r = K._il_scratch(length, nch, nphase, mper, w, dst, qs)
     x2, _ = K._il_scratch(length, nch, nphase, mper, w, dst, qs)
     racc = np.empty(max(length, 1), dtype=rw.dtype)
-    xr = x[:length] if qs[0] == 1 else np.empty(max(length, 1) + K._FD_PAD, dtype=w.dtype)[:length]
-    xr2 = x2[:length] if qs[0] == 1 else np.empty(length + K._FD_PAD, dtype=w.dtype)[:length]
+    xo = qs[K._QS_XOFF]  # the row after its left border pads (resample._extend_grid)
+    xr = (x[xo:xo + length] if qs[0] == 1
+          else np.empty(max(length, 1) + K._FD_PAD, dtype=w.dtype)[:length])
+    xr2 = x2[xo:xo + length] if qs[0] == 1 else np.empty(length + K._FD_PAD, dtype=w.dtype)[:length]
     hi = (ch + 1) * h_out // nchunks
     i = ch * h_out // nchunks
     while i < hi:
@@ -199,7 +201,9 @@ class ComputeOnly:
         # upscales
         fdi = args[24].copy()
         fdi[K._FD_NT] = 0
-        self.args = (args[:21] + ((qs[0], qs[1], qs[2], 0, qs[4]),) + args[22:24]
+        qs = qs.copy()
+        qs[3] = 0
+        self.args = (args[:21] + (qs,) + args[22:24]
                      + (fdi, args[25], args[26]))
         self.ring = np.empty((0, RING, args[1].shape[1]), dtype=args[1].dtype)
         self._call = call

@@ -196,12 +196,14 @@ def _round_sat(v, maxval):
 def _gather_row(row, orow, nch, idx, w, w64, j_lo, j_hi, mode, maxval):
     """Scalar columns pass of one flattened row for outputs ``j_lo <= j < j_hi`` (tap order).
 
-    Integer destinations use the float64 table (MATLAB's arithmetic)."""
+    Float sums start from ``+0`` as every block does (``0 + w_0 a_0 + ...``), so an output
+    whose products are all ``-0`` is ``+0`` here too.  Integer destinations use the float64
+    table (MATLAB's arithmetic)."""
     ntaps = idx.shape[1]
     for j in range(j_lo, j_hi):
         for c in range(nch):
             if mode == MODE_FLOAT:
-                s = w[j, 0] * row[idx[j, 0] * nch + c]
+                s = (w[j, 0] - w[j, 0]) + w[j, 0] * row[idx[j, 0] * nch + c]
                 for k in range(1, ntaps):
                     s += w[j, k] * row[idx[j, k] * nch + c]
                 orow[j * nch + c] = s
@@ -1988,6 +1990,10 @@ def _fir_interleave_row2s(o, x, nch, nphase, mper, offs, w, g, shared):
 
 _FD_LANES = 16  # float32 outputs per vector (one 64-byte line)
 _FD_PAD = 2 * _FD_LANES  # elements a source row must be readable past its end (two windows)
+#: entries of ``qs`` (:func:`_cols_row_il`): the grid is extended over the borders, the row's
+#: offset in ``x``, ``x``'s extra length, the count of border pads (their pairs follow,
+#: :func:`_extend_grid`)
+_QS_EXT, _QS_XOFF, _QS_EXTRA, _QS_NPADS = 5, 6, 7, 8
 _FD_HEAD = 6  # header length of the descriptors ``fdi`` (fields below :func:`_fd_block`)
 _FD_VS = (1, 3, 5, 9)  # vectors per period with a block (``V``)
 _FD_KS = (2, 4, 6)  # taps with a block
@@ -2578,11 +2584,16 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
     checks (filtered, rounded and stored in one sweep).  That test is pruned at compile time
     (``None`` has its own type), so each specialisation compiles only its own branch.
 
-    ``qs = (Q, s0, plen, streamed, shared)``: for ``Q > 1`` (fractional scales) ``x`` holds
-    the ``Q`` pixel-phase planes of the row instead (:func:`_deinterleave_pixels`, always
-    filled from ``row``); ``streamed != 0``: the fir-interleave blocks stream
-    (:func:`_fir_interleave_row`; the caller fences after its last row); ``shared != 0``: all
-    phases read the same taps (:meth:`_TablePlan.pixel_planes`).
+    ``qs = (Q, s0, plen, streamed, shared, ext, xoff, extra, npads, pads...)``: for ``Q > 1``
+    (fractional scales) ``x`` holds the ``Q`` pixel-phase planes of the row instead
+    (:func:`_deinterleave_pixels`, always filled from ``row``); ``streamed != 0``: the
+    fir-interleave blocks stream (:func:`_fir_interleave_row`; the caller fences after its
+    last row); ``shared != 0``: all phases read the same taps
+    (:meth:`_TablePlan.pixel_planes`).  For ``Q == 1`` the row sits at ``x[xoff:]`` (``x``
+    has ``extra`` elements more than the row), and ``npads`` pairs ``(d, b)`` follow: the
+    ``nch`` elements of ``x`` from ``d`` on are set to those from ``b`` (the border pads of
+    a grid extended by :func:`_extend_grid`, ``ext = 1``, whose outputs outside the grid
+    are filtered here from the padded row; ``ext = xoff = npads = 0`` without them).
 
     ``(fdi, fdw)``: descriptors of the output-order float32 blocks (:func:`_fd_row`, from
     :func:`_fd_setup`; ``fdi[_FD_KIND] == 0``: none).  With them the row is filtered straight
@@ -2603,15 +2614,41 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
     n = mper * nch
     ntaps = idx.shape[1]
     j1 = j0 + nphase * mper
-    _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
+    ext = qs[_QS_EXT] != 0
+    if not ext:
+        _gather_row(row, orow, nch, idx, w, w64, _I0, min(j0, w_out), mode, maxval)
     if qs[0] > 1:
         _deinterleave_pixels(row, x, nch, qs[0], qs[1], qs[2])
-    elif copy:
-        for t in range(row.shape[0]):
-            x[t] = row[t]
+    else:
+        if copy:
+            xo = qs[_QS_XOFF]
+            for t in range(row.shape[0]):
+                x[xo + t] = row[t]
+        for e in range(qs[_QS_NPADS]):
+            d = qs[_QS_NPADS + 1 + 2 * e]
+            b = qs[_QS_NPADS + 2 + 2 * e]
+            for c in range(nch):
+                x[d + c] = x[b + c]
+    if ext:
+        # the outputs before j0 and from j1 on, from the padded row (_extend_grid): their
+        # phase's taps and weights, from zero in tap order (the blocks' arithmetic)
+        zero = wu[0, 0] - wu[0, 0]
+        for side in range(2):
+            lo = 0 if side == 0 else j1
+            hi = min(j0, w_out) if side == 0 else w_out
+            for j in range(lo, hi):
+                e = j - j0
+                ph = e % nphase
+                xo = (e // nphase) * nch
+                for c in range(nch):
+                    s = zero
+                    for k in range(offs.shape[1]):
+                        s += wu[ph, k] * x[offs[ph, k] + xo + c]
+                    orow[j * nch + c] = s
     if (acc is None or ntaps == 2) and mode == MODE_FLOAT and _fir_interleave_row(
             orow[j0 * nch:j1 * nch], x, nch, nphase, mper, offs, wu, qs[3] != 0, qs[4] != 0):
-        _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
+        if not ext:
+            _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
         return
     for p in range(nphase):
         rp = orow[j0 * nch:j1 * nch] if nphase == 1 else r[p]
@@ -2667,7 +2704,8 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
                                 rp[t] = _round_sat(d, maxval)
     if nphase > 1:
         _interleave_phases(r, nphase, nch, mper, orow[j0 * nch:j1 * nch])
-    _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
+    if not ext:
+        _gather_row(row, orow, nch, idx, w, w64, j1, w_out, mode, maxval)
 
 
 @jit
@@ -2677,6 +2715,8 @@ def _il_scratch(length, nch, nphase, mper, w, dst, qs):
     n = mper * nch
     if qs[0] > 1:
         length = max(length, qs[0] * qs[2] * nch)
+    else:
+        length += qs[_QS_EXTRA]  # the border pads (_extend_grid)
     x = np.empty(max(length, 1) + _FD_PAD, dtype=w.dtype)  # _FD_PAD: see _cols_row_il
     r = np.empty((nphase, max(n, 1)), dtype=dst.dtype)
     return x, r
@@ -2753,10 +2793,13 @@ def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch
     racc = np.empty(max(length, 1), dtype=rw.dtype)
     ring, st = _so_scratch(so, length, rw)
     # Q > 1: the rows-pass row is deinterleaved into x's pixel-phase planes
-    xr = x[:length] if qs[0] == 1 else np.empty(length + _FD_PAD, dtype=w.dtype)[:length]
+    # (Q == 1: the row in x after its left border pads, see _extend_grid)
+    xo = qs[_QS_XOFF]
+    xr = x[xo:xo + length] if qs[0] == 1 else np.empty(length + _FD_PAD, dtype=w.dtype)[:length]
     # the second row of a pair (_row_pair): its own x (and row), the same layout
     x2, _ = _il_scratch(length if pairs else 0, nch, nphase, mper, w, dst, qs)
-    xr2 = x2[:length] if qs[0] == 1 else np.empty(length + _FD_PAD, dtype=w.dtype)[:length]
+    xr2 = (x2[xo:xo + length] if qs[0] == 1
+           else np.empty(length + _FD_PAD, dtype=w.dtype)[:length])
     hi = (ch + 1) * h_out // nchunks
     i = ch * h_out // nchunks
     while i < hi:
@@ -4281,7 +4324,8 @@ def _fused_chunk_il_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, w, w64, mode, 
     length = src.shape[1]
     x, r = _il_scratch(length, nch, nphase, mper, w, dst, qs)
     starts = np.empty(ridx.shape[1], dtype=np.intp)
-    xr = x[:length] if qs[0] == 1 else np.empty(length + _FD_PAD, dtype=w.dtype)[:length]
+    xo = qs[_QS_XOFF]
+    xr = x[xo:xo + length] if qs[0] == 1 else np.empty(length + _FD_PAD, dtype=w.dtype)[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_madd(src, xr, i, ridx, rwi, rwp, rfc, starts)
         if accs is None:
@@ -5500,8 +5544,9 @@ class _TablePlan:
         return self._cache[key]
 
     def pixel_planes(self, dtype, streamed=False):
-        """``qs = (Q, s0, plen, streamed, shared)`` of :func:`_cols_row_il` (``(1, 0, 0,
-        streamed, shared)`` for ``Q == 1``); ``shared``: every phase reads the same taps
+        """``qs = (Q, s0, plen, streamed, shared, 0, 0, 0, 0)`` of :func:`_cols_row_il` (``(1,
+        0, 0, streamed, shared, ...)`` for ``Q == 1``; the zeros: no border pads, see
+        :func:`_extend_grid`); ``shared``: every phase reads the same taps
         (the rows of :meth:`interleaved`'s ``offs`` are equal, whatever ``nch``), so the
         shared-taps blocks apply (:func:`_fir_interleave_row`)."""
         key = ("qs", np.dtype(dtype), bool(streamed), _SHARED_TAPS)
@@ -5510,7 +5555,16 @@ class _TablePlan:
             qs = [q, s0, plen] if q > 1 else [1, 0, 0]
             taps = tq * plen + ta if q > 1 else ta
             shared = _SHARED_TAPS and bool((taps == taps[:1]).all())
-            self._cache[key] = np.array(qs + [int(bool(streamed)), int(shared)], dtype=np.intp)
+            self._cache[key] = np.array(qs + [int(bool(streamed)), int(shared), 0, 0, 0, 0],
+                                        dtype=np.intp)
+        return self._cache[key]
+
+    def extended(self, dtype, nch, w_in):
+        """``(j0, M, offs, pads)``: the interleaved grid (:meth:`interleaved`) extended over
+        the borders, or ``None`` (see :func:`_extend_grid`)."""
+        key = ("ext", np.dtype(dtype), nch, w_in)
+        if key not in self._cache:
+            self._cache[key] = _extend_grid(self, dtype, nch, w_in)
         return self._cache[key]
 
     def poly(self, dtype):
@@ -5774,6 +5828,71 @@ def _polyphase(idx, w):
     wp3 = np.ascontiguousarray(w[a:a + p * m].reshape(m, p, k).transpose(1, 2, 0))
     uniform = bool(np.all(wp3 == wp3[:, :, :1]))
     return a, p, q, m, s0, tq, ta, wp3.reshape(-1), plen, uniform
+
+
+def _extend_grid(plan, dtype, nch, w_in):
+    """The interleaved grid of a float columns pass (:meth:`_TablePlan.interleaved`, ``Q ==
+    1``, uniform phases) extended over the borders of the row, or ``None``.
+
+    The polyphase interior (:func:`_polyphase`) ends where the taps leave the row and
+    ``contributions`` maps them back in (mirrored, clamped, wrapped); those border outputs
+    were gathered one by one from the table (:func:`_gather_row`: ~0.13-0.25 us a row, a
+    third of a 128x128 float32 x2 resize).  When every output has its phase's weights bit
+    for bit, and each virtual pixel ``v`` outside ``[0, w_in)`` is always mapped to the same
+    pixel ``b(v)``, the row is padded instead: the row at ``x[X:]`` (``X >= P_l C`` on a
+    64-byte line), pixel ``v`` of the row set to its pixel ``b(v)`` for the few ``v`` (the
+    pads), and the grid starts at ``j0 mod P`` with
+    every whole period that fits (``M``); the at most ``P - 1`` outputs left at each end are
+    filtered from the padded row with their phase's taps and weights
+    (:func:`_cols_row_il`).  Each output reads the same pixels with the same weights in the
+    same order: the same bits.  ``boundary="constant"`` (border weights differ) keeps the
+    gathers.
+
+    Returns ``(j0, M, offs, tail)``: ``offs`` as :meth:`_TablePlan.interleaved`'s but into
+    the padded row, ``tail`` the entries 5: of ``qs`` (:func:`_cols_row_il`): 1 (the grid is
+    extended), ``X``, ``X + P_r C`` (the row's extra elements), the pad count, then the pads
+    as pairs ``(X + v C, X + b(v) C)`` of elements (the first of the pixel's channels)."""
+    poly = plan.poly(dtype)
+    if poly is None:
+        return None
+    j0, p, q, m = poly[:4]
+    if q != 1 or not poly[9]:
+        return None
+    offs, wu = plan.interleaved(dtype, nch)
+    n_out, k = plan.idx.shape
+    if j0 == 0 and j0 + p * m == n_out:
+        return None  # no border outputs
+    e = np.arange(n_out) - j0
+    ph = e % p
+    v = offs[ph] // nch + (e // p)[:, None]  # (n_out, K): the virtual pixel of each tap
+    w = plan.weights(dtype)
+    bits = np.dtype(f"u{w.itemsize}")
+    if not np.array_equal(np.ascontiguousarray(w).view(bits),
+                          np.ascontiguousarray(wu[ph]).view(bits)):
+        return None
+    idx = np.asarray(plan.idx, dtype=np.int64)
+    inside = (v >= 0) & (v < w_in)
+    if not np.array_equal(idx[inside], v[inside]):
+        return None
+    ov = v[~inside]
+    oi = idx[~inside]
+    order = np.lexsort((oi, ov))
+    ov = ov[order]
+    oi = oi[order]
+    uv, first = np.unique(ov, return_index=True)
+    if not np.array_equal(oi, oi[first][np.searchsorted(uv, ov)]):
+        return None  # one virtual pixel mapped to two
+    pl = max(0, -int(v.min()))
+    pr = max(0, int(v.max()) + 1 - w_in)
+    # the row starts on a 64-byte line of x, as without pads (the rows pass stores there:
+    # 8 or 24 bytes off made 1024x1024 float32 x2 5% slower)
+    unit = max(1, 64 // np.dtype(dtype).itemsize)
+    xoff = -(-pl * nch // unit) * unit
+    lo = j0 // p  # whole periods before j0
+    pads = np.stack([xoff + uv * nch, xoff + oi[first] * nch], axis=1).ravel()
+    tail = np.concatenate([[1, xoff, xoff + pr * nch, uv.size], pads]).astype(np.intp)
+    offs2 = np.ascontiguousarray(offs + xoff - lo * nch, dtype=np.intp)
+    return j0 - lo * p, m + lo + (n_out - j0 - p * m) // p, offs2, tail
 
 
 _PLANS: OrderedDict = OrderedDict()
@@ -6096,9 +6215,11 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
     kind, poly = _cols_kind(plan, acc_dt, cur.shape[1], nch)
     if kind == "il":
         streamed = _streamed(dst2, mode)
-        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2, streamed)
+        fd = _fd_setup(plan, nch, dst2, mode, streamed)
+        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2, streamed,
+                                          _extend_width(cur.shape[1], mode, fd))
         cols_pass_il(src2, dst2, nch, idx, wacc, w64, mode, consts, maxval_out, j0, p, m, offs,
-                     wu, qs, get_num_threads(), _fd_setup(plan, nch, dst2, mode, streamed))
+                     wu, qs, get_num_threads(), fd)
     elif _LANE_COLS:
         _run_chunks(_cols_chunk_lanes,
                     _nchunks(get_num_threads(), dst2.shape[0], dst2.size * idx.shape[1]),
@@ -6203,10 +6324,11 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
         ring = (np.empty((nchunks, ridx.shape[1] + 2, dst2.shape[1]), dtype=mid_dt),)
     if kind == "il":
         streamed = not cols_first and _streamed(dst2, mode)
-        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2, streamed)
         # columns pass first: its rows go to the ring (plain stores)
         fd = _fd_setup(plan, nch, ring[0].reshape(-1, dst2.shape[1]) if cols_first else dst2,
                        mode, streamed)
+        j0, p, m, offs, wu, qs = _il_grid(plan, acc_dt, nch, dst2, streamed,
+                                          _extend_width(data.shape[1], mode, fd))
         tail = (j0, p, m, offs, wu, qs, fma, _il_accs(cidx, wacc, mode, nchunks, m * nch)) + fd
         if rmadd is not None:
             _run_chunks(_fused_chunk_il_madd, nchunks,
@@ -6227,8 +6349,19 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
                     args + (ring if cols_first else (so,)))
 
 
-def _il_grid(plan, acc_dt, nch, dst, streamed):
+def _extend_width(w_in, mode, fd):
+    """``w_in`` where :func:`_il_grid` may extend the grid over the borders (float blocks
+    without output-order descriptors, whose own border handling reads the unpadded row),
+    else ``None``."""
+    return w_in if mode == MODE_FLOAT and fd[0][_FD_KIND] == 0 else None
+
+
+def _il_grid(plan, acc_dt, nch, dst, streamed, w_in=None):
     """``(j0, P, M, offs, wu, qs)`` of :func:`_cols_row_il` for a columns pass into ``dst``.
+
+    ``w_in`` (the source row's pixels; ``None`` for float blocks that have to keep the
+    plain grid: integer modes, output-order blocks): the grid extended over the borders of
+    the row, which is then padded (:func:`_extend_grid`), where the table allows it.
 
     Streamed fir-interleave blocks need a 32-byte aligned start in every output row
     (:func:`_fir_interleave_row`).  Outputs from :func:`classicsr._memory.new_output` are
@@ -6244,6 +6377,12 @@ def _il_grid(plan, acc_dt, nch, dst, streamed):
     j0, p, _, m = plan.poly(acc_dt)[:4]
     offs, wu = plan.interleaved(acc_dt, nch)
     qs = plan.pixel_planes(acc_dt, streamed)
+    ext = plan.extended(acc_dt, nch, w_in) if _IL_EXTEND and w_in is not None else None
+    if ext is not None:
+        key = ("ext_qs", np.dtype(acc_dt), nch, w_in, bool(streamed))
+        if key not in plan._cache:
+            plan._cache[key] = np.concatenate([qs[:5], ext[3]])
+        j0, m, offs, qs = ext[0], ext[1], ext[2], plan._cache[key]
     if not streamed or not _STREAM_REGRID or dst.ndim != 2:
         return j0, p, m, offs, wu, qs
     item = dst.itemsize
@@ -6260,7 +6399,7 @@ def _il_grid(plan, acc_dt, nch, dst, streamed):
             break
     if not d:
         return j0, p, m, offs, wu, qs
-    key = ("il_grid", np.dtype(acc_dt), nch, d, bool(qs[4]))
+    key = ("il_grid", np.dtype(acc_dt), nch, d, bool(qs[4]), int(qs[5]) if ext else -1, w_in)
     got = plan._cache.get(key)
     if got is None:
         lost = -(-d // p)
@@ -6284,6 +6423,7 @@ _STREAM_REGRID = True  # streamed blocks of misaligned out= rows start on a cach
 _INTERLEAVED_COLS = True  # integer-factor columns pass on the interleaved row (cols_pass_il)
 _FUSED_ROWS = True  # four-tap rows pass in one sweep per output row (_rows_chunk4)
 _ROW_PAIRS = True  # two rows-pass rows with the same source rows in one sweep (_rows_pair)
+_IL_EXTEND = True  # float interleaved grids over the row's borders, on a padded row (_extend_grid)
 _SOURCE_ORDER = True  # float integer-factor downscales: rows pass in source order (_so_row)
 _FMA = True  # contracted twins for float32 accumulation (_contracted)
 _FUSED_PASSES = True  # both passes without an intermediate image (fused_passes)
@@ -6347,8 +6487,12 @@ def _stream_align(idx, w, dst_dt, w_in, nch):
     if not _STREAM or dst_dt.kind != "f":
         return 0
     acc_dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)  # _setup's
-    kind, poly = _cols_kind(_plan(idx, w), acc_dt, w_in, nch)
-    return int(poly[0]) * nch * dst_dt.itemsize if kind == "il" else 0
+    plan = _plan(idx, w)
+    kind, poly = _cols_kind(plan, acc_dt, w_in, nch)
+    if kind != "il":
+        return 0
+    ext = plan.extended(acc_dt, nch, w_in) if _IL_EXTEND else None
+    return int(poly[0] if ext is None else ext[0]) * nch * dst_dt.itemsize
 
 
 def _poly_ok(w_in, nch):
