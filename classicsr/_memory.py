@@ -129,9 +129,9 @@ def new_output(shape, dtype, align_at=0):
     nbytes = dtype.itemsize
     for n in shape:
         nbytes *= int(n)
-    limit = get_output_pool()
     if nbytes < MIN_BYTES or _FREE is None:
         return np.empty(shape, dtype=dtype)
+    limit = get_output_pool()
     with _LOCK:
         if nbytes + ALIGN > limit:
             _trim(limit)

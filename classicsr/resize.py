@@ -387,7 +387,7 @@ def resize(image, scale=None, *, output_shape=None, method="bicubic", antialias=
     if axis == 0 and nch * out_shape[0] * out_shape[1] >= _PLANES_MIN_OUTPUT:
         return _resize_planes(array, passes, out_shape, in_dtype, round_each_pass, out)
     data = V.native_contiguous(src, in_dtype).reshape(in_shape[0], in_shape[1], nch)
-    cur = _run_passes(data, run_args, dest)
+    cur = _run_passes(data, run_args, dest, key)
     if out is not None:
         if cur is not dest:  # an identity resize, or an out the kernels cannot write directly
             np.copyto(out, cur.reshape(out_shape) if axis is None else np.moveaxis(cur, -1, axis))
@@ -573,8 +573,22 @@ def _run_args(passes, out_shape, dtype, round_each_pass):
     return passes, tuple(out_shape), dtype, mid_dtype, maxval
 
 
-def _run_passes(data, run_args, out):
-    """``run_passes(data, *run_args, out)`` (:func:`_run_args`)."""
-    from ._kernels import resample as K
+def _run_passes(data, run_args, out, call=None):
+    """``run_passes(data, *run_args, out, call=call)`` (:func:`_run_args`; ``call``: the
+    :data:`_CALLS` key of the :func:`resize` call, which fixes ``run_args`` and ``data``'s
+    shape and dtype, or ``None``)."""
+    return _resample().run_passes(data, *run_args, out, call=call)
 
-    return K.run_passes(data, *run_args, out)
+
+_K = None
+
+
+def _resample():
+    """:mod:`classicsr._kernels.resample`, imported on first use (Numba loads with it; an
+    ``import`` statement per call cost ~1 us of a small image's resize)."""
+    global _K
+    if _K is None:
+        from ._kernels import resample
+
+        _K = resample
+    return _K

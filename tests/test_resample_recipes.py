@@ -277,6 +277,69 @@ def test_python_threads_do_not_share_work_buffers():
     assert not errors
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_keyed_calls_find_their_recipe_without_the_recipe_key(monkeypatch, dtype):
+    """``resize`` passes its call key: from the second call on, a call with ``out=None``
+    finds its recipe by that key and the thread count, without building the recipe key,
+    and gives the planned path's bits for each new input."""
+    keyed = _spy(monkeypatch, "_recipe_key")
+    planned = _count_planned(monkeypatch)
+    images = [_image((9, 11, 3), dtype, seed) for seed in range(4)]
+    results = [resize(img, 2) for img in images]
+    assert len(planned) == 1 and len(keyed) == 1
+    assert len(R._RECIPES.calls) == 1
+    for img, got in zip(images, results):
+        assert np.array_equal(_bits(got), _bits(_planned(monkeypatch, img, 2)))
+
+
+def test_keyed_calls_follow_the_thread_count(monkeypatch):
+    monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)  # split even small passes
+    keyed = _spy(monkeypatch, "_recipe_key")
+    threads = get_num_threads()
+    img = _image((16, 16, 3), np.float32, 4)
+    try:
+        set_num_threads(1)
+        one = [resize(img, 2) for _ in range(3)]
+        set_num_threads(2)
+        two = [resize(img, 2) for _ in range(3)]
+        set_num_threads(1)
+        again = resize(img, 2)
+    finally:
+        set_num_threads(threads)
+    # recorded at one thread, at two (a miss by the thread count), then a one-thread recipe
+    # again (the key's entry holds the last recipe only)
+    assert len(keyed) == 3
+    assert {key[0] for key in R._RECIPES.cache} == {1, 2}
+    want = _planned(monkeypatch, img, 2)
+    for got in one + two + [again]:
+        assert np.array_equal(_bits(got), _bits(want))
+
+
+def test_keyed_calls_are_bounded_with_the_recipes(monkeypatch):
+    """At most ``_RECIPES_MAX`` keyed calls, each holding a recipe of the recipe cache (so the
+    memory the recipes keep stays bounded): dropping recipes forgets the keyed calls."""
+    monkeypatch.setattr(R, "_RECIPES_MAX", 5)
+    img = _image((6, 6), np.float64, 3)
+    for n in range(7, 20):
+        resize(img, output_shape=(n, n))
+        calls = R._RECIPES.calls
+        assert len(calls) <= 5
+        kept = list(R._RECIPES.cache.values())
+        assert all(any(r is k for k in kept) for _, r in calls.values())
+    want = _planned(monkeypatch, img, 2)
+    assert np.array_equal(_bits(resize(img, 2)), _bits(want))
+
+
+def test_calls_into_out_are_not_keyed(monkeypatch):
+    img = _image((10, 12, 3), np.uint8, 5)
+    out = np.empty((20, 24, 3), np.uint8)
+    keyed = _spy(monkeypatch, "_recipe_key")
+    for _ in range(3):
+        assert resize(img, 2, out=out) is out
+    assert len(keyed) == 3 and not R._RECIPES.calls
+    assert np.array_equal(out, _planned(monkeypatch, img, 2))
+
+
 @settings(max_examples=60)
 @given(
     h=st.integers(1, 30), w=st.integers(1, 30), nch=st.integers(0, 4),

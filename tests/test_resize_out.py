@@ -72,9 +72,9 @@ def test_contiguous_out_written_in_place(monkeypatch):
     seen = []
     run = R._run_passes
 
-    def spy(data, run_args, out):
+    def spy(data, run_args, out, call=None):
         seen.append(out)
-        return run(data, run_args, out)
+        return run(data, run_args, out, call)
 
     monkeypatch.setattr(R, "_run_passes", spy)
     monkeypatch.setattr(np, "copyto", None)  # any copy would fail

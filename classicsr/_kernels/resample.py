@@ -6588,10 +6588,12 @@ _RECIPE_GEN = 0  # bumped by every outside assignment to a module attribute (dro
 
 
 class _RecipeState(threading.local):
-    """Per-thread recipes (``cache``, made under :data:`_RECIPE_GEN` ``gen``) and the log of
-    the call being recorded (``log``)."""
+    """Per-thread recipes (``cache``, made under :data:`_RECIPE_GEN` ``gen``), the recipes of
+    keyed calls (``calls``: ``call -> (thread count, recipe)``, see :func:`run_passes`) and
+    the log of the call being recorded (``log``)."""
 
     cache = None
+    calls = None
     gen = -1
     log = None
 
@@ -6714,7 +6716,7 @@ class _SwitchedModule(types.ModuleType):
 sys.modules[__name__].__class__ = _SwitchedModule
 
 
-def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
+def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None, call=None):
     """Run the 1-D passes in order on ``data`` (H, W, C) contiguous.
 
     ``passes`` is a list of ``(axis, idx, wts)``; the last pass writes ``out_dtype``, earlier
@@ -6725,17 +6727,29 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
     is then left alone).
 
     Small resizes replay the kernel calls recorded on their first call (:class:`_Recipe`).
+    ``call``: a hashable key of the caller's that fixes every other argument (the tables, as
+    read-only arrays, the shapes and dtypes; :func:`classicsr.resize` passes its own call
+    key), or ``None``.  A keyed call with ``out=None`` that had a recipe finds it again by
+    that key and the thread count alone (:func:`_recipe_key` and the recipe lookup cost
+    5-10 us, a fifth of a small image's call).
     """
+    if call is not None and out is None and _RECIPES.gen == _RECIPE_GEN:
+        calls = _RECIPES.calls
+        hit = calls.get(call) if calls is not None else None
+        if hit is not None and hit[0] == get_num_threads():
+            return hit[1].replay(data, None)
     key = _recipe_key(data, passes, out_shape, out_dtype, mid_dtype, maxval, out)
     if key is None:
         return _run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out)
     recipes = _RECIPES.cache
     if recipes is None or _RECIPES.gen != _RECIPE_GEN:  # none yet, or a module attribute set
         recipes = _RECIPES.cache = OrderedDict()
+        _RECIPES.calls = {}
         _RECIPES.gen = _RECIPE_GEN
     recipe = recipes.get(key)
     if recipe is not None and recipe.holds(passes):
         recipes.move_to_end(key)
+        _keep_call(call, out, key, recipe)
         return recipe.replay(data, out)
     _RECIPES.log = log = []
     try:
@@ -6744,10 +6758,27 @@ def run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
         _RECIPES.log = None
     recipe = _Recipe.record(log, data, passes, result, out)
     if recipe is not None:
+        if key in recipes:  # (a recipe of other tables whose ids these reuse)
+            _RECIPES.calls.clear()
         recipes[key] = recipe
-        while len(recipes) > _RECIPES_MAX:
-            recipes.popitem(last=False)
+        if len(recipes) > _RECIPES_MAX:
+            while len(recipes) > _RECIPES_MAX:
+                recipes.popitem(last=False)
+            _RECIPES.calls.clear()  # (it may hold the recipes just dropped)
+        _keep_call(call, out, key, recipe)
     return result
+
+
+def _keep_call(call, out, key, recipe):
+    """Remember ``recipe`` (of recipe key ``key``) for the keyed call ``call`` with
+    ``out=None`` (see :func:`run_passes`); at most :data:`_RECIPES_MAX` calls, so the recipes
+    they hold stay within the bound of the recipe cache."""
+    if call is None or out is not None:
+        return
+    calls = _RECIPES.calls
+    if len(calls) >= _RECIPES_MAX:
+        calls.clear()
+    calls[call] = (key[0], recipe)
 
 
 def _run_passes(data, passes, out_shape, out_dtype, mid_dtype, maxval, out=None):
