@@ -1,0 +1,107 @@
+"""Borrowed arrays in the interleaved-row kernels (``resample._borrowed``, ``_keep``).
+
+``_fused_chunk_il`` and ``_cols_chunk_il`` use their arrays without Numba's reference counts
+(a null ``meminfo``), and keep the scratch they allocate alive with ``_keep`` until the end.
+These tests check the borrowed array itself against the counted one, and, in a process with
+Numba's allocation statistics on, that every allocation of many resizes through both kernels
+is freed exactly once while the results match the independent reference.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numba import njit
+
+from classicsr._kernels import resample as R
+
+
+@njit
+def _sums(a, use):
+    b = R._borrowed(a) if use else a
+    t = 0.0
+    for i in range(b.shape[0]):
+        row = b[i]  # a view of a borrowed array is borrowed too
+        for j in range(row.shape[0]):
+            t += row[j] * (i + 1)
+    return t, b.shape[0], b.shape[1], b.strides[0]
+
+
+@njit
+def _none(a):
+    return R._borrowed(a) is None
+
+
+@pytest.mark.skipif(not R._JIT, reason="the intrinsic exists in compiled code only")
+def test_a_borrowed_array_reads_as_the_array():
+    a = np.arange(35, dtype=np.float64).reshape(5, 7)[:, 1:6]  # a strided view
+    assert _sums(a, True) == _sums(a, False)
+    assert _none(None)
+
+
+def test_borrowed_is_the_identity_without_the_jit():
+    code = ("import numpy as np; from classicsr._kernels import resample as R; "
+            "a = np.ones(3); print(R._borrowed(a) is a, R._keep((a, a)))")
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["True", "2"]
+
+
+_STATS = r"""
+import json, sys
+import numpy as np
+from numba.core.runtime import rtsys
+sys.path.insert(0, {tests!r})
+import classicsr
+from classicsr._kernels import resample as R
+from naive_resize import reference_resize
+R._RECIPES_ON = False  # every call runs the kernels
+names = set()
+run = R._run_chunks
+def spy(kernel, nchunks, args):
+    names.add(kernel.__name__)
+    return run(kernel, nchunks, args)
+R._run_chunks = spy
+cases = [((40, 36, 3), 2, {{}}), ((33, 50), 4, {{"boundary": "replicate"}}),
+         ((20, 30, 3), (1, 2), {{}}), ((25, 27, 3), 2, {{"method": "bilinear"}})]
+bad = []
+for threads in (1, 2):
+    classicsr.set_num_threads(threads)
+    for shape, scale, kw in cases:
+        img = np.random.default_rng(sum(shape)).random(shape).astype(np.float32)
+        classicsr.resize(img, scale, **kw)  # compiled (or loaded) before counting
+        before = rtsys.get_allocation_stats()
+        for _ in range(3):
+            got = classicsr.resize(img, scale, **kw)
+        after = rtsys.get_allocation_stats()
+        want = reference_resize(img.astype(np.float64), scale, **kw)
+        if not np.allclose(got, want, rtol=1e-5, atol=1e-5):
+            bad.append([shape, scale, "values"])
+        if after.alloc - before.alloc != after.free - before.free or after.alloc == before.alloc:
+            bad.append([shape, scale, after.alloc - before.alloc, after.free - before.free])
+        if after.mi_alloc - before.mi_alloc != after.mi_free - before.mi_free:
+            bad.append([shape, scale, "meminfo"])
+print(json.dumps({{"bad": bad, "names": sorted(names)}}))
+"""
+
+
+@pytest.mark.skipif(not R._JIT, reason="compiled kernels only")
+def test_every_allocation_is_freed_once():
+    """Many resizes through both borrowing kernels (one and two threads, fused and columns
+    only): each allocation freed exactly once (a borrowed array released by Numba, or an
+    owner counted twice, would show here; an owner released too early, without its
+    ``_keep``, only through wrong values) and the values right."""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, NUMBA_NRT_STATS="1")
+    proc = subprocess.run([sys.executable, "-c", _STATS.format(tests=tests)], env=env,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert not got["bad"], got["bad"]
+    assert {"_fused_chunk_il", "_cols_chunk_il"} <= set(got["names"]), got["names"]
