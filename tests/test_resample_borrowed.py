@@ -68,8 +68,7 @@ def spy(kernel, nchunks, args):
     names.add(kernel.__name__)
     return run(kernel, nchunks, args)
 R._run_chunks = spy
-cases = [((40, 36, 3), 2, {{}}), ((33, 50), 4, {{"boundary": "replicate"}}),
-         ((20, 30, 3), (1, 2), {{}}), ((25, 27, 3), 2, {{"method": "bilinear"}})]
+cases = [((40, 36, 3), 2, {{}}), ((20, 30, 3), (1, 2), {{}})]
 bad = []
 for threads in (1, 2):
     classicsr.set_num_threads(threads)
