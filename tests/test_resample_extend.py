@@ -21,7 +21,7 @@ from classicsr import resize
 from classicsr._kernels import resample as R
 
 from .naive_resize import reference_resize
-from .test_resample_row_pairs import _image, _kernels, _same
+from .test_resample_row_pairs import _image, _kernels, _on_off, _same
 
 #: chunk kernels that run the interleaved columns pass (_cols_row_il)
 IL_KERNELS = {"_fused_chunk_il", "_cols_chunk_il", "_fused_cols_first_il"}
@@ -41,12 +41,7 @@ def _extended(seen):
 
 def _both(monkeypatch, img, scale, **kw):
     """``(extended, plain)``: the result with ``_IL_EXTEND`` on and off."""
-    monkeypatch.setattr(R, "_IL_EXTEND", True)
-    on = resize(img, scale, **kw)
-    monkeypatch.setattr(R, "_IL_EXTEND", False)
-    off = resize(img, scale, **kw)
-    monkeypatch.setattr(R, "_IL_EXTEND", True)
-    return on, off
+    return _on_off(monkeypatch, "_IL_EXTEND", img, scale, **kw)
 
 
 CASES = [

@@ -71,14 +71,19 @@ def _kernels(monkeypatch):
     return seen
 
 
+def _on_off(monkeypatch, switch, img, scale, **kw):
+    """``(on, off)``: the result with the module switch ``switch`` on and off (left on)."""
+    monkeypatch.setattr(R, switch, True)
+    on = resize(img, scale, **kw)
+    monkeypatch.setattr(R, switch, False)
+    off = resize(img, scale, **kw)
+    monkeypatch.setattr(R, switch, True)
+    return on, off
+
+
 def _both(monkeypatch, img, scale, **kw):
     """``(paired, single)``: the result with ``_ROW_PAIRS`` on and off."""
-    monkeypatch.setattr(R, "_ROW_PAIRS", True)
-    on = resize(img, scale, **kw)
-    monkeypatch.setattr(R, "_ROW_PAIRS", False)
-    off = resize(img, scale, **kw)
-    monkeypatch.setattr(R, "_ROW_PAIRS", True)
-    return on, off
+    return _on_off(monkeypatch, "_ROW_PAIRS", img, scale, **kw)
 
 
 CASES = [
