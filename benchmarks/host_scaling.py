@@ -45,6 +45,15 @@ same process:
    beside a copy, about 10 ms), and the table gives the speed-ups over the *dedicated*
    rounds (both probes at least ``--dedicated``, 1.8x by default) and over all rounds.
 
+3. **Stack depths** (``--part stack``).  Each case at one thread, called from fresh threads
+   at ``--depths`` C-stack depths (each level one more ``map`` call between the thread's start
+   and the resize, a few hundred bytes of C stack): the best of ``--repeat`` calls per depth.
+   A kernel whose speed depends on where its caller's stack lies shows here; a two-thread
+   call runs half its chunks on a pool thread's stack and "two calls at once" on a second
+   Python thread's, so such a kernel also looks like a host that does not scale (the
+   thirty-third session: 512x512x3 float32 x4 took 23-27 ms on some depths, among them a
+   fresh thread's, against 5-8 ms on the others, until the kernels realigned their frames).
+
 Wall clock, medians; one-thread calls run on the calling thread, two-thread ones on
 classicsr's thread pool (``_run_chunks``), as resize's passes do.
 """
@@ -304,9 +313,57 @@ def part_resize(cases, rounds, per_round, dedicated=1.8):
 UPSCALES = [c for c in CASES if c.startswith("up")]
 
 
+def _nested(depth, f):
+    """``f()`` called through ``depth`` more C frames (``map`` calls) on this thread's stack."""
+    if depth == 0:
+        return f()
+    return list(map(lambda _: _nested(depth - 1, f), [0]))[0]
+
+
+def part_stack(cases, depths, repeat):
+    import numba
+
+    import classicsr
+
+    print(f"\n### Stack depths: one thread, from fresh threads at {depths} C-stack depths (best "
+          f"of {repeat} calls per depth, ms)\n")
+    print("| operation | min | median | max | max / min | per depth |")
+    print("|---|---|---|---|---|---|")
+    rows = {}
+    for case in cases:
+        shape, dtype, scale, label = CASES[case]
+        img = _image(shape, dtype)
+        out = classicsr.resize(img, scale)
+        times = []
+
+        def timed():
+            classicsr.resize(img, scale, out=out)
+            best = float("inf")
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                classicsr.resize(img, scale, out=out)
+                best = min(best, time.perf_counter() - t0)
+            return best * 1e3
+
+        def run(depth):
+            numba.set_num_threads(1)  # thread-local: a new thread starts at NUMBA_NUM_THREADS
+            times.append(_nested(depth, timed))
+
+        for depth in range(depths):
+            th = threading.Thread(target=run, args=(depth,))
+            th.start()
+            th.join()
+        t = np.array(times)
+        rows[case] = t
+        print(f"| {label} | {t.min():.3g} | {np.median(t):.3g} | {t.max():.3g} "
+              f"| {t.max() / t.min():.2f} | {' '.join(f'{v:.3g}' for v in t)} |")
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["resources", "resize", "both"], default="both")
+    parser.add_argument("--part", choices=["resources", "resize", "stack", "both", "all"],
+                        default="both", help="both: resources and resize; all: the three")
     parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=UPSCALES)
     parser.add_argument("--repeat", type=int, default=7, help="alone / together pairs per resource")
     parser.add_argument("--scale", type=float, default=1.0,
@@ -315,6 +372,7 @@ def main(argv=None) -> int:
     parser.add_argument("--per-round", type=int, default=6)
     parser.add_argument("--dedicated", type=float, default=1.8,
                         help="probe reading (both sides of a round) for a dedicated round")
+    parser.add_argument("--depths", type=int, default=8, help="stack depths (--part stack)")
     args = parser.parse_args(argv)
     import numba
 
@@ -322,10 +380,12 @@ def main(argv=None) -> int:
         print("host_scaling needs NUMBA_NUM_THREADS >= 2", file=sys.stderr)
         return 2
     print(f"# host_scaling: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
-    if args.part in ("resources", "both"):
+    if args.part in ("resources", "both", "all"):
         part_resources(args.repeat, args.scale)
-    if args.part in ("resize", "both"):
+    if args.part in ("resize", "both", "all"):
         part_resize(args.cases, args.rounds, args.per_round, args.dedicated)
+    if args.part in ("stack", "all"):
+        part_stack(args.cases, args.depths, args.repeat)
     return 0
 
 

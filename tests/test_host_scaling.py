@@ -123,3 +123,44 @@ def test_host_scaling_prints_both_tables(capsys, threads):
         assert len(row) == 1 and row[0].count("x |") in (ratios, 2 * ratios)
         # 0 or 1 dedicated rounds (the host decides): the all-rounds ratios are always there
         assert " 0 of 1 |" in row[0] or " 1 of 1 |" in row[0]
+
+
+def test_host_scaling_stack_part_prints_every_depth(capsys):
+    hs = _load("host_scaling")
+    before = numba.get_num_threads()
+    assert hs.main(["--part", "stack", "--cases", "up2_gray_u8", "--depths", "3",
+                    "--repeat", "1"]) == 0
+    assert numba.get_num_threads() == before  # the fresh threads set their own count
+    out = capsys.readouterr().out
+    row = [line for line in out.splitlines()
+           if line.startswith("| bicubic up x2, 1024x1024 gray uint8 |")]
+    assert len(row) == 1
+    cells = [c.strip() for c in row[0].strip("|").split("|")]
+    lo, med, hi, ratio = (float(c) for c in cells[1:5])
+    depths = [float(v) for v in cells[5].split()]
+    assert len(depths) == 3 and lo == min(depths) and hi == max(depths) and lo <= med <= hi
+    assert abs(ratio - hi / lo) < 0.01 + 0.01 * ratio
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="needs the JIT")
+def test_nested_calls_go_deeper_on_the_c_stack():
+    """Each level of ``_nested`` adds C frames: a compiled function called through it sees
+    a lower stack pointer."""
+    from llvmlite import ir
+    from numba.core import types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def stack_pointer(typingctx):
+        def codegen(context, builder, signature, args):
+            fn = builder.module.declare_intrinsic("llvm.stacksave", fnty=ir.FunctionType(
+                ir.PointerType(ir.IntType(8)), []))
+            return builder.ptrtoint(builder.call(fn, []), ir.IntType(64))
+
+        return types.uint64(), codegen
+
+    sp = numba.njit(cache=False)(lambda: stack_pointer())
+    hs = _load("host_scaling")
+    depths = [hs._nested(d, sp) for d in range(4)]
+    assert all(a > b for a, b in zip(depths, depths[1:])), depths
+    assert hs._nested(3, lambda: 7) == 7

@@ -217,6 +217,43 @@ def _make_borrowed():
 _borrowed = _make_borrowed()
 
 
+def _make_align_stack():
+    """:func:`_align_stack` (nothing without the JIT)."""
+    if numba.config.DISABLE_JIT:
+        return lambda: None
+    from numba.core import types as nt
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def align_stack(typingctx):
+        def codegen(context, builder, signature, args):
+            attrs = builder.function.attributes
+            attrs.alignstack = max(attrs.alignstack, _STACK_ALIGN)
+            # llvmlite writes a function's attributes only when its set is not empty, and
+            # ``alignstack`` is kept beside the set: add one that holds for every kernel
+            # (Numba reports errors by return code, never by unwinding)
+            attrs.add("nounwind")
+            return context.get_dummy_value()
+
+        return nt.void(), codegen
+
+    return align_stack
+
+
+_STACK_ALIGN = 64
+#: ``_align_stack()``: the calling function realigns its stack frame to ``_STACK_ALIGN`` bytes
+#: on entry (LLVM's ``alignstack``), so its 32-byte vector spill slots are aligned whatever
+#: the caller's stack.  Without it LLVM gives spill slots only the ABI's 16-byte alignment
+#: (unaligned ``vmovups`` at ``rsp + c``, half of them across two cache lines) and a kernel's
+#: speed depended on where the calling thread's stack happened to be: 512x512x3 float32 x4
+#: took 22-27 ms instead of 5-8 at some stack depths, among them a fresh thread's, so a
+#: two-thread call (half its chunks on the pool thread) gained 0.9-1.2x and two one-thread
+#: calls at once ran at 0.5-0.6x; uint8 upscales were 10-20% slower at every depth.  Every
+#: looping ``@jit`` function here calls it first (a test checks); the cost is a frame pointer
+#: and an ``and`` per call.
+_align_stack = _make_align_stack()
+
+
 @jit
 def _keep(owners):
     """Nothing: a use of ``owners`` (a tuple of arrays) at the end of a kernel, so that Numba
@@ -245,6 +282,7 @@ def _gather_row(row, orow, nch, idx, w, w64, j_lo, j_hi, mode, maxval):
     Float sums start from ``+0`` as every block does (``0 + w_0 a_0 + ...``), so an output
     whose products are all ``-0`` is ``+0`` here too.  Integer destinations use the float64
     table (MATLAB's arithmetic)."""
+    _align_stack()
     ntaps = idx.shape[1]
     for j in range(j_lo, j_hi):
         for c in range(nch):
@@ -264,6 +302,7 @@ def _gather_row(row, orow, nch, idx, w, w64, j_lo, j_hi, mode, maxval):
 def _acc4(acc, a0, a1, a2, a3, w0, w1, w2, w3, n, first):
     """``acc[t] (= 0 if first) + w0 a0[t] + w1 a1[t] + w2 a2[t] + w3 a3[t]`` for ``t < n``,
     added strictly left to right (the taps in order)."""
+    _align_stack()
     if first:
         zero = w0 - w0  # +0 in the accumulation type (w0 * 0 would be float64)
         for t in range(n):
@@ -276,6 +315,7 @@ def _acc4(acc, a0, a1, a2, a3, w0, w1, w2, w3, n, first):
 @jit
 def _acc1(acc, a0, w0, n):
     """``acc[t] += w0 a0[t]`` for ``t < n``."""
+    _align_stack()
     for t in range(n):
         acc[t] = acc[t] + w0 * a0[t]
 
@@ -284,6 +324,7 @@ def _acc1(acc, a0, w0, n):
 def _fir4(out, a0, a1, a2, a3, w0, w1, w2, w3, n, mode, consts):
     """Four taps from zero, in order, stored in the same sweep: as is (MODE_FLOAT) or rounded
     half away from zero and saturated (MODE_ROUND); no accumulator round trip."""
+    _align_stack()
     zero = consts[3]
     if mode == MODE_FLOAT:
         for t in range(n):
@@ -301,6 +342,7 @@ def _fir4(out, a0, a1, a2, a3, w0, w1, w2, w3, n, mode, consts):
 def _fir2(out, a0, a1, w0, w1, n, mode, consts):
     """:func:`_fir4` for two taps (bilinear upscales): ``(0 + w0 a0) + w1 a1``, stored in the
     same sweep."""
+    _align_stack()
     zero = consts[3]
     if mode == MODE_FLOAT:
         for t in range(n):
@@ -321,6 +363,7 @@ def _fir4x2(out0, out1, a0, a1, a2, a3, w0, w1, w2, w3, v0, v1, v2, v3, n, mode,
     both.  Every output is computed exactly as by :func:`_fir4` (its own chain in tap order,
     the same rounding), so the bits are the same (but for which NaN comes out where two
     meet, which no two paths fix: see docs/resize.md)."""
+    _align_stack()
     zero = consts[3]
     if mode == MODE_FLOAT:
         for t in range(n):
@@ -389,6 +432,7 @@ def _fir_rows(acc, src, rows, wrow, n, fma):
     ``s = 0; s += w_k x_k``), four per sweep over ``acc``.  Integer source rows are converted
     in the loop (uint8 times a float32 weight is a float32 product).  ``fma``: use the
     contracted twins (float32 accumulation only)."""
+    _align_stack()
     ntaps = rows.shape[0]
     k = 0
     while k + 4 <= ntaps:
@@ -417,6 +461,7 @@ def _store(acc, out, n, mode, consts):
     saturated (MODE_ROUND / MODE_CHECK; near ties are fixed afterwards by the caller).
     ``consts`` = (half, maxval, bound, 0) in the accumulation type, so the loop stays in it
     (``half`` 0.5 for float32, :data:`_HALF64` for float64 sums)."""
+    _align_stack()
     if mode == MODE_FLOAT:
         for t in range(n):
             out[t] = acc[t]
@@ -440,6 +485,7 @@ def _near_tie(v, consts):
 @jit
 def _deinterleave(src, off, limit, factor, planes, length):
     """``planes[f * length + m] = src[off + factor * m + f]`` where that index is ``< limit``."""
+    _align_stack()
     full = min(length, max(0, (limit - off) // factor))
     s = src[off:off + factor * full]
     if factor == 1:
@@ -484,6 +530,7 @@ def _deinterleave(src, off, limit, factor, planes, length):
 @jit
 def _interleave(planes, length, factor, dst, off):
     """``dst[off + factor * m + f] = planes[f * length + m]`` for ``m < length``."""
+    _align_stack()
     d = dst[off:off + factor * length]
     if factor == 1:
         p0 = planes[0:length]
@@ -628,6 +675,7 @@ def _fir_phase(acc, planes, pl, tqp, tap, wp, wbase, n, ntaps, uniform, fma):
     strictly in tap order, four taps per sweep.  ``uniform``: the weights do not depend on
     ``m`` (exactly periodic table), so each tap's weight is a broadcast scalar.  ``fma``: the
     contracted twins for uniform weights (float32 accumulation only)."""
+    _align_stack()
     zero = wp[0] - wp[0]  # +0 in the accumulation type (wp[0] * 0 is float64)
     k = 0
     while k + 4 <= ntaps:
@@ -679,6 +727,7 @@ def _rows_checked(src, out, i, idx, w64, maxval, st, wt, c):
     """Output row ``i`` of a rows pass with a checked table by :func:`_check_block` blocks
     (``st``/``wt``: the taps' source rows and weights as tuples), the near ties
     recomputed in float64 in tap order."""
+    _align_stack()
     n = out.shape[0]
     ntaps = idx.shape[1]
     rows = idx[i]
@@ -700,6 +749,7 @@ def _cols_checked(rp, st, wt, x, c, row, idx, w64, maxval, j0, nphase, p, nch):
     """Output phase ``p`` of a columns pass (:func:`_cols_row_il`) with a checked table into
     the phase row ``rp`` by :func:`_check_block` blocks over ``x``, the near ties recomputed
     in float64 in tap order from ``row``."""
+    _align_stack()
     n = rp.shape[0]
     ntaps = idx.shape[1]
     t = 0
@@ -726,6 +776,7 @@ def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
     marks a four-tap table without near-tie checks, filtered and stored in one sweep (no
     accumulator).  Numba prunes that test at compile time (a ``None`` argument has its own
     type), so each specialisation compiles only its own branch."""
+    _align_stack()
     n = out.shape[0]
     rows = idx[i]
     if w64 is None:
@@ -779,6 +830,7 @@ def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
 def _rows_chunk(src, dst, idx, w, w64, mode, consts, maxval, fma, so, ch, nchunks):
     """Rows pass ``src (H_in, L) -> dst (H_out, L)`` of the output rows
     ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)`` (see :func:`rows_pass`)."""
+    _align_stack()
     h_out, length = dst.shape
     acc = np.empty(max(length, 1), dtype=w.dtype)
     ring, st = _so_scratch(so, length, w)
@@ -792,6 +844,7 @@ def _rows_chunk4(src, dst, idx, w, mode, consts, fma, pairs, ch, nchunks):
     ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``: one fused sweep per output row
     over whole rows, integer pixels converted in the loop (no accumulator); two rows with the
     same source rows in one sweep (``pairs``: :func:`_row_pair`, :func:`_rows_pair`)."""
+    _align_stack()
     h_out, length = dst.shape
     hi = (ch + 1) * h_out // nchunks
     i = ch * h_out // nchunks
@@ -845,6 +898,7 @@ def rows_pass(src, dst, idx, w, w64, mode, consts, maxval, nthreads, so=None):
 def _so_taps(out, base, src, r0, wrow, k0, m, n, first):
     """``out[t] = (0 if first else base[t]) + wrow[k0] src[r0, t] + ...`` (``m`` taps, in
     order) for ``t < n``: one output's share of a group, where the group is not run whole."""
+    _align_stack()
     w0 = wrow[k0]
     a = src[r0]
     if first:
@@ -869,6 +923,7 @@ def _so_group(d, c3, c2, c1, c0, src, r0, wd, w2, w1, w0, kd, f, n):
     ``f = 3, m = 2``; ``f = 4, m = 4``).  Two-group tables (bilinear) pass ``c1 = c2 =
     None`` (Numba prunes their lines, which read taps a two-group row does not have) and any
     rows for ``w1``, ``w2``."""
+    _align_stack()
     zero = w0[0] - w0[0]
     if f == 4:
         a0, a1, a2, a3 = src[r0], src[r0 + 1], src[r0 + 2], src[r0 + 3]
@@ -928,6 +983,7 @@ def _so_row(src, x, i, so, ring, st, w):
     progress (output ``o`` in row ``o % G``); ``st = (next group, first output of the run)``.
     Consecutive calls ``i, i + 1, ...`` run one group each; any other call starts a new run at
     ``i``, whose first ``G - 1`` groups feed only outputs ``>= i`` (not run whole)."""
+    _align_stack()
     f, c, g_n, k_n, hi = so[0], so[1], so[2], so[3], so[5]
     n = x.shape[0]
     if st[1] < 0 or st[0] != i + g_n - 1:
@@ -1014,6 +1070,7 @@ def _cols_row(row, orow, xc, xq, acc, rp, tp, nch, idx, w, w64, mode, consts, ma
               qstep, mper, s0, tq, ta, wp, plen, uniform, fma):
     """Columns pass of one flattened row ``row -> orow`` (see :func:`cols_pass`); ``xc``, ``xq``,
     ``acc``, ``rp``, ``tp`` are the caller's scratch (:func:`_cols_chunk`)."""
+    _align_stack()
     w_in = row.shape[0] // nch
     w_out = orow.shape[0] // nch
     ntaps = idx.shape[1]
@@ -1066,6 +1123,7 @@ def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qs
                 tq, ta, wp, plen, uniform, fma, ch, nchunks):
     """Columns pass of the rows ``[ch * H // nchunks, (ch + 1) * H // nchunks)`` (see
     :func:`cols_pass`; contiguous ranges, so each thread first-touches its own output pages)."""
+    _align_stack()
     h = src.shape[0]
     w_in = src.shape[1] // nch
     xc = np.empty(nch * w_in, dtype=w.dtype)
@@ -1082,6 +1140,7 @@ def _cols_chunk(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase, qs
 def _fir_il(acc, x, offs, wrow, n, fma):
     """``acc[t] = sum_k wrow[k] * x[offs[k] + t]`` for ``t < n``, from zero, strictly in tap
     order, four taps per sweep (uniform weights: one broadcast scalar per tap)."""
+    _align_stack()
     ntaps = offs.shape[0]
     k = 0
     while k + 4 <= ntaps:
@@ -1793,6 +1852,7 @@ _fir_line = _fir_line_intrinsic()
 def _fir_span(out, rows, ws, t0, t1):
     """``out[t] = ((0 + ws[0] rows[0][t]) + ws[1] rows[1][t]) + ...`` for ``t0 <= t < t1``
     (the head and tail of :func:`_stream_row`; :func:`_fir4`'s MODE_FLOAT arithmetic)."""
+    _align_stack()
     zero = ws[0] - ws[0]  # +0 in the accumulation type
     for t in range(t0, t1):
         v = zero
@@ -1807,6 +1867,7 @@ def _stream_row(out, rows, ws):
     or four), the whole 64-byte lines of ``out`` written by streaming stores
     (:func:`_fir_line`), the elements before the first and after the last by
     :func:`_fir_span`.  The caller fences (:func:`_store_fence`) before the output is read."""
+    _align_stack()
     n = out.shape[0]
     step = 64 // out.itemsize
     head = min(n, ((-out.ctypes.data) % 64) // out.itemsize)
@@ -1865,6 +1926,7 @@ def _fir_interleave_row(o, x, nch, nphase, mper, offs, w, streamed, shared):
 # the plain rows ~20% slower (session 10).
 @jit
 def _fir_interleave_row4(o, x, nch, nphase, mper, offs, w, g, shared):
+    _align_stack()
     m = 0
     while m >= 0:
         oo = nphase * m * nch
@@ -1906,6 +1968,7 @@ def _fir_interleave_row4(o, x, nch, nphase, mper, offs, w, g, shared):
 def _fir_interleave_row4s(o, x, nch, nphase, mper, offs, w, g, shared):
     """:func:`_fir_interleave_row4` with streaming stores (``o`` 32-byte aligned): the
     full blocks stream, the last one (overlapping the one before) is plain."""
+    _align_stack()
     m = 0
     while m + g <= mper:
         oo = nphase * m * nch
@@ -1949,6 +2012,7 @@ def _fir_interleave_row4s(o, x, nch, nphase, mper, offs, w, g, shared):
 
 @jit
 def _fir_interleave_row2(o, x, nch, nphase, mper, offs, w, g, shared):
+    _align_stack()
     m = 0
     while m >= 0:
         oo = nphase * m * nch
@@ -1990,6 +2054,7 @@ def _fir_interleave_row2(o, x, nch, nphase, mper, offs, w, g, shared):
 def _fir_interleave_row2s(o, x, nch, nphase, mper, offs, w, g, shared):
     """:func:`_fir_interleave_row2` with streaming stores (``o`` 32-byte aligned): the
     full blocks stream, the last one (overlapping the one before) is plain."""
+    _align_stack()
     m = 0
     while m + g <= mper:
         oo = nphase * m * nch
@@ -2334,6 +2399,7 @@ def _interleave_planes(rp, nphase, nch, mper, o):
     :func:`_shuffle_planes` blocks (the last block overlaps the one before), for 3 channels
     with 2-5 phases and gray images with 5; returns False, writing nothing, otherwise (and
     for fewer pixels than one block)."""
+    _align_stack()
     if not _JIT:
         return False
     g = _planes_group(rp.itemsize)
@@ -2364,6 +2430,7 @@ def _interleave_phases(r, nphase, nch, mper, o):
     than a byte); the rest, and the last pixels, through the scalar loop (one phase at a
     time, one element counter: nested loops over pixels, phases and channels compiled to
     code that spilled on every element, 7-17 ns per element for 4 and 5 channels)."""
+    _align_stack()
     m = 0
     if _JIT:
         if nch == 1:
@@ -2548,6 +2615,7 @@ def _deinterleave_pixels_blocks(row, x, nch, q, s0, plen, full):
     :func:`_shuffle_deinterleave` blocks (the last block overlaps the one before); returns
     False, writing nothing, for channel counts and factors without a block or fewer pixels
     than one block."""
+    _align_stack()
     if not _JIT:
         return False
     g = _DI_G1 if nch == 1 else _DI_G3
@@ -2596,6 +2664,7 @@ def _deinterleave_pixels(row, x, nch, q, s0, plen):
     row[(s0 + q m + r) nch + c]`` for the source pixels that exist (the rest of the planes is
     left unset: no output reads it), converted to ``x``'s dtype.  The pixels ``m`` whose ``q``
     source pixels all exist go through shuffle blocks where there is one."""
+    _align_stack()
     w_in = row.shape[0] // nch
     done = min(plen, max(0, (w_in - s0) // q))
     if not _deinterleave_pixels_blocks(row, x, nch, q, s0, plen, done):
@@ -2645,6 +2714,7 @@ def _cols_row_il(row, x, copy, orow, acc, r, nch, idx, w, w64, mode, consts, max
     :func:`_fd_setup`; ``fdi[_FD_KIND] == 0``: none).  With them the row is filtered straight
     from ``row`` (or its copy in ``x``, which has :data:`_FD_PAD` elements to spare; so has a
     fused caller's ``row``), and ``j0``, ``offs``, ``wu`` and the planes go unused."""
+    _align_stack()
     w_out = orow.shape[0] // nch
     if mode == MODE_FLOAT and fdi[_FD_KIND] != 0:
         if copy:
@@ -2775,6 +2845,7 @@ def _cols_chunk_il(src, dst, nch, idx, w, w64, mode, consts, maxval, j0, nphase,
     integer-factor table with uniform weights (see :func:`cols_pass_il`).  ``accs``: one
     accumulator row per chunk, or ``None`` for the four-tap sweep (see :func:`_cols_row_il`).
     The arrays are borrowed (:func:`_borrowed`), as in :func:`_fused_chunk_il`."""
+    _align_stack()
     src, dst, idx, w, consts, offs, wu = (_borrowed(src), _borrowed(dst), _borrowed(idx),
                                           _borrowed(w), _borrowed(consts), _borrowed(offs),
                                           _borrowed(wu))
@@ -2842,6 +2913,7 @@ def _fused_chunk_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch
     each then filtered on its own.  Arrays borrowed (:func:`_borrowed`): in-process A/B
     against counted arrays, one thread, 128x128 float32 gray x2 1.18x, colour 1.06x, 512x512x3
     and 1024x1024 0.97-1.06x (two threads 0.99-1.06x)."""
+    _align_stack()
     # the arrays borrowed (_borrowed): no reference counting in the per-row calls (not the
     # optional rw64, w64, accs: Numba prunes their ``is None`` branches on arguments only)
     src, dst, ridx, rw, rconsts = (_borrowed(src), _borrowed(dst), _borrowed(ridx),
@@ -2901,6 +2973,7 @@ def _fused_chunk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, nch, i
                  so, ch, nchunks):
     """Rows pass then columns pass (:func:`cols_pass`, polyphase planes or gather) of the
     output rows ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``."""
+    _align_stack()
     h_out = dst.shape[0]
     length = src.shape[1]
     w_in = length // nch
@@ -3270,6 +3343,7 @@ def _cols_group(rows, g, out, nch, idx, w, w64, mode, consts, maxval, tin, tout,
     checked tables): eight elements at a time are filtered, transposed and stored in registers
     by the tap blocks (:func:`_lane_tap_block`; the last block overlaps the one before), with
     the same arithmetic; ``tout`` and ``fix`` are then unused."""
+    _align_stack()
     length = rows.shape[1]
     lo = out.shape[1]
     w_out = lo // nch
@@ -3373,6 +3447,7 @@ def _lane_scratch(length, lo, w):
 def _cols_chunk_lanes(src, dst, nch, idx, w, w64, mode, consts, maxval, offs, ch, nchunks):
     """Columns pass (:func:`_cols_group`) of the rows ``[ch * H // nchunks, ...)``, eight at a
     time."""
+    _align_stack()
     h = src.shape[0]
     tin, tout, fix = _lane_scratch(src.shape[1], _lane_tout_len(dst.shape[1], offs), w)
     i1 = (ch + 1) * h // nchunks
@@ -3388,6 +3463,7 @@ def _fused_chunk_lanes(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, 
     """Rows pass then columns pass (:func:`_cols_group`) of the output rows
     ``[ch * H_out // nchunks, ...)``, eight rows-pass rows at a time (two of them with the
     same source rows in one sweep, ``pairs``: :func:`_row_pair`)."""
+    _align_stack()
     h_out = dst.shape[0]
     length = src.shape[1]
     mid = np.empty((_LANES, length), dtype=w.dtype)
@@ -3419,6 +3495,7 @@ def _ring_slots(ring_tags, ring_used, where, taps, i, slots, todo):
     has at least as many slots as taps).  ``slots[k]`` gets the slot of tap ``k``; returns how
     many slots were assigned new rows, listed in ``todo`` (their rows are in ``ring_tags``).
     Hits cost O(1) each, a miss one scan of the slots (about one miss per source row)."""
+    _align_stack()
     nslots = ring_tags.shape[0]
     for k in range(taps.shape[0]):
         s = where[taps[k]]
@@ -3476,6 +3553,7 @@ def _fused_cols_first_il(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma
     row needs are kept in a small ring of intermediate rows (``ring[ch]``), computed once per
     chunk as the rows advance (see :func:`fused_passes`).  ``rstream``: the output rows are
     streamed (:func:`_stream_row`), fenced at the end of the chunk."""
+    _align_stack()
     h_out = dst.shape[0]
     rg = ring[ch]
     nslots = rg.shape[0]
@@ -3507,6 +3585,7 @@ def _fused_cols_first(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, n
                       mode, consts, maxval, j0, nphase, qstep, mper, s0, tq, ta, wp, plen,
                       uniform, fma, ring, ch, nchunks):
     """:func:`_fused_cols_first_il` for the polyphase-planes / gather columns pass."""
+    _align_stack()
     h_out = dst.shape[0]
     rg = ring[ch]
     nslots = rg.shape[0]
@@ -3693,6 +3772,7 @@ def _fir4_fixed_at(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, wi, fc, n, wt, fj0, 
     plan table ``wt`` (:func:`_tie_weights`; ``wi`` is that table's row for every output of
     the call, but for its float64 bits: a columns-pass phase covers rows of several periods,
     whose float64 weights may differ in the last bits)."""
+    _align_stack()
     bias = fc[0]
     q = fc[1]
     off = fc[2]
@@ -3793,6 +3873,7 @@ def _fix_ties(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, t, mask, top, wt, fj0, fs
     """Recompute the outputs ``u = t + e`` (``out[oo + u]``) of the set bits ``e`` of a tie
     mask (:func:`_madd4t`) by :func:`_tie_matlab` with the plan row ``fj0 + fstep (u //
     fnch)`` of ``wt`` (:func:`_fir4_fixed_at`)."""
+    _align_stack()
     while mask:
         u = t + _lowest_bit(mask)
         mask &= mask - 1
@@ -3812,6 +3893,7 @@ def _numer_round(s, den, top):
 def _gather_fixed(row, orow, nch, idx, wi, fc, j_lo, j_hi):
     """:func:`_gather_row` in fixed point (the scalar formula of :func:`_fir4_fixed`, any
     number of taps) for outputs ``j_lo <= j < j_hi``."""
+    _align_stack()
     bias = fc[0]
     q = fc[1]
     off = fc[2]
@@ -3848,6 +3930,7 @@ def _rows_pair_fixed(src, out0, out1, i, idx, wi, fc):
     blocks (:func:`_fixed_pair_block`, :func:`_madd4_pair_block`: each source vector loaded
     once for both rows), the others (and rows shorter than a block) as two
     :func:`_rows_row_fixed` calls.  The values of :func:`_rows_row_fixed` either way."""
+    _align_stack()
     rows = idx[i]
     a0 = src[rows[0]]
     a1 = src[rows[1]]
@@ -3890,6 +3973,7 @@ def _cols_row_fixed(row, orow, r, nch, idx, wi, j0, nphase, mper, offs, wui, fc,
     ``row`` (integer factors) or, for ``qs[0] = Q > 1`` (fractional scales), over its ``Q``
     pixel-phase planes in the scratch ``x`` (:func:`_deinterleave_pixels`, the source dtype
     itself), then interleaved back; the border outputs are gathered (:func:`_gather_fixed`)."""
+    _align_stack()
     w_out = orow.shape[0] // nch
     n = mper * nch
     j1 = j0 + nphase * mper
@@ -3920,6 +4004,7 @@ def _rows_chunk_fixed(src, dst, idx, wi, fc, pairs, ch, nchunks):
     """Rows pass in fixed point of the output rows ``[ch * H_out // nchunks, ...)``; two rows
     with the same source rows at once (``pairs``: :func:`_row_pair`,
     :func:`_rows_pair_fixed`)."""
+    _align_stack()
     h_out = dst.shape[0]
     hi = (ch + 1) * h_out // nchunks
     i = ch * h_out // nchunks
@@ -3935,6 +4020,7 @@ def _rows_chunk_fixed(src, dst, idx, wi, fc, pairs, ch, nchunks):
 @jit
 def _cols_chunk_fixed(src, dst, nch, idx, wi, j0, nphase, mper, offs, wui, qs, fc, ch, nchunks):
     """Columns pass in fixed point of the rows ``[ch * H // nchunks, ...)``."""
+    _align_stack()
     h = src.shape[0]
     x, r = _fixed_scratch(src.shape[1], nch, nphase, mper, dst, qs)
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
@@ -3948,6 +4034,7 @@ def _fused_chunk_fixed(src, dst, mid, ridx, rwi, rfc, nch, idx, wi, j0, nphase, 
     nchunks, ...)``; ``mid`` is an empty array of the intermediate dtype (its row is scratch).
     ``pairs``: two rows-pass rows with the same source rows at once (:func:`_row_pair`,
     :func:`_rows_pair_fixed`)."""
+    _align_stack()
     h_out = dst.shape[0]
     length = src.shape[1]
     xr = np.empty(max(length, 1), dtype=mid.dtype)[:length]
@@ -4348,6 +4435,7 @@ def _rows_row_madd(src, out, i, idx, wi, wp, fc, starts):
     formula of :func:`_fir4_fixed`, any number of taps): :func:`_madd_block` blocks over the
     row (the last one overlapping the one before), a scalar int64 loop for rows shorter than
     one block.  ``src`` is 2-D C-contiguous; ``starts`` is scratch of ``K`` elements."""
+    _align_stack()
     n = out.shape[0]
     ntaps = idx.shape[1]
     length = src.shape[1]
@@ -4376,6 +4464,7 @@ def _rows_row_madd(src, out, i, idx, wi, wp, fc, starts):
 @jit
 def _rows_chunk_madd(src, dst, idx, wi, wp, fc, ch, nchunks):
     """Rows pass (:func:`_rows_row_madd`) of the output rows ``[ch * H_out // nchunks, ...)``."""
+    _align_stack()
     h_out = dst.shape[0]
     starts = np.empty(idx.shape[1], dtype=np.intp)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
@@ -4387,6 +4476,7 @@ def _fused_chunk_il_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, w, w64, mode, 
                          j0, nphase, mper, offs, wu, qs, fma, accs, fdi, fdw, ch, nchunks):
     """:func:`_fused_chunk_il` with the rows pass of :func:`_rows_row_madd` (its rounded
     integers written straight into the columns pass's float row)."""
+    _align_stack()
     h_out = dst.shape[0]
     length = src.shape[1]
     x, r = _il_scratch(length, nch, nphase, mper, w, dst, qs)
@@ -4411,6 +4501,7 @@ def _cols_row_madd(row, x, orow, nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs)
     :func:`_madd_block` blocks straight into the output row (tap ``k`` of output pixel ``m``
     reads ``x[offs[k] + m nch + c]``); the border outputs are gathered
     (:func:`_gather_fixed`).  ``wpu``/``wiu``: the packed and plain weights of the period."""
+    _align_stack()
     w_out = orow.shape[0] // nch
     n = mper * nch
     ntaps = offs.shape[0]
@@ -4438,6 +4529,7 @@ def _cols_row_madd(row, x, orow, nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs)
 @jit
 def _cols_chunk_madd(src, dst, nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs, ch, nchunks):
     """Columns pass (:func:`_cols_row_madd`) of the rows ``[ch * H // nchunks, ...)``."""
+    _align_stack()
     h = src.shape[0]
     x = np.empty(max(qs[0] * qs[2] * nch, 1), dtype=src.dtype)
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
@@ -4450,6 +4542,7 @@ def _fused_chunk_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, wi, fc, j0, mper,
     """Both passes on the pmaddwd path (:func:`_rows_row_madd`, then :func:`_cols_row_madd`)
     of the output rows ``[ch * H_out // nchunks, ...)``; the intermediate row is one row of
     the source dtype."""
+    _align_stack()
     h_out = dst.shape[0]
     length = src.shape[1]
     xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
@@ -4705,6 +4798,7 @@ def _direct_row(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, fc, tb
     compile time only where ``x`` is None, so the checked specialisation (``fc`` None)
     compiles only its branches; the exact one also compiles the checked branches, whose
     blocks with ``tb`` None do nothing (never run: ``fc is None`` is false)."""
+    _align_stack()
     nt = sched[0]
     a = sched[1]
     b = sched[2]
@@ -4761,6 +4855,7 @@ def _direct_row(row, orow, ctrl, wts, base, sched, half, q, nch, idx, wi, fc, tb
 def _cols_chunk_direct(src, dst, ctrl, wts, base, sched, half, q, nch, idx, wi, fc, ch,
                        nchunks):
     """Columns pass (:func:`_direct_row`) of the rows ``[ch * H // nchunks, ...)``."""
+    _align_stack()
     h = src.shape[0]
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         _direct_row(src[i], dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc, None)
@@ -4773,6 +4868,7 @@ def _fused_chunk_direct(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, half, 
     one row, then :func:`_direct_row`, for the output rows ``[ch * H_out // nchunks,
     ...)``.  ``pairs``: two rows-pass rows with the same source rows at once
     (:func:`_row_pair`, :func:`_rows_pair_fixed`)."""
+    _align_stack()
     h_out = dst.shape[0]
     length = src.shape[1]
     xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
@@ -4818,6 +4914,7 @@ def _fix_near_ties(row, orow, nch, idx, w64, t, mask):
 def _cols_chunk_direct_chk(src, dst, ctrl, wts, base, sched, half, q, tb, nch, idx, w64, ch,
                            nchunks):
     """Columns pass (:func:`_direct_row`) of the rows ``[ch * H // nchunks, ...)``."""
+    _align_stack()
     h = src.shape[0]
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         _direct_row(src[i], dst[i], ctrl, wts, base, sched, half, q, nch, idx, w64, None, tb)
@@ -4829,6 +4926,7 @@ def _fused_chunk_direct_chk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, r
     """Both passes of an 8-bit image whose columns table is checked: the rows pass
     (:func:`_rows_row`, any mode) into one 8-bit row, then :func:`_direct_row`, for
     the output rows ``[ch * H_out // nchunks, ...)``."""
+    _align_stack()
     h_out = dst.shape[0]
     length = src.shape[1]
     xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
@@ -4844,6 +4942,7 @@ def _fused_chunk_fixed_chk(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, hal
     """:func:`_fused_chunk_direct_chk` with the rows pass in fixed point
     (:func:`_rows_row_fixed`: an exact, margin or tie-checked rows plan; bicubic x1.5, x2.5
     and x5 rows are the last)."""
+    _align_stack()
     h_out = dst.shape[0]
     length = src.shape[1]
     xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
@@ -6578,6 +6677,7 @@ def _select_chunk(src, dst, ri, eidx, ch, nchunks):
     passes only select pixels: ``dst[i, e] = src[ri[i], eidx[e]]`` (rows flattened, ``eidx``
     the source element of each output element).  A row whose source row is the one before's
     is copied from the row already written."""
+    _align_stack()
     h = dst.shape[0]
     n = dst.shape[1]
     lo = ch * h // nchunks
