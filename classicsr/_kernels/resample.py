@@ -248,7 +248,7 @@ _STACK_ALIGN = 64
 #: speed depended on where the calling thread's stack happened to be: 512x512x3 float32 x4
 #: took 22-27 ms instead of 5-8 at some stack depths, among them a fresh thread's, so a
 #: two-thread call (half its chunks on the pool thread) gained 0.9-1.2x and two one-thread
-#: calls at once ran at 0.5-0.6x; uint8 upscales were 10-20% slower at every depth.  Every
+#: calls at once ran at 0.5-0.6x; uint8 x2 upscales were 11-21% slower at every depth.  Every
 #: looping ``@jit`` function here calls it first (a test checks); the cost is a frame pointer
 #: and an ``and`` per call.
 _align_stack = _make_align_stack()
