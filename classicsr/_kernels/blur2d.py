@@ -10,13 +10,16 @@ from __future__ import annotations
 from numba import prange
 
 from .._config import jit
+from ._frame import align_stack
 
 
 @jit(parallel=True)
 def conv2d_gather(x, psf, rmap, cmap, out):
+    align_stack()
     H, W = out.shape
     kh, kw = psf.shape
     for i in prange(H):
+        align_stack()  # the parallel body is its own function
         for j in range(W):
             acc = 0.0
             for a in range(kh):
@@ -34,6 +37,7 @@ def conv2d_gather(x, psf, rmap, cmap, out):
 @jit
 def conv2d_scatter(y, psf, rmap, cmap, out):
     """Transpose of :func:`conv2d_gather`; ``out`` is zeroed here."""
+    align_stack()
     H, W = y.shape
     kh, kw = psf.shape
     for r in range(out.shape[0]):

@@ -13,6 +13,7 @@ import math
 from numba import prange
 
 from .._config import jit
+from ._frame import align_stack
 
 
 @jit
@@ -31,6 +32,7 @@ def offset(k, P):
 
 @jit
 def btv_value(x, P, alpha):
+    align_stack()
     H, W = x.shape
     total = 0.0
     for i in range(H):
@@ -52,8 +54,10 @@ def btv_value(x, P, alpha):
 @jit(parallel=True)
 def btv_sign_gradient(x, P, alpha, out):
     """Subgradient of BTV: out[p] = sum_o w_o (sign(x_p - x_{p+o}) - sign(x_{p-o} - x_p))."""
+    align_stack()
     H, W = x.shape
     for i in prange(H):
+        align_stack()  # the parallel body is its own function
         for j in range(W):
             g = 0.0
             v = x[i, j]
@@ -74,8 +78,10 @@ def btv_sign_gradient(x, P, alpha, out):
 @jit(parallel=True)
 def btv_irls_weights(x, P, alpha, eps, wts):
     """wts[k, p] = alpha^(|l|+|m|) / sqrt((x_p - x_{p+o_k})^2 + eps^2) (0 when p + o is outside)."""
+    align_stack()
     H, W = x.shape
     for i in prange(H):
+        align_stack()  # the parallel body is its own function
         for k in range(n_offsets(P)):
             l, m = offset(k, P)
             wt = alpha ** (abs(l) + abs(m))
@@ -92,8 +98,10 @@ def btv_irls_weights(x, P, alpha, eps, wts):
 @jit(parallel=True)
 def btv_weighted_apply(v, wts, P, out):
     """out = sum_k D_k^T W_k D_k v with (D_k v)[p] = v_p - v_{p+o_k}."""
+    align_stack()
     H, W = v.shape
     for i in prange(H):
+        align_stack()  # the parallel body is its own function
         for j in range(W):
             g = 0.0
             c = v[i, j]

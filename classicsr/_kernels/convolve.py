@@ -13,13 +13,16 @@ import math
 from numba import prange
 
 from .._config import jit
+from ._frame import align_stack
 
 
 @jit(parallel=True)
 def regularized_inverse_scalar(spec, otf, lam, scale):
     """spec *= scale * conj(H) / (|H|^2 + lam)."""
+    align_stack()
     m, n = spec.shape
     for i in prange(m):
+        align_stack()  # the parallel body is its own function
         for j in range(n):
             h = otf[i, j]
             hr = h.real
@@ -37,8 +40,10 @@ def regularized_inverse_scalar(spec, otf, lam, scale):
 @jit(parallel=True)
 def regularized_inverse_array(spec, otf, reg2, lam, scale):
     """spec *= scale * conj(H) / (|H|^2 + lam * reg2); reg2 has the spectrum's shape."""
+    align_stack()
     m, n = spec.shape
     for i in prange(m):
+        align_stack()  # the parallel body is its own function
         for j in range(n):
             h = otf[i, j]
             hr = h.real
@@ -55,9 +60,11 @@ def regularized_inverse_array(spec, otf, reg2, lam, scale):
 @jit(parallel=True)
 def thresholded_inverse(spec, otf, threshold, scale):
     """spec *= scale / H where |H| > threshold, else 0 (threshold 0: only exact zeros)."""
+    align_stack()
     m, n = spec.shape
     t2 = threshold * threshold
     for i in prange(m):
+        align_stack()  # the parallel body is its own function
         for j in range(n):
             h = otf[i, j]
             a2 = h.real * h.real + h.imag * h.imag
@@ -74,10 +81,12 @@ def filter_stats(y2, h2, reg2, weights, lam):
     ``weights`` (one per column) counts each half-spectrum column once or twice so the sums
     run over the full spectrum.
     """
+    align_stack()
     m, n = y2.shape
     res = 0.0
     tr = 0.0
     for i in prange(m):
+        align_stack()  # the parallel body is its own function
         r_row = 0.0
         t_row = 0.0
         for j in range(n):
@@ -101,8 +110,10 @@ def rl_ratio(observed, reblurred, dampar22, tiny):
     MATLAB ``deconvlucy``): g = min(1, (y ln(y / b) + b - y) / dampar22),
     ratio = 1 + g^(N-1) (N - (N-1) g) (y / b - 1), N = 10.
     """
+    align_stack()
     m, n = observed.shape
     for i in prange(m):
+        align_stack()  # the parallel body is its own function
         for j in range(n):
             b = reblurred[i, j]
             y = observed[i, j]
@@ -128,8 +139,10 @@ def rl_ratio(observed, reblurred, dampar22, tiny):
 @jit(parallel=True)
 def multiply_nonnegative(x, corr):
     """x <- max(x * corr, 0) (the multiplicative RL update, kept non-negative)."""
+    align_stack()
     m, n = x.shape
     for i in prange(m):
+        align_stack()  # the parallel body is its own function
         for j in range(n):
             v = x[i, j] * corr[i, j]
             x[i, j] = v if v > 0.0 else 0.0
@@ -138,8 +151,10 @@ def multiply_nonnegative(x, corr):
 @jit(parallel=True)
 def blend(alpha_r, alpha_c, image, blurred, out):
     """out = a I + (1 - a) B with a[i, j] = alpha_r[i] * alpha_c[j] (edgetaper)."""
+    align_stack()
     m, n = image.shape
     for i in prange(m):
+        align_stack()  # the parallel body is its own function
         ar = alpha_r[i]
         for j in range(n):
             a = ar * alpha_c[j]
@@ -150,9 +165,11 @@ def blend(alpha_r, alpha_c, image, blurred, out):
 def model_risk(h2, reg2, signal, weights, lam, noise_power):
     """Expected squared error of the filter conj(H) / (|H|^2 + lam reg2) under a signal power
     spectrum model: sum w [ (lam reg2 / d)^2 S + h2 / d^2 * noise_power ], d = h2 + lam reg2."""
+    align_stack()
     m, n = h2.shape
     total = 0.0
     for i in prange(m):
+        align_stack()  # the parallel body is its own function
         row = 0.0
         for j in range(n):
             r = lam * reg2[i, j]

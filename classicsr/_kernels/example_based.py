@@ -11,6 +11,7 @@ import numpy as np
 from numba import prange
 
 from classicsr._config import jit
+from classicsr._kernels._frame import align_stack
 
 
 @jit(parallel=True)
@@ -21,10 +22,12 @@ def gather_patches(planes, rows, cols, size, out):  # pragma: no cover - compile
     out : (N, F * size * size), row n = concat over planes f of planes[f, r:r+size, c:c+size]
     in C order.
     """
+    align_stack()
     n = rows.shape[0]
     nf = planes.shape[0]
     pp = size * size
     for i in prange(n):
+        align_stack()  # the parallel body is its own function
         r = rows[i]
         c = cols[i]
         for f in range(nf):
@@ -40,6 +43,7 @@ def aggregate_patches(patches, rows, cols, size, acc, weight):  # pragma: no cov
 
     patches : (N, size*size).  acc, weight : (H, W) float64, accumulated in place.
     """
+    align_stack()
     n = rows.shape[0]
     for i in range(n):
         r = rows[i]
@@ -58,10 +62,12 @@ def apply_regressors(features, atom, regressors_t, out):  # pragma: no cover - c
     transposed so that the inner loop is a contiguous axpy over the p outputs (vectorisable
     without reassociating a reduction).  out : (N, p).
     """
+    align_stack()
     n = features.shape[0]
     d = regressors_t.shape[1]
     p = regressors_t.shape[2]
     for i in prange(n):
+        align_stack()  # the parallel body is its own function
         a = atom[i]
         for j in range(p):
             out[i, j] = 0.0
@@ -85,9 +91,11 @@ def omp_gram(dtx, gram, sparsity, tol, idx, coef):  # pragma: no cover - compile
     coefficients are the exact least-squares solution on the selected support.  Raises
     ``ZeroDivisionError`` (bare) when an atom is linearly dependent on the selected ones.
     """
+    align_stack()
     n = dtx.shape[0]
     k_atoms = dtx.shape[1]
     for i in prange(n):
+        align_stack()  # the parallel body is its own function
         chol = np.zeros((sparsity, sparsity))
         sel = np.empty(sparsity, dtype=np.int64)
         alpha0 = np.empty(sparsity)
@@ -172,6 +180,7 @@ def ksvd_update(x, dictionary, idx, coef, residual, order, ptr, members, worst):
     residual[w] <- E - g d_j^T.  An atom used by no sample is replaced by the normalised
     residual of the next sample in ``worst``.  Returns the number of replaced atoms.
     """
+    align_stack()
     k_atoms = dictionary.shape[0]
     d = dictionary.shape[1]
     replaced = 0

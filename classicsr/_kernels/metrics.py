@@ -11,6 +11,7 @@ import numpy as np
 from numba import prange
 
 from classicsr._config import jit
+from classicsr._kernels._frame import align_stack
 
 
 @jit(parallel=True)
@@ -21,6 +22,7 @@ def ssim_maps(x, y, w, c1, c2, out_ssim, out_cs, want_cs, nchunks):  # pragma: n
     out_ssim, out_cs : (H - k + 1, W - k + 1) float64 (out_cs may be (1, 1) when unused).
     nchunks : number of row blocks processed in parallel (>= 1).
     """
+    align_stack()
     h = x.shape[0]
     k = w.shape[0]
     oh = h - k + 1
@@ -28,6 +30,7 @@ def ssim_maps(x, y, w, c1, c2, out_ssim, out_cs, want_cs, nchunks):  # pragma: n
     if nchunks > oh:
         nchunks = oh
     for c in prange(nchunks):
+        align_stack()  # the parallel body is its own function
         r0 = c * oh // nchunks
         r1 = (c + 1) * oh // nchunks
         ring = np.empty((5, k, ow))
@@ -96,6 +99,7 @@ def sum_squared_difference(a, b):  # pragma: no cover - compiled
     Four interleaved accumulators (fixed order, so the result is deterministic); for integer
     inputs every partial sum is an exact integer in float64 below 2**53.
     """
+    align_stack()
     n = a.shape[0]
     s0 = 0.0
     s1 = 0.0

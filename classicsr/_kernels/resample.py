@@ -160,6 +160,7 @@ from numba import get_num_threads
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .._config import jit
+from ._frame import align_stack as _align_stack
 from .._memory import new_output
 from .._validate import half_below
 
@@ -215,43 +216,6 @@ def _make_borrowed():
 #: arguments (the caller holds them), and scratch the kernel allocated, kept by
 #: :func:`_keep` after the last use.
 _borrowed = _make_borrowed()
-
-
-def _make_align_stack():
-    """:func:`_align_stack` (nothing without the JIT)."""
-    if numba.config.DISABLE_JIT:
-        return lambda: None
-    from numba.core import types as nt
-    from numba.extending import intrinsic
-
-    @intrinsic
-    def align_stack(typingctx):
-        def codegen(context, builder, signature, args):
-            attrs = builder.function.attributes
-            attrs.alignstack = max(attrs.alignstack, _STACK_ALIGN)
-            # llvmlite writes a function's attributes only when its set is not empty, and
-            # ``alignstack`` is kept beside the set: add one that holds for every kernel
-            # (Numba reports errors by return code, never by unwinding)
-            attrs.add("nounwind")
-            return context.get_dummy_value()
-
-        return nt.void(), codegen
-
-    return align_stack
-
-
-_STACK_ALIGN = 64
-#: ``_align_stack()``: the calling function realigns its stack frame to ``_STACK_ALIGN`` bytes
-#: on entry (LLVM's ``alignstack``), so its 32-byte vector spill slots are aligned whatever
-#: the caller's stack.  Without it LLVM gives spill slots only the ABI's 16-byte alignment
-#: (unaligned ``vmovups`` at ``rsp + c``, half of them across two cache lines) and a kernel's
-#: speed depended on where the calling thread's stack happened to be: 512x512x3 float32 x4
-#: took 22-27 ms instead of 5-8 at some stack depths, among them a fresh thread's, so a
-#: two-thread call (half its chunks on the pool thread) gained 0.9-1.2x and two one-thread
-#: calls at once ran at 0.5-0.6x; uint8 x2 upscales were 11-21% slower at every depth.  Every
-#: looping ``@jit`` function here calls it first (a test checks); the cost is a frame pointer
-#: and an ``and`` per call.
-_align_stack = _make_align_stack()
 
 
 @jit
