@@ -1,7 +1,9 @@
-"""Borrowed arrays in the interleaved-row kernels (``resample._borrowed``, ``_keep``).
+"""Borrowed arrays in the chunk kernels (``resample._borrowed``, ``_keep``).
 
-``_fused_chunk_il`` and ``_cols_chunk_il`` use their arrays without Numba's reference counts
-(a null ``meminfo``), and keep the scratch they allocate alive with ``_keep`` until the end.
+``_fused_chunk_il``, ``_cols_chunk_il`` and the 8-bit output-order kernels
+(``_fused_chunk_direct``, ``_cols_chunk_direct``, their checked twins and
+``_fused_chunk_fixed_chk``) use their arrays without Numba's reference counts (a null
+``meminfo``), and keep the scratch they allocate alive with ``_keep`` until the end.
 These tests check the borrowed array itself against the counted one, and, in a process with
 Numba's allocation statistics on, that every allocation of many resizes through both kernels
 is freed exactly once while the results match the independent reference.
@@ -68,32 +70,41 @@ def spy(kernel, nchunks, args):
     names.add(kernel.__name__)
     return run(kernel, nchunks, args)
 R._run_chunks = spy
-cases = [((40, 36, 3), 2, {{}}), ((20, 30, 3), (1, 2), {{}})]
+cases = [((40, 36, 3), 2, "float32"), ((20, 30, 3), (1, 2), "float32"),
+         ((40, 36, 3), 2, "uint8"), ((20, 30, 3), (1, 2), "uint8"), ((40, 36, 3), 1.5, "uint8"),
+         ((40, 36, 3), 2.2, "uint8"), ((20, 30, 3), (1, 2.2), "uint8"),
+         ((40, 36, 3), 1.37, "uint8")]
 bad = []
 for threads in (1, 2):
     classicsr.set_num_threads(threads)
-    for shape, scale, kw in cases:
-        img = np.random.default_rng(sum(shape)).random(shape).astype(np.float32)
-        classicsr.resize(img, scale, **kw)  # compiled (or loaded) before counting
+    for shape, scale, dtype in cases:
+        img = np.random.default_rng(sum(shape)).random(shape)
+        img = (img * 255).round().astype(np.uint8) if dtype == "uint8" else img.astype(dtype)
+        classicsr.resize(img, scale)  # compiled (or loaded) before counting
         before = rtsys.get_allocation_stats()
         for _ in range(3):
-            got = classicsr.resize(img, scale, **kw)
+            got = classicsr.resize(img, scale)
         after = rtsys.get_allocation_stats()
-        want = reference_resize(img.astype(np.float64), scale, **kw)
-        if not np.allclose(got, want, rtol=1e-5, atol=1e-5):
-            bad.append([shape, scale, "values"])
+        if dtype == "uint8":  # MATLAB's bytes, exactly
+            ok = np.array_equal(got, reference_resize(img, scale))
+        else:
+            ok = np.allclose(got, reference_resize(img.astype(np.float64), scale), rtol=1e-5,
+                             atol=1e-5)
+        if not ok:
+            bad.append([shape, scale, dtype, "values"])
         if after.alloc - before.alloc != after.free - before.free or after.alloc == before.alloc:
-            bad.append([shape, scale, after.alloc - before.alloc, after.free - before.free])
+            bad.append([shape, scale, dtype, after.alloc - before.alloc,
+                        after.free - before.free])
         if after.mi_alloc - before.mi_alloc != after.mi_free - before.mi_free:
-            bad.append([shape, scale, "meminfo"])
+            bad.append([shape, scale, dtype, "meminfo"])
 print(json.dumps({{"bad": bad, "names": sorted(names)}}))
 """
 
 
 @pytest.mark.skipif(not R._JIT, reason="compiled kernels only")
 def test_every_allocation_is_freed_once():
-    """Many resizes through both borrowing kernels (one and two threads, fused and columns
-    only): each allocation freed exactly once (a borrowed array released by Numba, or an
+    """Many resizes through the borrowing kernels (one and two threads, fused and columns
+    only, float32 and uint8, exact and checked 8-bit tables): each allocation freed exactly once (a borrowed array released by Numba, or an
     owner counted twice, would show here; an owner released too early, without its
     ``_keep``, only through wrong values) and the values right."""
     tests = os.path.dirname(os.path.abspath(__file__))
@@ -103,4 +114,6 @@ def test_every_allocation_is_freed_once():
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert not got["bad"], got["bad"]
-    assert {"_fused_chunk_il", "_cols_chunk_il"} <= set(got["names"]), got["names"]
+    assert {"_fused_chunk_il", "_cols_chunk_il", "_fused_chunk_direct", "_cols_chunk_direct",
+            "_fused_chunk_direct_chk", "_cols_chunk_direct_chk",
+            "_fused_chunk_fixed_chk"} <= set(got["names"]), got["names"]

@@ -4820,6 +4820,10 @@ def _cols_chunk_direct(src, dst, ctrl, wts, base, sched, half, q, nch, idx, wi, 
                        nchunks):
     """Columns pass (:func:`_direct_row`) of the rows ``[ch * H // nchunks, ...)``."""
     _align_stack()
+    # borrowed (_borrowed): the per-row calls count no references
+    src, dst, ctrl, wts, base, sched = (_borrowed(src), _borrowed(dst), _borrowed(ctrl),
+                                        _borrowed(wts), _borrowed(base), _borrowed(sched))
+    idx, wi, fc = _borrowed(idx), _borrowed(wi), _borrowed(fc)
     h = src.shape[0]
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         _direct_row(src[i], dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc, None)
@@ -4833,10 +4837,15 @@ def _fused_chunk_direct(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, half, 
     ...)``.  ``pairs``: two rows-pass rows with the same source rows at once
     (:func:`_row_pair`, :func:`_rows_pair_fixed`)."""
     _align_stack()
+    src, dst, ridx, rwi, rfc = (_borrowed(src), _borrowed(dst), _borrowed(ridx), _borrowed(rwi),
+                                _borrowed(rfc))
+    ctrl, wts, base, sched = _borrowed(ctrl), _borrowed(wts), _borrowed(base), _borrowed(sched)
+    idx, wi, fc = _borrowed(idx), _borrowed(wi), _borrowed(fc)
     h_out = dst.shape[0]
     length = src.shape[1]
-    xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
-    xr2 = np.empty(max(length, 1) if pairs else 1, dtype=src.dtype)[:length]
+    xr_own = np.empty(max(length, 1), dtype=src.dtype)
+    xr2_own = np.empty(max(length, 1) if pairs else 1, dtype=src.dtype)
+    xr, xr2 = _borrowed(xr_own)[:length], _borrowed(xr2_own)[:length]
     hi = (ch + 1) * h_out // nchunks
     i = ch * h_out // nchunks
     while i < hi:
@@ -4849,6 +4858,7 @@ def _fused_chunk_direct(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, half, 
             _rows_row_fixed(src, xr, i, ridx, rwi, rfc)
             _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc, None)
         i += 1
+    _keep((xr_own, xr2_own))
 
 
 @jit(inline="always")
@@ -4879,6 +4889,9 @@ def _cols_chunk_direct_chk(src, dst, ctrl, wts, base, sched, half, q, tb, nch, i
                            nchunks):
     """Columns pass (:func:`_direct_row`) of the rows ``[ch * H // nchunks, ...)``."""
     _align_stack()
+    src, dst, ctrl, wts, base, sched = (_borrowed(src), _borrowed(dst), _borrowed(ctrl),
+                                        _borrowed(wts), _borrowed(base), _borrowed(sched))
+    idx, w64 = _borrowed(idx), _borrowed(w64)
     h = src.shape[0]
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         _direct_row(src[i], dst[i], ctrl, wts, base, sched, half, q, nch, idx, w64, None, tb)
@@ -4891,13 +4904,20 @@ def _fused_chunk_direct_chk(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, r
     (:func:`_rows_row`, any mode) into one 8-bit row, then :func:`_direct_row`, for
     the output rows ``[ch * H_out // nchunks, ...)``."""
     _align_stack()
+    # borrowed as in _fused_chunk_il (rw64, which may be None, stays counted)
+    src, dst, ridx, rw, rconsts = (_borrowed(src), _borrowed(dst), _borrowed(ridx),
+                                   _borrowed(rw), _borrowed(rconsts))
+    ctrl, wts, base, sched = _borrowed(ctrl), _borrowed(wts), _borrowed(base), _borrowed(sched)
+    idx, w64 = _borrowed(idx), _borrowed(w64)
     h_out = dst.shape[0]
     length = src.shape[1]
-    xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
-    racc = np.empty(max(length, 1), dtype=rw.dtype)
+    xr_own = np.empty(max(length, 1), dtype=src.dtype)
+    racc_own = np.empty(max(length, 1), dtype=rw.dtype)
+    xr, racc = _borrowed(xr_own)[:length], _borrowed(racc_own)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row(src, xr, i, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, racc)
         _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, w64, None, tb)
+    _keep((xr_own, racc_own))
 
 
 @jit
@@ -4907,12 +4927,18 @@ def _fused_chunk_fixed_chk(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, hal
     (:func:`_rows_row_fixed`: an exact, margin or tie-checked rows plan; bicubic x1.5, x2.5
     and x5 rows are the last)."""
     _align_stack()
+    src, dst, ridx, rwi, rfc = (_borrowed(src), _borrowed(dst), _borrowed(ridx), _borrowed(rwi),
+                                _borrowed(rfc))
+    ctrl, wts, base, sched = _borrowed(ctrl), _borrowed(wts), _borrowed(base), _borrowed(sched)
+    idx, w64 = _borrowed(idx), _borrowed(w64)
     h_out = dst.shape[0]
     length = src.shape[1]
-    xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
+    xr_own = np.empty(max(length, 1), dtype=src.dtype)
+    xr = _borrowed(xr_own)[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_fixed(src, xr, i, ridx, rwi, rfc)
         _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, w64, None, tb)
+    _keep((xr_own,))
 
 
 def _split_plan(w64):
