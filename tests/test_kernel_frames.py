@@ -31,8 +31,8 @@ nojit = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="needs the JIT")
 
 
 def _kernel(aligned):
-    """A vector loop with more live values than registers (spills), with or without the
-    intrinsic, compiled fresh (never from the on-disk cache, so it can be inspected)."""
+    """A small vector loop with or without the intrinsic, compiled fresh (never from the
+    on-disk cache, so it can be inspected)."""
     align = F.align_stack
 
     def body(out, a, w):
@@ -66,7 +66,8 @@ def test_align_stack_realigns_the_frame():
 
 @nojit
 def test_align_stack_keeps_a_larger_alignment():
-    """Two calls (or an inlined callee that also calls it) never lower the alignment."""
+    """Two calls in one function (as where an inlined callee also calls it) still give one
+    realigned frame."""
 
     def twice(x):
         F.align_stack()
