@@ -442,6 +442,39 @@ def test_training_device_is_checked_and_cpu_is_the_default(tiny_folder, tmp_path
             train("espcn", 2, tiny_folder, device="cuda", **kw)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (none seen by torch)")
+def test_cuda_adapter_and_training_agree_with_the_cpu(tiny_folder, tmp_path):
+    """On a GPU the adapter (whole, tiled, self-ensemble) gives the CPU's output, and a training
+    run on the GPU checkpoints CPU tensors that a CPU run resumes (as docs/neural.md says).
+
+    The CPU run is the reference; the tolerance allows TF32 convolutions (torch's default on
+    Ampere and later GPUs: 10-bit mantissas), not a wrong tile or transform (errors of order 1).
+    """
+    model = _randomize(FSRCNN(2))
+    x = np.random.default_rng(7).random((45, 61)).astype(np.float32)
+    for kw in ({}, {"tile": 32, "overlap": 16, "batch": 2}, {"self_ensemble": True}):
+        cpu = TorchUpscaler(model, **kw)(x)
+        gpu = TorchUpscaler(model, device="cuda", **kw)(x)
+        assert gpu.dtype == cpu.dtype == np.float32 and gpu.shape == cpu.shape == (90, 122)
+        np.testing.assert_allclose(gpu, cpu, atol=2e-2, rtol=0)
+        assert np.abs(gpu - cpu).mean() < 2e-3
+    assert next(model.parameters()).device.type == "cuda"  # moved, as the docstring says
+    u8 = (x * 255).astype(np.uint8)
+    diff = TorchUpscaler(model, device="cuda")(u8).astype(int) - TorchUpscaler(model.cpu())(u8)
+    assert np.abs(diff).max() <= 2 and np.mean(diff != 0) < 0.05
+
+    kw = dict(batch_size=2, patch_size=8, progress=False, scale_augment=(1.0,), seed=5,
+              val_dir=tiny_folder, val_every=2, checkpoint=tmp_path / "g.ckpt")
+    res = train("espcn", 2, tiny_folder, steps=4, device="cuda", **kw)
+    assert res.step == 4 and np.isfinite(res.best_val_psnr)
+    assert all(p.device.type == "cuda" and torch.isfinite(p).all() for p in res.model.parameters())
+    ckpt = torch.load(tmp_path / "g.ckpt", weights_only=True)
+    assert {v.device.type for v in ckpt["model"].values()} == {"cpu"}
+    resumed = train("espcn", 2, tiny_folder, steps=6, device="cpu", **kw)
+    assert resumed.step == 6
+    assert all(p.device.type == "cpu" for p in resumed.model.parameters())
+
+
 def test_holdout_is_left_out_of_training_and_validates(tmp_path, monkeypatch):
     """A held-out split: its files make no training pair, and validation runs on exactly them."""
     from classicsr.io import write_image
