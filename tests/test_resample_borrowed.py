@@ -73,19 +73,28 @@ R._run_chunks = spy
 cases = [((40, 36, 3), 2, "float32"), ((20, 30, 3), (1, 2), "float32"),
          ((40, 36, 3), 2, "uint8"), ((20, 30, 3), (1, 2), "uint8"), ((40, 36, 3), 1.5, "uint8"),
          ((40, 36, 3), 2.2, "uint8"), ((20, 30, 3), (1, 2.2), "uint8"),
-         ((40, 36, 3), 1.37, "uint8")]
+         ((40, 36, 3), 1.37, "uint8"),
+         # fixed point, pmaddwd, lanes and rows-only kernels (thirty-fourth session)
+         ((40, 36, 3), 2, "uint16"), ((20, 30, 3), (1, 2), "uint16"),
+         ((40, 36, 3), (2, 0.5), "uint8"), ((40, 36, 3), (0.5, 1), "uint8"),
+         ((40, 36, 3), 0.5, "uint8"), ((40, 36, 3), (0.5, 2), "uint8"),
+         ((40, 36, 3), 1.37, "float32"), ((20, 30, 3), (1, 1.37), "float32"),
+         ((40, 36, 3), (1.37, 1), "uint8"), ((40, 36, 3), (1.37, 1), "float32")]
 bad = []
 for threads in (1, 2):
     classicsr.set_num_threads(threads)
     for shape, scale, dtype in cases:
         img = np.random.default_rng(sum(shape)).random(shape)
-        img = (img * 255).round().astype(np.uint8) if dtype == "uint8" else img.astype(dtype)
+        if dtype in ("uint8", "uint16"):
+            img = (img * np.iinfo(dtype).max).round().astype(dtype)
+        else:
+            img = img.astype(dtype)
         classicsr.resize(img, scale)  # compiled (or loaded) before counting
         before = rtsys.get_allocation_stats()
         for _ in range(3):
             got = classicsr.resize(img, scale)
         after = rtsys.get_allocation_stats()
-        if dtype == "uint8":  # MATLAB's bytes, exactly
+        if dtype != "float32":  # integers: MATLAB's values, exactly
             ok = np.array_equal(got, reference_resize(img, scale))
         else:
             ok = np.allclose(got, reference_resize(img.astype(np.float64), scale), rtol=1e-5,
@@ -103,10 +112,11 @@ print(json.dumps({{"bad": bad, "names": sorted(names)}}))
 
 @pytest.mark.skipif(not R._JIT, reason="compiled kernels only")
 def test_every_allocation_is_freed_once():
-    """Many resizes through the borrowing kernels (one and two threads, fused and columns
-    only, float32 and uint8, exact and checked 8-bit tables): each allocation freed exactly once (a borrowed array released by Numba, or an
-    owner counted twice, would show here; an owner released too early, without its
-    ``_keep``, only through wrong values) and the values right."""
+    """Many resizes through the borrowing kernels (one and two threads; fused, columns only
+    and rows only; float32, uint8 and uint16; exact and checked 8-bit tables, fixed point,
+    pmaddwd and lanes): each allocation freed exactly once (a borrowed array released by
+    Numba, or an owner counted twice, would show here; an owner released too early, without
+    its ``_keep``, only through wrong values) and the values right."""
     tests = os.path.dirname(os.path.abspath(__file__))
     env = dict(os.environ, NUMBA_NRT_STATS="1")
     proc = subprocess.run([sys.executable, "-c", _STATS.format(tests=tests)], env=env,
@@ -116,4 +126,7 @@ def test_every_allocation_is_freed_once():
     assert not got["bad"], got["bad"]
     assert {"_fused_chunk_il", "_cols_chunk_il", "_fused_chunk_direct", "_cols_chunk_direct",
             "_fused_chunk_direct_chk", "_cols_chunk_direct_chk",
-            "_fused_chunk_fixed_chk"} <= set(got["names"]), got["names"]
+            "_fused_chunk_fixed_chk", "_rows_chunk_fixed", "_cols_chunk_fixed",
+            "_fused_chunk_fixed", "_rows_chunk_madd", "_cols_chunk_madd", "_fused_chunk_madd",
+            "_fused_chunk_il_madd", "_cols_chunk_lanes", "_fused_chunk_lanes", "_rows_chunk",
+            "_rows_chunk4"} <= set(got["names"]), got["names"]

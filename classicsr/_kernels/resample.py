@@ -793,13 +793,18 @@ def _rows_row(src, out, i, idx, w, w64, mode, consts, maxval, fma, acc):
 @jit
 def _rows_chunk(src, dst, idx, w, w64, mode, consts, maxval, fma, so, ch, nchunks):
     """Rows pass ``src (H_in, L) -> dst (H_out, L)`` of the output rows
-    ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)`` (see :func:`rows_pass`)."""
+    ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)`` (see :func:`rows_pass`).
+    Arrays borrowed (:func:`_borrowed`; not the optional ``w64``)."""
     _align_stack()
+    src, dst, idx, w, consts = (_borrowed(src), _borrowed(dst), _borrowed(idx), _borrowed(w),
+                                _borrowed(consts))
     h_out, length = dst.shape
-    acc = np.empty(max(length, 1), dtype=w.dtype)
-    ring, st = _so_scratch(so, length, w)
+    acc_own = np.empty(max(length, 1), dtype=w.dtype)
+    ring_own, st_own = _so_scratch(so, length, w)
+    acc, ring, st = _borrowed(acc_own), _borrowed(ring_own), _borrowed(st_own)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_so(src, dst[i], i, idx, w, w64, mode, consts, maxval, fma, acc, so, ring, st)
+    _keep((acc_own, ring_own, st_own))
 
 
 @jit
@@ -807,8 +812,11 @@ def _rows_chunk4(src, dst, idx, w, mode, consts, fma, pairs, ch, nchunks):
     """Rows pass of a four-tap table (MODE_FLOAT or MODE_ROUND) for the output rows
     ``[ch * H_out // nchunks, (ch + 1) * H_out // nchunks)``: one fused sweep per output row
     over whole rows, integer pixels converted in the loop (no accumulator); two rows with the
-    same source rows in one sweep (``pairs``: :func:`_row_pair`, :func:`_rows_pair`)."""
+    same source rows in one sweep (``pairs``: :func:`_row_pair`, :func:`_rows_pair`).  Arrays
+    borrowed (:func:`_borrowed`)."""
     _align_stack()
+    src, dst, idx, w, consts = (_borrowed(src), _borrowed(dst), _borrowed(idx), _borrowed(w),
+                                _borrowed(consts))
     h_out, length = dst.shape
     hi = (ch + 1) * h_out // nchunks
     i = ch * h_out // nchunks
@@ -3410,15 +3418,20 @@ def _lane_scratch(length, lo, w):
 @jit
 def _cols_chunk_lanes(src, dst, nch, idx, w, w64, mode, consts, maxval, offs, ch, nchunks):
     """Columns pass (:func:`_cols_group`) of the rows ``[ch * H // nchunks, ...)``, eight at a
-    time."""
+    time.  Arrays borrowed (:func:`_borrowed`; not the optional ``w64``)."""
     _align_stack()
+    src, dst, idx, w, consts, offs = (_borrowed(src), _borrowed(dst), _borrowed(idx),
+                                      _borrowed(w), _borrowed(consts), _borrowed(offs))
     h = src.shape[0]
-    tin, tout, fix = _lane_scratch(src.shape[1], _lane_tout_len(dst.shape[1], offs), w)
+    tin_own, tout_own, fix_own = _lane_scratch(src.shape[1], _lane_tout_len(dst.shape[1], offs),
+                                               w)
+    tin, tout, fix = _borrowed(tin_own), _borrowed(tout_own), _borrowed(fix_own)
     i1 = (ch + 1) * h // nchunks
     for i in range(ch * h // nchunks, i1, _LANES):
         g = min(_LANES, i1 - i)
         _cols_group(src[i:i + g], g, dst[i:i + g], nch, idx, w, w64, mode, consts, maxval, tin,
                     tout, fix, offs)
+    _keep((tin_own, tout_own, fix_own))
 
 
 @jit
@@ -3426,14 +3439,21 @@ def _fused_chunk_lanes(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, 
                        w64, mode, consts, maxval, offs, pairs, so, ch, nchunks):
     """Rows pass then columns pass (:func:`_cols_group`) of the output rows
     ``[ch * H_out // nchunks, ...)``, eight rows-pass rows at a time (two of them with the
-    same source rows in one sweep, ``pairs``: :func:`_row_pair`)."""
+    same source rows in one sweep, ``pairs``: :func:`_row_pair`).  Arrays borrowed as in
+    :func:`_fused_chunk_il`."""
     _align_stack()
+    src, dst, ridx, rw, rconsts = (_borrowed(src), _borrowed(dst), _borrowed(ridx),
+                                   _borrowed(rw), _borrowed(rconsts))
+    idx, w, consts, offs = _borrowed(idx), _borrowed(w), _borrowed(consts), _borrowed(offs)
     h_out = dst.shape[0]
     length = src.shape[1]
-    mid = np.empty((_LANES, length), dtype=w.dtype)
-    racc = np.empty(length, dtype=rw.dtype)
-    ring, st = _so_scratch(so, length, rw)
-    tin, tout, fix = _lane_scratch(length, _lane_tout_len(dst.shape[1], offs), w)
+    mid_own = np.empty((_LANES, length), dtype=w.dtype)
+    racc_own = np.empty(length, dtype=rw.dtype)
+    ring_own, st_own = _so_scratch(so, length, rw)
+    tin_own, tout_own, fix_own = _lane_scratch(length, _lane_tout_len(dst.shape[1], offs), w)
+    mid, racc = _borrowed(mid_own), _borrowed(racc_own)
+    ring, st = _borrowed(ring_own), _borrowed(st_own)
+    tin, tout, fix = _borrowed(tin_own), _borrowed(tout_own), _borrowed(fix_own)
     i1 = (ch + 1) * h_out // nchunks
     for i in range(ch * h_out // nchunks, i1, _LANES):
         g = min(_LANES, i1 - i)
@@ -3448,6 +3468,7 @@ def _fused_chunk_lanes(src, dst, ridx, rw, rw64, rmode, rconsts, rmaxval, rfma, 
             t += 1
         _cols_group(mid, g, dst[i:i + g], nch, idx, w, w64, mode, consts, maxval, tin, tout,
                     fix, offs)
+    _keep((mid_own, racc_own, ring_own, st_own, tin_own, tout_own, fix_own))
 
 
 @jit
@@ -3967,8 +3988,10 @@ def _fixed_scratch(length, nch, nphase, mper, dtype_of, qs):
 def _rows_chunk_fixed(src, dst, idx, wi, fc, pairs, ch, nchunks):
     """Rows pass in fixed point of the output rows ``[ch * H_out // nchunks, ...)``; two rows
     with the same source rows at once (``pairs``: :func:`_row_pair`,
-    :func:`_rows_pair_fixed`)."""
+    :func:`_rows_pair_fixed`).  Arrays borrowed (:func:`_borrowed`)."""
     _align_stack()
+    src, dst, idx, wi, fc = (_borrowed(src), _borrowed(dst), _borrowed(idx), _borrowed(wi),
+                             _borrowed(fc))
     h_out = dst.shape[0]
     hi = (ch + 1) * h_out // nchunks
     i = ch * h_out // nchunks
@@ -3983,12 +4006,18 @@ def _rows_chunk_fixed(src, dst, idx, wi, fc, pairs, ch, nchunks):
 
 @jit
 def _cols_chunk_fixed(src, dst, nch, idx, wi, j0, nphase, mper, offs, wui, qs, fc, ch, nchunks):
-    """Columns pass in fixed point of the rows ``[ch * H // nchunks, ...)``."""
+    """Columns pass in fixed point of the rows ``[ch * H // nchunks, ...)``.  Arrays borrowed
+    (:func:`_borrowed`)."""
     _align_stack()
+    src, dst, idx, wi, offs = (_borrowed(src), _borrowed(dst), _borrowed(idx), _borrowed(wi),
+                               _borrowed(offs))
+    wui, qs, fc = _borrowed(wui), _borrowed(qs), _borrowed(fc)
     h = src.shape[0]
-    x, r = _fixed_scratch(src.shape[1], nch, nphase, mper, dst, qs)
+    x_own, r_own = _fixed_scratch(src.shape[1], nch, nphase, mper, dst, qs)
+    x, r = _borrowed(x_own), _borrowed(r_own)
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         _cols_row_fixed(src[i], dst[i], r, nch, idx, wi, j0, nphase, mper, offs, wui, fc, x, qs)
+    _keep((x_own, r_own))
 
 
 @jit
@@ -3997,13 +4026,19 @@ def _fused_chunk_fixed(src, dst, mid, ridx, rwi, rfc, nch, idx, wi, j0, nphase, 
     """Both passes in fixed point (rows pass first) of the output rows ``[ch * H_out //
     nchunks, ...)``; ``mid`` is an empty array of the intermediate dtype (its row is scratch).
     ``pairs``: two rows-pass rows with the same source rows at once (:func:`_row_pair`,
-    :func:`_rows_pair_fixed`)."""
+    :func:`_rows_pair_fixed`).  Arrays borrowed (:func:`_borrowed`)."""
     _align_stack()
+    src, dst, ridx, rwi, rfc = (_borrowed(src), _borrowed(dst), _borrowed(ridx), _borrowed(rwi),
+                                _borrowed(rfc))
+    idx, wi, offs, wui, qs, fc = (_borrowed(idx), _borrowed(wi), _borrowed(offs), _borrowed(wui),
+                                  _borrowed(qs), _borrowed(fc))
     h_out = dst.shape[0]
     length = src.shape[1]
-    xr = np.empty(max(length, 1), dtype=mid.dtype)[:length]
-    xr2 = np.empty(max(length, 1) if pairs else 1, dtype=mid.dtype)[:length]
-    x, r = _fixed_scratch(length, nch, nphase, mper, dst, qs)
+    xr_own = np.empty(max(length, 1), dtype=mid.dtype)
+    xr2_own = np.empty(max(length, 1) if pairs else 1, dtype=mid.dtype)
+    xr, xr2 = _borrowed(xr_own)[:length], _borrowed(xr2_own)[:length]
+    x_own, r_own = _fixed_scratch(length, nch, nphase, mper, dst, qs)
+    x, r = _borrowed(x_own), _borrowed(r_own)
     hi = (ch + 1) * h_out // nchunks
     i = ch * h_out // nchunks
     while i < hi:
@@ -4017,6 +4052,7 @@ def _fused_chunk_fixed(src, dst, mid, ridx, rwi, rfc, nch, idx, wi, j0, nphase, 
             _rows_row_fixed(src, xr, i, ridx, rwi, rfc)
             _cols_row_fixed(xr, dst[i], r, nch, idx, wi, j0, nphase, mper, offs, wui, fc, x, qs)
         i += 1
+    _keep((xr_own, xr2_own, x_own, r_own))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -4427,26 +4463,40 @@ def _rows_row_madd(src, out, i, idx, wi, wp, fc, starts):
 
 @jit
 def _rows_chunk_madd(src, dst, idx, wi, wp, fc, ch, nchunks):
-    """Rows pass (:func:`_rows_row_madd`) of the output rows ``[ch * H_out // nchunks, ...)``."""
+    """Rows pass (:func:`_rows_row_madd`) of the output rows ``[ch * H_out // nchunks, ...)``.
+    Arrays borrowed (:func:`_borrowed`)."""
     _align_stack()
+    src, dst, idx, wi, wp, fc = (_borrowed(src), _borrowed(dst), _borrowed(idx), _borrowed(wi),
+                                 _borrowed(wp), _borrowed(fc))
     h_out = dst.shape[0]
-    starts = np.empty(idx.shape[1], dtype=np.intp)
+    starts_own = np.empty(idx.shape[1], dtype=np.intp)
+    starts = _borrowed(starts_own)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_madd(src, dst[i], i, idx, wi, wp, fc, starts)
+    _keep((starts_own,))
 
 
 @jit
 def _fused_chunk_il_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, w, w64, mode, consts, maxval,
                          j0, nphase, mper, offs, wu, qs, fma, accs, fdi, fdw, ch, nchunks):
     """:func:`_fused_chunk_il` with the rows pass of :func:`_rows_row_madd` (its rounded
-    integers written straight into the columns pass's float row)."""
+    integers written straight into the columns pass's float row).  Arrays borrowed as in
+    :func:`_fused_chunk_il`."""
     _align_stack()
+    src, dst, ridx, rwi, rwp, rfc = (_borrowed(src), _borrowed(dst), _borrowed(ridx),
+                                     _borrowed(rwi), _borrowed(rwp), _borrowed(rfc))
+    idx, w, consts, offs, wu = (_borrowed(idx), _borrowed(w), _borrowed(consts),
+                                _borrowed(offs), _borrowed(wu))
+    qs, fdi, fdw = _borrowed(qs), _borrowed(fdi), _borrowed(fdw)
     h_out = dst.shape[0]
     length = src.shape[1]
-    x, r = _il_scratch(length, nch, nphase, mper, w, dst, qs)
-    starts = np.empty(ridx.shape[1], dtype=np.intp)
+    x_own, r_own = _il_scratch(length, nch, nphase, mper, w, dst, qs)
+    x, r = _borrowed(x_own), _borrowed(r_own)
+    starts_own = np.empty(ridx.shape[1], dtype=np.intp)
+    starts = _borrowed(starts_own)
     xo = qs[_QS_XOFF]
-    xr = x[xo:xo + length] if qs[0] == 1 else np.empty(length + _FD_PAD, dtype=w.dtype)[:length]
+    xr_own = np.empty(length + _FD_PAD if qs[0] != 1 else 1, dtype=w.dtype)
+    xr = x[xo:xo + length] if qs[0] == 1 else _borrowed(xr_own)[:length]
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_madd(src, xr, i, ridx, rwi, rwp, rfc, starts)
         if accs is None:
@@ -4455,6 +4505,7 @@ def _fused_chunk_il_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, w, w64, mode, 
         else:
             _cols_row_il(xr, x, False, dst[i], accs[ch], r, nch, idx, w, w64, mode, consts,
                          maxval, j0, nphase, mper, offs, wu, qs, fma, fdi, fdw)
+    _keep((x_own, r_own, starts_own, xr_own))
 
 
 @jit
@@ -4492,12 +4543,18 @@ def _cols_row_madd(row, x, orow, nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs)
 
 @jit
 def _cols_chunk_madd(src, dst, nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs, ch, nchunks):
-    """Columns pass (:func:`_cols_row_madd`) of the rows ``[ch * H // nchunks, ...)``."""
+    """Columns pass (:func:`_cols_row_madd`) of the rows ``[ch * H // nchunks, ...)``.  Arrays
+    borrowed (:func:`_borrowed`)."""
     _align_stack()
+    src, dst, idx, wi, fc = (_borrowed(src), _borrowed(dst), _borrowed(idx), _borrowed(wi),
+                             _borrowed(fc))
+    offs, wpu, wiu, qs = _borrowed(offs), _borrowed(wpu), _borrowed(wiu), _borrowed(qs)
     h = src.shape[0]
-    x = np.empty(max(qs[0] * qs[2] * nch, 1), dtype=src.dtype)
+    x_own = np.empty(max(qs[0] * qs[2] * nch, 1), dtype=src.dtype)
+    x = _borrowed(x_own)
     for i in range(ch * h // nchunks, (ch + 1) * h // nchunks):
         _cols_row_madd(src[i], x, dst[i], nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs)
+    _keep((x_own,))
 
 
 @jit
@@ -4505,16 +4562,22 @@ def _fused_chunk_madd(src, dst, ridx, rwi, rwp, rfc, nch, idx, wi, fc, j0, mper,
                       qs, ch, nchunks):
     """Both passes on the pmaddwd path (:func:`_rows_row_madd`, then :func:`_cols_row_madd`)
     of the output rows ``[ch * H_out // nchunks, ...)``; the intermediate row is one row of
-    the source dtype."""
+    the source dtype.  Arrays borrowed (:func:`_borrowed`)."""
     _align_stack()
+    src, dst, ridx, rwi, rwp, rfc = (_borrowed(src), _borrowed(dst), _borrowed(ridx),
+                                     _borrowed(rwi), _borrowed(rwp), _borrowed(rfc))
+    idx, wi, fc, offs = _borrowed(idx), _borrowed(wi), _borrowed(fc), _borrowed(offs)
+    wpu, wiu, qs = _borrowed(wpu), _borrowed(wiu), _borrowed(qs)
     h_out = dst.shape[0]
     length = src.shape[1]
-    xr = np.empty(max(length, 1), dtype=src.dtype)[:length]
-    x = np.empty(max(qs[0] * qs[2] * nch, 1), dtype=src.dtype)
-    starts = np.empty(ridx.shape[1], dtype=np.intp)
+    xr_own = np.empty(max(length, 1), dtype=src.dtype)
+    x_own = np.empty(max(qs[0] * qs[2] * nch, 1), dtype=src.dtype)
+    starts_own = np.empty(ridx.shape[1], dtype=np.intp)
+    xr, x, starts = _borrowed(xr_own)[:length], _borrowed(x_own), _borrowed(starts_own)
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_madd(src, xr, i, ridx, rwi, rwp, rfc, starts)
         _cols_row_madd(xr, x, dst[i], nch, idx, wi, fc, j0, mper, offs, wpu, wiu, qs)
+    _keep((xr_own, x_own, starts_own))
 
 
 # ---------------------------------------------------------------------------------------------
