@@ -79,26 +79,33 @@ cases = [((40, 36, 3), 2, "float32"), ((20, 30, 3), (1, 2), "float32"),
          ((40, 36, 3), (2, 0.5), "uint8"), ((40, 36, 3), (0.5, 1), "uint8"),
          ((40, 36, 3), 0.5, "uint8"), ((40, 36, 3), (0.5, 2), "uint8"),
          ((40, 36, 3), 1.37, "float32"), ((20, 30, 3), (1, 1.37), "float32"),
-         ((40, 36, 3), (1.37, 1), "uint8"), ((40, 36, 3), (1.37, 1), "float32")]
+         ((40, 36, 3), (1.37, 1), "uint8"), ((40, 36, 3), (1.37, 1), "float32"),
+         # pixel moves, plain and streamed (thirty-fifth session)
+         ((40, 36, 3), (2, 0.5), "uint8", "nearest"), ((40, 36, 3), 3, "float32", "nearest"),
+         ((40, 36, 3), 3, "float32", "nearest", 0)]
+stream_min = R._STREAM_MIN_BYTES
 bad = []
 for threads in (1, 2):
     classicsr.set_num_threads(threads)
-    for shape, scale, dtype in cases:
+    for case in cases:
+        shape, scale, dtype = case[:3]
+        method = case[3] if len(case) > 3 else "bicubic"
+        R._STREAM_MIN_BYTES = case[4] if len(case) > 4 else stream_min
         img = np.random.default_rng(sum(shape)).random(shape)
         if dtype in ("uint8", "uint16"):
             img = (img * np.iinfo(dtype).max).round().astype(dtype)
         else:
             img = img.astype(dtype)
-        classicsr.resize(img, scale)  # compiled (or loaded) before counting
+        classicsr.resize(img, scale, method=method)  # compiled (or loaded) before counting
         before = rtsys.get_allocation_stats()
         for _ in range(3):
-            got = classicsr.resize(img, scale)
+            got = classicsr.resize(img, scale, method=method)
         after = rtsys.get_allocation_stats()
         if dtype != "float32":  # integers: MATLAB's values, exactly
-            ok = np.array_equal(got, reference_resize(img, scale))
+            ok = np.array_equal(got, reference_resize(img, scale, method=method))
         else:
-            ok = np.allclose(got, reference_resize(img.astype(np.float64), scale), rtol=1e-5,
-                             atol=1e-5)
+            ok = np.allclose(got, reference_resize(img.astype(np.float64), scale,
+                                                   method=method), rtol=1e-5, atol=1e-5)
         if not ok:
             bad.append([shape, scale, dtype, "values"])
         if after.alloc - before.alloc != after.free - before.free or after.alloc == before.alloc:
@@ -114,9 +121,10 @@ print(json.dumps({{"bad": bad, "names": sorted(names)}}))
 def test_every_allocation_is_freed_once():
     """Many resizes through the borrowing kernels (one and two threads; fused, columns only
     and rows only; float32, uint8 and uint16; exact and checked 8-bit tables, fixed point,
-    pmaddwd and lanes): each allocation freed exactly once (a borrowed array released by
-    Numba, or an owner counted twice, would show here; an owner released too early, without
-    its ``_keep``, only through wrong values) and the values right."""
+    pmaddwd and lanes; nearest's pixel moves, plain and streamed): each allocation freed
+    exactly once (a borrowed array released by Numba, or an owner counted twice, would show
+    here; an owner released too early, without its ``_keep``, only through wrong values) and
+    the values right."""
     tests = os.path.dirname(os.path.abspath(__file__))
     env = dict(os.environ, NUMBA_NRT_STATS="1")
     proc = subprocess.run([sys.executable, "-c", _STATS.format(tests=tests)], env=env,
@@ -129,4 +137,4 @@ def test_every_allocation_is_freed_once():
             "_fused_chunk_fixed_chk", "_rows_chunk_fixed", "_cols_chunk_fixed",
             "_fused_chunk_fixed", "_rows_chunk_madd", "_cols_chunk_madd", "_fused_chunk_madd",
             "_fused_chunk_il_madd", "_cols_chunk_lanes", "_fused_chunk_lanes", "_rows_chunk",
-            "_rows_chunk4"} <= set(got["names"]), got["names"]
+            "_rows_chunk4", "_select_px_chunk"} <= set(got["names"]), got["names"]

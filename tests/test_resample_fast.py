@@ -2009,9 +2009,11 @@ def test_selection_tables_are_recognised():
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
 def test_selection_passes_gather(monkeypatch, dtype):
-    """nearest (any scale) and box upscales copy pixels in one gather kernel: equal to the
-    reference, bit for bit to the weighted paths, NaN and inf kept, the input untouched, the
-    result written into ``out=`` too; a computing pass (bilinear rows) keeps the passes."""
+    """nearest (any scale) and box upscales copy pixels in one gather kernel (gray images
+    element by element, colour ones a pixel at a time, tests/test_resample_select.py): equal
+    to the reference, bit for bit to the weighted paths, NaN and inf kept, the input
+    untouched, the result written into ``out=`` too; a computing pass (bilinear rows) keeps
+    the passes."""
     seen = _spy_kernels(monkeypatch)
     monkeypatch.setattr(R, "_MIN_CHUNK_WORK", 0)
     for shape, scale, method in [((23, 31, 3), 2.0, "nearest"), ((40, 37), 0.7, "nearest"),
@@ -2024,7 +2026,8 @@ def test_selection_passes_gather(monkeypatch, dtype):
         before = img.copy()
         seen.clear()
         out = resize(img, scale, method=method)
-        assert seen == ["_select_chunk"], (shape, scale, seen)
+        gather = "_select_chunk" if len(shape) == 2 else "_select_px_chunk"
+        assert seen == [gather], (shape, scale, seen)
         np.testing.assert_array_equal(img, before)
         ref = reference_resize(img, scale, method=method)
         np.testing.assert_array_equal(out, ref)
@@ -2035,7 +2038,7 @@ def test_selection_passes_gather(monkeypatch, dtype):
         seen.clear()
         other = resize(img, scale, method=method)
         monkeypatch.setattr(R, "_SELECT", True)
-        assert "_select_chunk" not in seen
+        assert not {"_select_chunk", "_select_px_chunk"} & set(seen)
         np.testing.assert_array_equal(out, other)
     seen.clear()
     resize(_img((20, 20), dtype), (2.0, 1.5), method="box")  # box x1.5 selects, x2 too
