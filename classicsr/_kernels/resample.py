@@ -6955,7 +6955,9 @@ def _select_passes(data, passes, out_shape, out):
                     (data.reshape(data.shape[0], -1), dst2, sel[0], sel[1], nch, width,
                      streamed))
         return out
-    eidx = (sel[1][:, None] * nch + np.arange(nch, dtype=np.intp)).ravel()
+    # (unsigned: Numba then indexes without the wraparound test of a negative index, measured
+    # 1.2-1.4x faster gathers of uint8, uint16 and float32 elements)
+    eidx = (sel[1][:, None] * nch + np.arange(nch, dtype=np.intp)).ravel().view(np.uintp)
     # a gathered element costs about eight vector multiply-adds' worth (one thread, uint8:
     # ~0.3 ns): the 786k outputs of a 2048x2048x3 x0.25 gather (0.6 ms) use two threads
     _run_chunks(_select_chunk, _nchunks(get_num_threads(), dst2.shape[0], dst2.size * 8),
