@@ -6727,15 +6727,19 @@ def _poly_ok(w_in, nch):
     return w_in >= 8 and nch <= 4
 
 
-def _move_intrinsic(nbytes):
+def _move_intrinsic(nbytes, streamed=False):
     """An ``@intrinsic`` ``move(dst, d, src, s)``: the ``nbytes`` bytes from element ``s`` of
-    the 1-D C-contiguous array ``src`` copied to element ``d`` of ``dst`` as one unaligned load
-    and one unaligned store (an integer or byte-vector register: ``mov``, ``vmovdqu``).  The
-    caller keeps both byte ranges inside their buffers (:func:`_select_px_chunk`)."""
+    the 1-D C-contiguous array ``src`` copied to element ``d`` of ``dst``, as one unaligned
+    load and store (an integer or byte-vector register: ``mov``, ``vmovdqu``) of up to 32
+    bytes, or, ``streamed``, as 32-byte vectors written with streaming (non-temporal) stores
+    to a 32-byte aligned ``d`` (the caller fences, :func:`_store_fence`).  The caller keeps
+    both byte ranges inside their buffers (:func:`_select_px_chunk`)."""
     from numba.core import errors, types
     from numba.extending import intrinsic
 
-    vt = ir.IntType(8 * nbytes) if nbytes <= 8 else ir.VectorType(ir.IntType(8), nbytes)
+    size = min(nbytes, 32)
+    vt = ir.IntType(8 * size) if size <= 8 else ir.VectorType(ir.IntType(8), size)
+    byte = ir.IntType(8).as_pointer()
 
     @intrinsic
     def move(typingctx, dst, d, src, s):
@@ -6747,10 +6751,18 @@ def _move_intrinsic(nbytes):
             dty, _, sty, _ = signature.args
             darr = context.make_array(dty)(context, builder, args[0])
             sarr = context.make_array(sty)(context, builder, args[2])
-            v = builder.load(builder.bitcast(builder.gep(sarr.data, [args[3]]),
-                                             vt.as_pointer()), align=1)
-            builder.store(v, builder.bitcast(builder.gep(darr.data, [args[1]]),
-                                             vt.as_pointer()), align=1)
+            dptr = builder.bitcast(builder.gep(darr.data, [args[1]]), byte)
+            sptr = builder.bitcast(builder.gep(sarr.data, [args[3]]), byte)
+            nontemporal = builder.module.add_metadata([ir.Constant(ir.IntType(32), 1)])
+            for at in range(0, nbytes, size):
+                at = ir.Constant(ir.IntType(64), at)
+                v = builder.load(builder.bitcast(builder.gep(sptr, [at]), vt.as_pointer()),
+                                 align=1)
+                st = builder.store(v, builder.bitcast(builder.gep(dptr, [at]),
+                                                      vt.as_pointer()),
+                                   align=32 if streamed else 1)
+                if streamed:
+                    st.set_metadata("nontemporal", nontemporal)
             return context.get_dummy_value()
 
         return types.void(dst, types.intp, src, types.intp), codegen
@@ -6763,46 +6775,9 @@ _move4 = _move_intrinsic(4)
 _move8 = _move_intrinsic(8)
 _move16 = _move_intrinsic(16)
 _move32 = _move_intrinsic(32)
-
-
-def _stream_copy_intrinsic():
-    """An ``@intrinsic`` ``line(o, t, x, s)``: the 64 bytes of the 1-D C-contiguous ``o`` from
-    element ``t`` (64-byte aligned) set to those of ``x`` from element ``s`` (any alignment),
-    written with streaming (non-temporal) stores.  The caller fences
-    (:func:`_store_fence`)."""
-    from numba.core import errors, types
-    from numba.extending import intrinsic
-
-    vt = ir.VectorType(ir.IntType(8), 32)
-
-    @intrinsic
-    def line(typingctx, o, t, x, s):
-        if not (isinstance(o, types.Array) and isinstance(x, types.Array)
-                and o.ndim == x.ndim == 1 and o.layout == x.layout == "C"):
-            raise errors.TypingError("_stream_copy: 1-D C-contiguous arrays only")
-
-        def codegen(context, builder, signature, args):
-            oty, _, xty, _ = signature.args
-            oarr = context.make_array(oty)(context, builder, args[0])
-            xarr = context.make_array(xty)(context, builder, args[2])
-            optr = builder.bitcast(builder.gep(oarr.data, [args[1]]), ir.IntType(8).as_pointer())
-            xptr = builder.bitcast(builder.gep(xarr.data, [args[3]]), ir.IntType(8).as_pointer())
-            nontemporal = builder.module.add_metadata([ir.Constant(ir.IntType(32), 1)])
-            for half in (0, 32):
-                at = ir.Constant(ir.IntType(64), half)
-                v = builder.load(builder.bitcast(builder.gep(xptr, [at]), vt.as_pointer()),
-                                 align=1)
-                st = builder.store(v, builder.bitcast(builder.gep(optr, [at]),
-                                                      vt.as_pointer()), align=32)
-                st.set_metadata("nontemporal", nontemporal)
-            return context.get_dummy_value()
-
-        return types.void(o, types.intp, x, types.intp), codegen
-
-    return line
-
-
-_stream_copy = _stream_copy_intrinsic()
+#: ``_stream_copy(o, t, x, s)``: the 64-byte line of ``o`` from element ``t`` (64-byte aligned)
+#: set to the 64 bytes of ``x`` from element ``s`` by streaming stores.
+_stream_copy = _move_intrinsic(64, streamed=True)
 
 
 @jit
