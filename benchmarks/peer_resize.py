@@ -28,7 +28,8 @@ speed comparison only.
 ``--method bilinear`` / ``nearest`` runs the same cases with that kernel everywhere: cv2
 INTER_LINEAR / INTER_NEAREST (INTER_AREA for bilinear downscales, as above), Pillow BILINEAR /
 NEAREST, torch ``"bilinear"`` / ``"nearest"`` (antialiased bilinear downscales), scipy and
-scikit-image ``order=1`` / ``0``; the labels keep the bicubic names of the issue's cases.
+scikit-image ``order=1`` / ``0``; the labels name that method (``nearest up x2, ...``;
+nearest downscales are not antialiased, so their labels do not say so).
 
 Thread counts are applied with ``numba.set_num_threads``, ``cv2.setNumThreads``,
 ``torch.set_num_threads`` and ``threadpoolctl.threadpool_limits`` (when installed);
@@ -125,6 +126,17 @@ def survey_cases(scales, dtypes, method="bicubic", shapes=SURVEY_SHAPES):
                 name = f"x{scale:.4g}_{dims}_{dtype}"
                 cases[name] = (shape, dtype, scale, f"{kind} x{scale:.4g}, {dims} {dtype}")
     return cases
+
+
+def method_cases(method):
+    """``CASES`` with the labels of ``method`` (``"bilinear up x2, ..."``, ``"antialiased
+    bilinear down x4, ..."``; ``nearest`` never antialiases: ``"nearest down x4, ..."``)."""
+    if method == "bicubic":
+        return dict(CASES)
+    down = "nearest down" if method == "nearest" else f"antialiased {method} down"
+    return {name: (shape, dtype, scale, label.replace("bicubic up", f"{method} up")
+                   .replace("antialiased down", down))
+            for name, (shape, dtype, scale, label) in CASES.items()}
 
 
 def _image(shape, dtype):
@@ -333,7 +345,7 @@ def main(argv=None) -> int:
     dropped = [p for p in args.peers if args.no_slow and p in SLOW]
     if dropped and "--peers" in (sys.argv[1:] if argv is None else argv):
         parser.error(f"--no-slow skips {', '.join(dropped)}, which --peers asks for")
-    cases = CASES
+    cases = method_cases(args.method)
     if args.scales:
         cases = survey_cases(args.scales, args.dtypes, args.method, args.shapes)
         args.cases = list(cases)

@@ -46,6 +46,17 @@ def test_survey_labels_name_the_method(peer, method):
     assert any(lab.startswith("antialiased") for lab in labels) == (method != "nearest")
 
 
+def test_issue_cases_name_the_method(peer):
+    assert peer.method_cases("bicubic") == peer.CASES
+    for method in ("bilinear", "nearest"):
+        cases = peer.method_cases(method)
+        assert list(cases) == list(peer.CASES)
+        for name, (shape, dtype, scale, label) in cases.items():
+            assert (shape, dtype, scale) == peer.CASES[name][:3]
+            assert method in label and "bicubic" not in label, label
+            assert label.startswith("antialiased") == (scale < 1 and method != "nearest")
+
+
 def test_survey_shapes_replace_the_default_ones(peer):
     shapes = [peer._shape_arg("8x8x3"), peer._shape_arg("32X48")]
     assert shapes == [(8, 8, 3), (32, 48)]
