@@ -239,3 +239,14 @@ def test_no_move_reads_past_the_input_or_writes_past_the_output(streamed):
     # eleven pixel kinds x four scales; the two gray ones gather element by element
     moved = sum(line.endswith("_select_px_chunk") for line in lines)
     assert moved == 36, lines
+
+
+@pytest.mark.parametrize("width", [0, 1, 3, 64])
+def test_a_width_without_a_move_copies_every_pixel_element_by_element(width):
+    """``_move_pixels`` with a width it has no move for copies every pixel element by element
+    (it never leaves the first ``nmove`` pixels unwritten)."""
+    r = np.arange(30, dtype=np.uint8)
+    pidx = np.array([9, 0, 4, 4, 2], dtype=np.intp)
+    o = np.zeros(15, dtype=np.uint8)
+    R._move_pixels(o, r, pidx, 3, width, 4)
+    np.testing.assert_array_equal(o, r.reshape(10, 3)[pidx].ravel())

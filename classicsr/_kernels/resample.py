@@ -6784,7 +6784,8 @@ _stream_copy = _move_intrinsic(64, streamed=True)
 def _move_pixels(o, r, pidx, nch, width, nmove):
     """Pixel ``j`` of the row ``o`` (``nch`` elements a pixel) set to pixel ``pidx[j]`` of
     the row ``r``: the first ``nmove`` as one move of ``width`` bytes each, left to right
-    (:func:`_select_px_chunk`), the rest element by element."""
+    (:func:`_select_px_chunk`), the rest (all of them for another ``width``) element by
+    element."""
     _align_stack()
     if width == 2:
         for j in range(nmove):
@@ -6801,6 +6802,8 @@ def _move_pixels(o, r, pidx, nch, width, nmove):
     elif width == 32:
         for j in range(nmove):
             _move32(o, j * nch, r, pidx[j] * nch)
+    else:  # (no move of that width: every pixel element by element)
+        nmove = 0
     for j in range(nmove, pidx.shape[0]):
         s = pidx[j] * nch
         for c in range(nch):
@@ -6868,9 +6871,8 @@ def _select_px_chunk(src, dst, ri, pidx, nch, width, streamed, ch, nchunks):
 
 def _move_width(nbytes):
     """The move width of :func:`_select_px_chunk` for pixels of ``nbytes`` bytes (the next
-    power of two from 2 to 32), or 0 when it has none (1-byte pixels, whose element loop in
-    :func:`_move_pixels` measured 4x slower than :func:`_select_chunk`'s gather, and pixels
-    over 32 bytes: those take :func:`_select_chunk`)."""
+    power of two from 2 to 32), or 0 when it has none (1-byte and over-32-byte pixels: those
+    take :func:`_select_chunk`)."""
     width = 2
     while width < nbytes:
         width *= 2
@@ -6933,8 +6935,8 @@ def _select_passes(data, passes, out_shape, out):
     # (unsigned: Numba then indexes without the wraparound test of a negative index, measured
     # 1.2-1.4x faster gathers of uint8, uint16 and float32 elements)
     eidx = (sel[1][:, None] * nch + np.arange(nch, dtype=np.intp)).ravel().view(np.uintp)
-    # a gathered element costs about eight vector multiply-adds' worth (one thread, uint8:
-    # ~0.3 ns): the 786k outputs of a 2048x2048x3 x0.25 gather (0.6 ms) use two threads
+    # a gathered element costs about eight vector multiply-adds' worth: gathers of 500k
+    # elements or more (1024x1024 gray x0.7) use two threads
     _run_chunks(_select_chunk, _nchunks(get_num_threads(), dst2.shape[0], dst2.size * 8),
                 (data.reshape(data.shape[0], -1), dst2, sel[0], eidx))
     return out
