@@ -24,17 +24,11 @@ from classicsr import resize
 from classicsr._kernels import resample as R
 
 from .naive_resize import reference_resize
+from .test_resample_fast import _img
 
 pytestmark = pytest.mark.skipif(not R._JIT, reason="the move intrinsics exist in compiled code")
 
 DTYPES = [np.uint8, np.uint16, np.float32, np.float64]
-
-
-def _img(shape, dtype, seed):
-    rng = np.random.default_rng(seed)
-    if np.dtype(dtype).kind == "u":
-        return rng.integers(0, np.iinfo(dtype).max, size=shape, endpoint=True).astype(dtype)
-    return rng.uniform(-1.0, 2.0, size=shape).astype(dtype)
 
 
 def _moves(nch, dtype):
