@@ -1203,13 +1203,19 @@ def test_direct_checked_bands_decide_exact_ties():
 
 def test_direct_checked_plan_refuses_what_it_cannot_do(monkeypatch):
     """No split plan for tables with frequent exact ties in rows of inexact weights
-    (bilinear x3.7, lanczos2 x2.5: over 1% of the outputs; bicubic x1.5 at about 0.15% only
-    with a lower limit), other than four taps, or non-finite weights; no checked plan with
-    more blocks described one by one than ``_DIRECT_CHK_MAX_ABS``; no checked setup for
-    exact tables' modes, other than 8-bit pixels, or with the switch off."""
-    for scale, method in ((3.7, "bilinear"), (2.5, "lanczos2")):
+    (lanczos2 x1.5: about 2% of the outputs, bilinear x3.7: 1.4-2% against the lower limit of
+    two-tap tables; lanczos2 x2.5 at about 1.25% and bicubic x1.5 at about 0.15% only with
+    lower limits), other than four taps, or non-finite weights; no checked plan with more blocks described one by one than
+    ``_DIRECT_CHK_MAX_ABS``; no checked setup for exact tables' modes, other than 8-bit
+    pixels, or with the switch off."""
+    for scale, method in ((3.7, "bilinear"), (1.5, "lanczos2")):
         assert R._split_plan(_direct_table(200, scale, method)[1]) is None
     assert R._split_plan(_direct_table(200, 1.5)[1]) is not None
+    assert R._split_plan(_direct_table(200, 2.5, "lanczos2")[1]) is not None
+    monkeypatch.setattr(R, "_DIRECT_TIE_MAX", 0.01)
+    assert R._split_plan(_direct_table(200, 2.5, "lanczos2")[1]) is None
+    monkeypatch.setattr(R, "_DIRECT_TIE_MAX_2TAP", 0.02)
+    assert R._split_plan(_direct_table(200, 3.7, "bilinear")[1]) is not None
     monkeypatch.setattr(R, "_DIRECT_TIE_MAX", 0.0005)
     assert R._split_plan(_direct_table(200, 1.5)[1]) is None
     monkeypatch.undo()
@@ -1289,8 +1295,8 @@ def _decode_direct_f64(plan, n):
     return taps, gathered
 
 
-#: Tables whose exact ties are too frequent for the split weights (bilinear x3.7, x1.3,
-#: lanczos2 x2.5), or that sum in float64 (bilinear x1.5, x2.5, x1.25: ties in a sixth or a
+#: Tables whose exact ties are frequent (bilinear x3.7, x1.3, lanczos2 x1.5 and, below the
+#: split weights' limit, x2.5), or that sum in float64 (bilinear x1.5, x2.5, x1.25: ties in a sixth or a
 #: tenth of the pairs), two-tap (stored as two) and four-tap, with and without a period.
 _F64_ROWS = [(512, 3.7, 3, "bilinear", "symmetric"), (300, 3.7, 1, "bilinear", "replicate"),
              (400, 1.5, 3, "bilinear", "symmetric"), (200, 2.5, 4, "bilinear", "reflect"),
@@ -1386,7 +1392,7 @@ def test_direct_f64_plan_refuses_what_it_cannot_do():
 @pytest.mark.skipif(not R._MADD_OK, reason="the pshufb block needs a JIT target with AVX2")
 def test_direct_f64_path_is_taken_and_exact(monkeypatch):
     """uint8 resizes whose columns table has frequent exact ties (checked: bilinear x3.7,
-    x1.3, lanczos2 x2.5) or sums in float64 (bilinear x1.5, x2.5) take the float64 blocks,
+    x1.3, lanczos2 x1.5) or sums in float64 (bilinear x1.5, x2.5) take the float64 blocks,
     fused and as a separate pass: the kernels really ran with float64 descriptors, the result
     equals the independent reference and, bit for bit, the path it replaces (switch off).
     Random images and images of only 0 and 255; 1-4 channels; every boundary."""
@@ -1400,7 +1406,7 @@ def test_direct_f64_path_is_taken_and_exact(monkeypatch):
         return run(kernel, nchunks, args)
 
     cases = [((40, 70, 3), 3.7, "bilinear", "symmetric"), ((33, 41), 1.5, "bilinear", "replicate"),
-             ((20, 37, 2), 2.5, "lanczos2", "reflect"), ((17, 130, 4), 1.3, "bilinear", "wrap"),
+             ((20, 37, 2), 1.5, "lanczos2", "reflect"), ((17, 130, 4), 1.3, "bilinear", "wrap"),
              ((30, 50, 3), (2.0, 2.5), "bilinear", "constant"),
              ((25, 90, 1), (1.0, 1.3), "bilinear", "symmetric")]
     _check_switched_cases(monkeypatch, "_DIRECT_F64",
@@ -1964,7 +1970,7 @@ def test_tie_heavy_checked_tables_accumulate_in_float64(monkeypatch):
         monkeypatch.setattr(R, "_PLANS", type(R._PLANS)())
         monkeypatch.setattr(R, "_TIE_RATE_SHORT", 1.0)  # force the checked path
         monkeypatch.setattr(R, "_TIE_RATE_PER_TAP", 1.0)
-        monkeypatch.setattr(R, "_DIRECT_F64", False)  # (else the float64 blocks take them)
+        monkeypatch.setattr(R, "_DIRECT_CHECKED", False)  # (else the direct blocks take them)
         seen = _spy_kernels(monkeypatch)
         forced = resize(img, scale, method="bilinear")
         monkeypatch.undo()

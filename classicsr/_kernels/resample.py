@@ -5027,7 +5027,8 @@ def _split_plan(w64):
     fewer outputs (tables with exact half-pixel phases: bicubic x1.5, x2.5, x1.25), which
     pays for loading them in each block.  ``q`` is the largest (at most 22) for which every
     ``S + tb[j]`` stays in int32 and ``Wh`` in int16; ``None`` when more than
-    ``_DIRECT_TIE_MAX`` of the outputs would be near ties, estimated on pseudo-random pixels
+    ``_DIRECT_TIE_MAX`` of the outputs (``_DIRECT_TIE_MAX_2TAP`` for a two-tap table
+    widened to four) would be near ties, estimated on pseudo-random pixels
     (fixed seed): exact ties of the true sum in rows with inexact weights, which only
     MATLAB's own float64 rounding decides, are each recomputed on their own (speed only:
     either path gives MATLAB's values)."""
@@ -5051,7 +5052,7 @@ def _split_plan(w64):
             own = _split_tie_rate(big, half, q, tb)
             if one <= own + _DIRECT_LANES_GAIN:  # one band for every output
                 tb, own = top_band, one
-            if own > _DIRECT_TIE_MAX:
+            if own > (_DIRECT_TIE_MAX if w64[:, 2:].any() else _DIRECT_TIE_MAX_2TAP):
                 return None
             return np.stack([wh, wl]).astype(np.int16), half, q, tb
     return None
@@ -5065,7 +5066,7 @@ def _band(big, scaled):
     return np.where(err > 0, np.floor(255 * err).astype(np.int64) + 2, -1)
 
 
-def _split_tie_rate(big, half, q, tb, nrows=256, per_row=16):
+def _split_tie_rate(big, half, q, tb, nrows=256, per_row=64):
     """The share of outputs of the fixed-point table ``big`` (``W``, :func:`_split_plan`,
     bands ``tb``) flagged as near ties, on ``per_row`` pseudo-random pixel vectors for each
     of ``nrows`` pseudo-random rows (fixed seed)."""
@@ -5078,11 +5079,19 @@ def _split_tie_rate(big, half, q, tb, nrows=256, per_row=16):
 
 
 #: Most share of near ties for the checked direct columns pass.  Each costs a float64
-#: recomputation in tap order (measured 11-25 ns) against about 0.3 ns per byte saved on the
-#: path it replaces (uint8 bicubic x1.5): the two break even at about 1-2%.  Tables of rarer
-#: ties take the split weights (bicubic x1.1 0.26%, x1.5 0.15%, x1.25 0.04%); bilinear x3.7
-#: (2%), lanczos2 x2.5 (1.1%) the float64 blocks (:meth:`_TablePlan.direct_f64`).
-_DIRECT_TIE_MAX = 0.005
+#: recomputation in tap order (measured 11-25 ns) against 0.3-0.6 ns per byte saved on the
+#: float64 blocks (:meth:`_TablePlan.direct_f64`), whose descriptors rarely repeat (float64
+#: weights differ in the last bits between periods).  Measured, one thread, columns pass
+#: alone: the split weights 1.7-1.8x faster at 0.4-0.6% (bicubic x1.1), 1.2x at 0.9%
+#: (lanczos2 x1.75), 1.04-1.32x at 1.25-1.3% (lanczos2 x1.25, x2.5), 1.0x at 2.1% (lanczos2
+#: x1.5).  Whole resizes: bicubic x1.1 of 1024x1024 1.19-1.23x, lanczos2 x3.5 1.09-1.18x,
+#: the others 1.0-1.1x (one and two threads).  Tables of rarer ties take the split
+#: weights (bicubic x1.1 0.4-0.6%, x1.5 0.15%, lanczos2 x1.25, x1.75, x2.5, x3.5 0.9-1.3%);
+#: bilinear x3.7 (2%), lanczos2 x1.5 (2.1%) the float64 blocks.
+_DIRECT_TIE_MAX = 0.015
+#: The same for two-tap tables widened to four (bilinear), whose float64 blocks hold two taps
+#: (:meth:`_TablePlan.direct_f64`): the split weights measured 0.92x at 1.6% (bilinear x3.7).
+_DIRECT_TIE_MAX_2TAP = 0.005
 #: Share of flagged outputs that each output's own band must save over one band for all
 #: (:func:`_split_plan`): loading the bands cost 10-15% of a checked block (~0.05 ns per
 #: byte, uint8 x(1, 3), x(1, 2.2), x(1, 5/3)), about what a 0.25% share of recomputations
