@@ -82,7 +82,13 @@ cases = [((40, 36, 3), 2, "float32"), ((20, 30, 3), (1, 2), "float32"),
          ((40, 36, 3), (1.37, 1), "uint8"), ((40, 36, 3), (1.37, 1), "float32"),
          # pixel moves, plain and streamed (thirty-fifth session)
          ((40, 36, 3), (2, 0.5), "uint8", "nearest"), ((40, 36, 3), 3, "float32", "nearest"),
-         ((40, 36, 3), 3, "float32", "nearest", 0)]
+         ((40, 36, 3), 3, "float32", "nearest", 0),
+         # split-weight rows (thirty-sixth session); the kernels they replace, switched off
+         ((40, 36, 3), 1.1, "uint8"), ((40, 36, 3), (1.1, 1), "uint8"),
+         ((40, 36, 3), 1.5, "uint8", "lanczos2"),
+         ((40, 36, 3), 1.5, "uint8", "bicubic", None, "_SPLIT_ROWS"),
+         ((40, 36, 3), 1.37, "uint8", "bicubic", None, "_SPLIT_ROWS"),
+         ((40, 36, 3), (1.37, 1), "uint8", "bicubic", None, "_SPLIT_ROWS")]
 stream_min = R._STREAM_MIN_BYTES
 bad = []
 for threads in (1, 2):
@@ -90,7 +96,8 @@ for threads in (1, 2):
     for case in cases:
         shape, scale, dtype = case[:3]
         method = case[3] if len(case) > 3 else "bicubic"
-        R._STREAM_MIN_BYTES = case[4] if len(case) > 4 else stream_min
+        R._STREAM_MIN_BYTES = case[4] if len(case) > 4 and case[4] is not None else stream_min
+        R._SPLIT_ROWS = not (len(case) > 5 and case[5] == "_SPLIT_ROWS")
         img = np.random.default_rng(sum(shape)).random(shape)
         if dtype in ("uint8", "uint16"):
             img = (img * np.iinfo(dtype).max).round().astype(dtype)
@@ -121,7 +128,8 @@ print(json.dumps({{"bad": bad, "names": sorted(names)}}))
 def test_every_allocation_is_freed_once():
     """Many resizes through the borrowing kernels (one and two threads; fused, columns only
     and rows only; float32, uint8 and uint16; exact and checked 8-bit tables, fixed point,
-    pmaddwd and lanes; nearest's pixel moves, plain and streamed): each allocation freed
+    pmaddwd and lanes; nearest's pixel moves, plain and streamed; split-weight rows and, with
+    them off, the tie-checked ones): each allocation freed
     exactly once (a borrowed array released by Numba, or an owner counted twice, would show
     here; an owner released too early, without its ``_keep``, only through wrong values) and
     the values right."""
@@ -137,4 +145,5 @@ def test_every_allocation_is_freed_once():
             "_fused_chunk_fixed_chk", "_rows_chunk_fixed", "_cols_chunk_fixed",
             "_fused_chunk_fixed", "_rows_chunk_madd", "_cols_chunk_madd", "_fused_chunk_madd",
             "_fused_chunk_il_madd", "_cols_chunk_lanes", "_fused_chunk_lanes", "_rows_chunk",
-            "_rows_chunk4", "_select_px_chunk"} <= set(got["names"]), got["names"]
+            "_rows_chunk4", "_select_px_chunk", "_rows_chunk_split",
+            "_fused_chunk_split"} <= set(got["names"]), got["names"]

@@ -1250,9 +1250,9 @@ def test_direct_checked_plan_refuses_what_it_cannot_do(monkeypatch):
 def test_direct_checked_path_is_taken_and_exact(monkeypatch):
     """uint8 upscales with checked four-tap columns tables and rare ties (bicubic x3, x7,
     x5/3, x2.2, x700/512 (tables without a period, blocks described one by one); lanczos2
-    x3) take the split-weight output-order columns pass, fused (rows
-    pass checked or exact) and as a separate pass: the kernels really ran, the result equals
-    the independent reference and, bit for bit, the path it replaces (switch off).  Random
+    x3) take the split-weight output-order columns pass, fused (rows pass checked, exact or on
+    split weights) and as a separate pass: the kernels really ran, the result equals the
+    independent reference and, bit for bit, the path it replaces (switch off).  Random
     images and images of only 0 and 255; 1-4 channels; every boundary; several chunks.  The
     margin plans are off here: with them bicubic x3 runs on integer weights instead
     (tests/test_resample_margin.py)."""
@@ -1266,7 +1266,7 @@ def test_direct_checked_path_is_taken_and_exact(monkeypatch):
              ((16, 512, 3), 700 / 512, "bicubic", "reflect")]
     _check_switched_cases(monkeypatch, "_DIRECT_CHECKED",
                           ("_fused_chunk_direct_chk", "_cols_chunk_direct_chk",
-                           "_fused_chunk_fixed_chk"), cases, seed=9)
+                           "_fused_chunk_fixed_chk", "_fused_chunk_split"), cases, seed=9)
 
 
 # --- 8-bit tables with frequent exact ties, in float64 blocks (MATLAB's arithmetic) ---------

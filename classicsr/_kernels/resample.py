@@ -64,8 +64,12 @@ multiplied with the same shuffled pixels, an exact int32 sum that lies within a 
 rounding tie, which are recomputed in float64 (:func:`_split_plan`, :func:`_direct_row`).  Rows
 whose weights are multiples of ``2**-q`` (the half-pixel phase of x1.5, x2.5, x1.25) are exact
 and round their ties as MATLAB does: no band, each output's band then stored in the
-descriptors.  Two- to four-tap tables of 8-bit images with frequent exact ties of the true sum
-(checked: bilinear x3.7, x1.3, lanczos2 x2.5; or summed in float64: bilinear x1.5, x2.5) take
+descriptors.  The rows pass of such tables (and of bicubic x1.1, x1.37, lanczos2) runs on
+the same split weights, each output row with its own band, as the ``vpmaddwd`` rows block run
+twice on the same widened pixels (:meth:`_TablePlan.split_rows`, :func:`_madd4_split_block`,
+:func:`_rows_row_split`).  Two- to four-tap tables of 8-bit images with frequent exact ties of
+the true sum (checked: bilinear x3.7, x1.3, lanczos2 x1.5; or summed in float64: bilinear
+x1.5, x2.5) take
 the same blocks with float64 weights (:func:`_direct_f64_codegen`): the shuffled pixels
 converted to float64 lanes, multiplied and summed in tap order, MATLAB's arithmetic itself,
 rounded by ``trunc(v + _HALF64)``; no tie is left to recompute.  Four-tap tables of 8- and
@@ -74,8 +78,8 @@ x1.25, x6: exact ties of the true sum occur) or a ``D`` too large for a margin (
 on the ``vpmaddwd`` block as tie-checked numerator plans (:func:`_tie_weights`): the exact
 ``floor(S / D + 1/2)`` from a float32 candidate corrected in int32, and the block's mask of
 exact ties, which in rows whose float64 weights are not ``N / D`` themselves are recomputed
-in MATLAB's float64 arithmetic (rows passes; 16-bit columns passes too, over pixel-phase
-planes for fractional scales).
+in MATLAB's float64 arithmetic (rows passes of 16-bit images, and of 8-bit ones with the split
+weights off; 16-bit columns passes too, over pixel-phase planes for fractional scales).
 
 uint16 images with checked tables, integer images with a float64 intermediate
 (``round_each_pass=False``) and float64 images accumulate in float64.  Numba's fastmath stays
@@ -4167,6 +4171,19 @@ def _ir_madd_sums(builder, rows, weights, bias):
     return lo, hi
 
 
+def _ir_pair_bits(builder, tlo, thi):
+    """The int64 mask (bit ``e`` for pixel ``e < 16``) of the lane flags ``tlo``, ``thi``
+    (``<8 x i1>``) of a ``(lo, hi)`` pair of sums: lanes of lo are pixels 0-3, 8-11, of hi
+    pixels 4-7, 12-15 (``_UNPACK_LO`` / ``_UNPACK_HI``)."""
+    i64 = ir.IntType(64)
+    mlo, mhi = (builder.zext(builder.bitcast(v, ir.IntType(8)), i64) for v in (tlo, thi))
+    return builder.or_(
+        builder.or_(builder.and_(mlo, _ir_intp(0x0F)),
+                    builder.shl(builder.and_(mhi, _ir_intp(0x0F)), _ir_intp(4))),
+        builder.or_(builder.shl(builder.and_(mlo, _ir_intp(0xF0)), _ir_intp(4)),
+                    builder.shl(builder.and_(mhi, _ir_intp(0xF0)), _ir_intp(8))))
+
+
 def _ir_madd_store(builder, sums, q, off, top, ptr, oty):
     """Round and store the ``(lo, hi)`` sums of 32 pixels (two pairs) at ``ptr``:
     ``clamp((S >> q) - off, 0, top)``.  Bytes (``top`` = 255): an arithmetic shift, then
@@ -4338,14 +4355,7 @@ def _madd4_block(numer=False, ties=False):
                 for e, (lo, hi) in enumerate(sums):
                     (klo, tlo), (khi, thi) = (_ir_tie_round(builder, v, q) for v in (lo, hi))
                     rounded.append((klo, khi))
-                    # lanes of lo: pixels 0-3, 8-11; of hi: 4-7, 12-15 (_UNPACK_LO/_HI)
-                    mlo, mhi = (builder.zext(builder.bitcast(v, ir.IntType(8)), i64)
-                                for v in (tlo, thi))
-                    bits = builder.or_(
-                        builder.or_(builder.and_(mlo, _ir_intp(0x0F)),
-                                    builder.shl(builder.and_(mhi, _ir_intp(0x0F)), _ir_intp(4))),
-                        builder.or_(builder.shl(builder.and_(mlo, _ir_intp(0xF0)), _ir_intp(4)),
-                                    builder.shl(builder.and_(mhi, _ir_intp(0xF0)), _ir_intp(8))))
+                    bits = _ir_pair_bits(builder, tlo, thi)
                     mask = bits if e == 0 else builder.or_(mask, builder.shl(bits, _ir_intp(16)))
                 sums = rounded
                 q = _ir_intp(0)
@@ -4370,6 +4380,86 @@ _madd16 = _madd_block(8)
 _madd4 = _madd4_block()
 _madd4n = _madd4_block(numer=True)
 _madd4t = _madd4_block(ties=True)
+
+
+def _madd4_split_block():
+    """An ``@intrinsic`` ``block(out, oo, a0, t0, a1, t1, a2, t2, a3, t3, h0, h1, h2, h3, l0,
+    l1, l2, l3, half, q, band) -> int64``: ``_MADD_PX`` outputs of a four-tap rows table of
+    8-bit pixels on split weights (:meth:`_TablePlan.split_rows`), the pmaddwd block of
+    :func:`_madd4_block` run twice on the same widened pixels::
+
+        S[e] = half + (sum_k h_k x_k[e] << 11) + sum_k l_k x_k[e],  x_k[e] = a_k[t_k + e]
+        out[oo + e] = clamp(S[e] >> q, 0, 255)
+        returns the mask sum_e 2**e [(S[e] + band) mod 2**q <= 2 band]
+
+    ``W_k = h_k 2**11 + l_k`` (``h_k`` int16, ``0 <= l_k < 2**11``); the plan keeps every
+    ``S`` and ``S + band`` in int32, where the sum is exact (the wrapping ``<< 11`` cannot
+    matter: the true value is in range).  The mask flags the outputs within ``band`` of a
+    rounding tie (``band = -1`` flags none), which the caller recomputes in float64.  All
+    arrays uint8 and C-contiguous."""
+    from numba.core import errors, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def block(typingctx, out, oo, a0, t0, a1, t1, a2, t2, a3, t3, h0, h1, h2, h3, l0, l1, l2,
+              l3, half, q, band):
+        if not all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
+                   and a.dtype == types.uint8 for a in (out, a0, a1, a2, a3)):
+            raise errors.TypingError("split four-tap block needs C-contiguous 1-D uint8 arrays")
+        ip = types.intp
+        sig = types.int64(out, ip, a0, ip, a1, ip, a2, ip, a3, ip, *([types.int64] * 11))
+
+        def codegen(context, builder, signature, args):
+            if not _MADD_OK:
+                _ir_no_avx2(context, builder, "split four-tap block")
+                return _ir_intp(0)
+            i32 = ir.IntType(32)
+            v8 = ir.VectorType(i32, 8)
+            arrs = [context.make_array(signature.args[2 * k])(context, builder, args[2 * k])
+                    for k in range(5)]
+            high = [_ir_pair_weight(builder, args[10], args[11]),
+                    _ir_pair_weight(builder, args[12], args[13])]
+            low = [_ir_pair_weight(builder, args[14], args[15]),
+                   _ir_pair_weight(builder, args[16], args[17])]
+            halfv, qv, bandv = (_ir_splat(builder, v8, builder.trunc(args[i], i32))
+                                for i in (18, 19, 20))
+            one = ir.Constant(v8, [1] * 8)
+            lowbits = builder.sub(builder.shl(one, qv), one)
+            twice = builder.add(bandv, bandv)
+            split = ir.Constant(v8, [_SPLIT_BITS] * 8)
+            zero = ir.Constant(v8, [0] * 8)
+            sums = []
+            far = []
+            for e in (0, 16):
+                rows = [_ir_load_bytes16(builder, arrs[k + 1].data,
+                                         builder.add(args[2 * k + 3], _ir_intp(e)))
+                        for k in range(4)]
+                hs = _ir_madd_sums(builder, rows, high, zero)
+                ls = _ir_madd_sums(builder, rows, low, halfv)
+                pair = tuple(builder.add(builder.shl(h, split), lo) for h, lo in zip(hs, ls))
+                sums.append(pair)
+                # -1 in the lanes that are not near a tie
+                far.append([builder.sext(builder.icmp_signed(
+                    ">", builder.and_(builder.add(v, bandv), lowbits), twice), v8) for v in pair])
+            _ir_madd_store(builder, sums, args[19], _ir_intp(0), _ir_intp(255),
+                           builder.gep(arrs[0].data, [args[1]]), ir.IntType(8))
+            # the packs and lane order of the bytes (_ir_madd_store): bit e for output e
+            v16w, v32b = ir.VectorType(ir.IntType(16), 16), ir.VectorType(ir.IntType(8), 32)
+            words = [_ir_x86(builder, "avx2.packssdw", v16w, lo, hi) for lo, hi in far]
+            b = builder.bitcast(_ir_x86(builder, "avx2.packsswb", v32b, *words),
+                                ir.VectorType(ir.IntType(64), 4))
+            b = builder.shuffle_vector(b, ir.Constant(b.type, ir.Undefined),
+                                       ir.Constant(ir.VectorType(i32, 4), [0, 2, 1, 3]))
+            bits = builder.icmp_signed("<", builder.bitcast(b, v32b), ir.Constant(v32b, [0] * 32))
+            return builder.zext(builder.xor(builder.bitcast(bits, i32),
+                                            ir.Constant(i32, 0xFFFFFFFF)), ir.IntType(64))
+
+        return sig, codegen
+
+    return block
+
+
+_madd4s = _madd4_split_block()
 
 
 def _madd4_pair_block():
@@ -4990,7 +5080,8 @@ def _fused_chunk_fixed_chk(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, hal
                            idx, w64, ch, nchunks):
     """:func:`_fused_chunk_direct_chk` with the rows pass in fixed point
     (:func:`_rows_row_fixed`: an exact, margin or tie-checked rows plan; bicubic x1.5, x2.5
-    and x5 rows are the last)."""
+    and x5 rows are the last, which 8-bit images run on split weights unless they are off:
+    :func:`_fused_chunk_split`)."""
     _align_stack()
     src, dst, ridx, rwi, rfc = (_borrowed(src), _borrowed(dst), _borrowed(ridx), _borrowed(rwi),
                                 _borrowed(rfc))
@@ -5003,6 +5094,84 @@ def _fused_chunk_fixed_chk(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, hal
     for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
         _rows_row_fixed(src, xr, i, ridx, rwi, rfc)
         _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, w64, None, tb)
+    _keep((xr_own,))
+
+
+@jit
+def _matlab4(wr, x0, x1, x2, x3):
+    """MATLAB's value of four 8-bit pixels with the float64 weights ``wr`` (a table row):
+    their float64 sum in tap order, rounded half away from zero and saturated to [0, 255]."""
+    d = wr[0] * np.float64(x0)
+    d += wr[1] * np.float64(x1)
+    d += wr[2] * np.float64(x2)
+    d += wr[3] * np.float64(x3)
+    return _round_sat(d, 255.0)
+
+
+@jit
+def _rows_row_split(src, out, i, idx, ws, w64, half, q):
+    """Output row ``i`` of a four-tap rows pass of 8-bit pixels on split weights
+    (:meth:`_TablePlan.split_rows`; ``ws[i] = (h_0 .. h_3, l_0 .. l_3, band)``): blocks of
+    :func:`_madd4s` (the last overlapping the one before), the near ties they flag
+    recomputed by :func:`_matlab4` with the row's float64 weights ``w64[i]``.  Rows shorter
+    than a block are all computed by :func:`_matlab4`."""
+    _align_stack()
+    rows = idx[i]
+    a0 = src[rows[0]]
+    a1 = src[rows[1]]
+    a2 = src[rows[2]]
+    a3 = src[rows[3]]
+    wr = w64[i]
+    n = out.shape[0]
+    if _JIT and n >= _MADD_PX:
+        s = ws[i]
+        t = 0
+        while t >= 0:
+            mask = _madd4s(out, t, a0, t, a1, t, a2, t, a3, t, s[0], s[1], s[2], s[3], s[4],
+                           s[5], s[6], s[7], half, q, s[8])
+            while mask:
+                u = t + _lowest_bit(mask)
+                mask &= mask - 1
+                out[u] = _matlab4(wr, a0[u], a1[u], a2[u], a3[u])
+            t = _next_block(t, _MADD_PX, n)
+        return
+    for u in range(n):
+        out[u] = _matlab4(wr, a0[u], a1[u], a2[u], a3[u])
+
+
+@jit
+def _rows_chunk_split(src, dst, idx, ws, w64, half, q, ch, nchunks):
+    """Rows pass (:func:`_rows_row_split`) of the output rows ``[ch * H_out // nchunks,
+    ...)``."""
+    _align_stack()
+    src, dst, idx, ws, w64 = (_borrowed(src), _borrowed(dst), _borrowed(idx), _borrowed(ws),
+                              _borrowed(w64))
+    h_out = dst.shape[0]
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        _rows_row_split(src, dst[i], i, idx, ws, w64, half, q)
+
+
+@jit
+def _fused_chunk_split(src, dst, ridx, rws, rw64, rhalf, rq, ctrl, wts, base, sched, half, q,
+                       tb, nch, idx, wi, fc, ch, nchunks):
+    """Both passes of an 8-bit image whose rows table runs on split weights
+    (:func:`_rows_row_split`) into one 8-bit row, then :func:`_direct_row`, for the output
+    rows ``[ch * H_out // nchunks, ...)``: a checked columns table (``wi`` its float64
+    weights, ``fc`` None, band ``tb``) or an exact one (``wi``, ``fc`` its fixed-point plan,
+    ``tb`` None)."""
+    _align_stack()
+    # borrowed as in _fused_chunk_direct (fc, which may be None, stays counted)
+    src, dst, ridx, rws, rw64 = (_borrowed(src), _borrowed(dst), _borrowed(ridx), _borrowed(rws),
+                                 _borrowed(rw64))
+    ctrl, wts, base, sched = _borrowed(ctrl), _borrowed(wts), _borrowed(base), _borrowed(sched)
+    idx, wi = _borrowed(idx), _borrowed(wi)
+    h_out = dst.shape[0]
+    length = src.shape[1]
+    xr_own = np.empty(max(length, 1), dtype=src.dtype)
+    xr = _borrowed(xr_own)[:length]
+    for i in range(ch * h_out // nchunks, (ch + 1) * h_out // nchunks):
+        _rows_row_split(src, xr, i, ridx, rws, rw64, rhalf, rq)
+        _direct_row(xr, dst[i], ctrl, wts, base, sched, half, q, nch, idx, wi, fc, tb)
     _keep((xr_own,))
 
 
@@ -5034,6 +5203,28 @@ def _split_plan(w64):
     either path gives MATLAB's values)."""
     if w64.ndim != 2 or w64.shape[1] != 4 or not np.isfinite(w64).all():
         return None
+    split = _split_weights(w64)
+    if split is None:
+        return None
+    big, half, q, tb = split
+    top_band = int(tb.max())
+    one = _split_tie_rate(big, half, q, np.full_like(tb, top_band))
+    own = _split_tie_rate(big, half, q, tb)
+    if one <= own + _DIRECT_LANES_GAIN:  # one band for every output
+        tb, own = top_band, one
+    if own > (_DIRECT_TIE_MAX if w64[:, 2:].any() else _DIRECT_TIE_MAX_2TAP):
+        return None
+    parts = np.stack([big >> _SPLIT_BITS, big & ((1 << _SPLIT_BITS) - 1)]).astype(np.int16)
+    return parts, half, q, tb
+
+
+def _split_weights(w64):
+    """``(W, half, q, tb)`` of :func:`_split_plan` (and :meth:`_TablePlan.split_rows`) for
+    the finite four-tap table ``w64``, or ``None``: the integer weights ``W = rint(w 2**q)``
+    (int64, ``(n, 4)``), ``half = 2**(q - 1)``, each row's band ``tb`` (:func:`_band`, int64,
+    -1 where the row is exact) for the largest ``q <= 22`` with every ``Wh = W >> 11`` in
+    int16 and every sum ``half + sum_k W_k x_k`` of 8-bit pixels, plus or minus a band, in
+    int32 (``Wl = W - Wh 2**11`` is in ``[0, 2**11)``)."""
     for q in range(22, 15, -1):
         exact = np.ldexp(w64, q)
         big = np.rint(exact).astype(np.int64)
@@ -5042,19 +5233,12 @@ def _split_plan(w64):
         if int(np.abs(wh).max()) >= 2 ** 15:
             continue
         tb = _band(big, exact)
-        top_band = int(tb.max())
         half = 1 << (q - 1)
         top = 255 * int((np.maximum(wh, 0).sum(axis=1) * 2 ** _SPLIT_BITS
                          + wl.sum(axis=1)).max())
         bottom = 255 * int((np.minimum(wh, 0).sum(axis=1) * 2 ** _SPLIT_BITS).min())
-        if top + half + top_band < 2 ** 31 and bottom > -2 ** 31 + 2 ** 16:
-            one = _split_tie_rate(big, half, q, np.full_like(tb, top_band))
-            own = _split_tie_rate(big, half, q, tb)
-            if one <= own + _DIRECT_LANES_GAIN:  # one band for every output
-                tb, own = top_band, one
-            if own > (_DIRECT_TIE_MAX if w64[:, 2:].any() else _DIRECT_TIE_MAX_2TAP):
-                return None
-            return np.stack([wh, wl]).astype(np.int16), half, q, tb
+        if top + half + int(tb.max()) < 2 ** 31 and bottom > -2 ** 31 + 2 ** 16:
+            return big, half, q, tb
     return None
 
 
@@ -5092,6 +5276,8 @@ _DIRECT_TIE_MAX = 0.015
 #: The same for two-tap tables widened to four (bilinear), whose float64 blocks hold two taps
 #: (:meth:`_TablePlan.direct_f64`): the split weights measured 0.92x at 1.6% (bilinear x3.7).
 _DIRECT_TIE_MAX_2TAP = 0.005
+#: The same for the rows pass on split weights (:meth:`_TablePlan.split_rows`).
+_SPLIT_ROWS_TIE_MAX = 0.015
 #: Share of flagged outputs that each output's own band must save over one band for all
 #: (:func:`_split_plan`): loading the bands cost 10-15% of a checked block (~0.05 ns per
 #: byte, uint8 x(1, 3), x(1, 2.2), x(1, 5/3)), about what a 0.25% share of recomputations
@@ -5669,6 +5855,28 @@ class _TablePlan:
                 if plan is not None:
                     self._cache[key] = plan + (half, q, nch, self.idx, wi, fc)
         return self._cache[key]
+
+    def split_rows(self):
+        """``(ws, w64, half, q)`` of a rows pass of 8-bit pixels on split weights
+        (:func:`_rows_row_split`) for a four-tap table, or ``None``: ``ws`` (int64, ``(n,
+        9)``) holds each row's ``Wh`` (4), ``Wl`` (4) and band (:func:`_split_weights`: the
+        exactness argument of :func:`_split_plan`, each row with its own band), ``w64`` the
+        float64 weights for the near ties.  ``None`` also when more than
+        ``_SPLIT_ROWS_TIE_MAX`` of the outputs would be near ties (estimated as
+        :func:`_split_plan` does)."""
+        if "split_rows" not in self._cache:
+            self._cache["split_rows"] = None
+            w64 = self.weights(np.float64)
+            split = (_split_weights(w64) if self.ntaps == 4 and w64.shape[0]
+                     and np.isfinite(w64).all() else None)
+            if split is not None:
+                big, half, q, tb = split
+                if _split_tie_rate(big, half, q, tb) <= _SPLIT_ROWS_TIE_MAX:
+                    ws = np.concatenate([big >> _SPLIT_BITS, big & ((1 << _SPLIT_BITS) - 1),
+                                         tb[:, None]], axis=1)
+                    self._cache["split_rows"] = (np.ascontiguousarray(ws, dtype=np.int64),
+                                                 w64, half, q)
+        return self._cache["split_rows"]
 
     def direct_checked(self, nch, w_in):
         """``(ctrl, wts, base, sched, half, q, tb, nch, idx, w64)`` of the output-order
@@ -6351,6 +6559,20 @@ def _direct_setup(plan, w_in, nch, src_dt, dst_dt):
     return plan.direct(nch, w_in, 255, 255)
 
 
+def _split_rows_setup(plan, src_dt, dst_dt, maxval_out):
+    """:meth:`_TablePlan.split_rows` for a rows pass from ``src_dt`` to ``dst_dt`` pixels
+    (both uint8, AVX2) of a four-tap table that has no faster plan (exact and margin tables
+    keep :func:`_fixed_setup`'s integer lanes; its tie-checked numerators, measured slower,
+    do not), else ``None``."""
+    if (not (_SPLIT_ROWS and _MADD_OK) or src_dt != np.uint8 or dst_dt != np.uint8
+            or maxval_out != 255 or plan.ntaps != 4):
+        return None
+    fixed = _fixed_setup(plan, src_dt, dst_dt, maxval_out)
+    if fixed is not None and int(fixed[1][4]) != _TIES:
+        return None
+    return plan.split_rows()
+
+
 def _direct_chk_setup(plan, w_in, nch, src_dt, dst_dt, mode, acc_dt):
     """The arguments of :func:`_direct_row` after the rows for a columns pass from
     ``src_dt`` to ``dst_dt`` pixels (both uint8, AVX2) of a checked table (``mode ==
@@ -6407,6 +6629,11 @@ def _run_pass(cur, out, ax, idx, w, nch, maxval_out):
     src2 = cur.reshape(cur.shape[0], -1)
     dst2 = out.reshape(out.shape[0], -1)
     plan = _plan(idx, w)
+    split = _split_rows_setup(plan, cur.dtype, out.dtype, maxval_out) if ax == 0 else None
+    if split is not None:
+        _run_chunks(_rows_chunk_split, _nchunks(get_num_threads(), dst2.shape[0], dst2.size * 4),
+                    (src2, dst2, idx) + split)
+        return
     fixed = _fixed_setup(plan, cur.dtype, out.dtype, maxval_out)
     if fixed is not None:
         wi, fc = fixed
@@ -6488,20 +6715,26 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
     src2 = data.reshape(data.shape[0], -1)
     dst2 = out.reshape(out.shape[0], -1)
     h_out = dst2.shape[0]
-    rfixed = None
+    rfixed = rsplit = None
     if not cols_first:
-        cplan = _plan(cidx, cw)
-        rfixed = _fixed_setup(_plan(ridx, rw), data.dtype, mid_dt, maxval_mid)
-        cfixed = _fixed_setup(cplan, mid_dt, out.dtype, maxval_out) if rfixed else None
+        cplan, rplan = _plan(cidx, cw), _plan(ridx, rw)
+        rsplit = _split_rows_setup(rplan, data.dtype, mid_dt, maxval_mid)
+        rfixed = _fixed_setup(rplan, data.dtype, mid_dt, maxval_mid)
+        cfixed = (_fixed_setup(cplan, mid_dt, out.dtype, maxval_out)
+                  if rfixed or rsplit else None)
         direct = (_direct_setup(cplan, data.shape[1], nch, mid_dt, out.dtype) if cfixed
                   else None)
         if direct is not None:
             nchunks = _nchunks(get_num_threads(), h_out,
                                h_out * 4 * (src2.shape[1] + dst2.shape[1]))
+            if rsplit is not None:  # direct: (ctrl, wts, base, sched, half, q, nch, idx, wi, fc)
+                _run_chunks(_fused_chunk_split, nchunks,
+                            (src2, dst2, ridx) + rsplit + direct[:6] + (None,) + direct[6:])
+                return
             _run_chunks(_fused_chunk_direct, nchunks,
                         (src2, dst2, ridx) + rfixed + direct + (_ROW_PAIRS,))
             return
-        il = _fixed_cols(cplan, data.shape[1], nch, *cfixed) if cfixed else None
+        il = _fixed_cols(cplan, data.shape[1], nch, *cfixed) if cfixed and rfixed else None
         if il is not None:
             nchunks = _nchunks(get_num_threads(), h_out,
                                h_out * 4 * (src2.shape[1] + dst2.shape[1]))
@@ -6543,7 +6776,9 @@ def fused_passes(data, out, rows, cols, mid_dtype, maxval_mid, maxval_out, cols_
     if not cols_first and rmadd is None:
         chk = _direct_chk_setup(plan, data.shape[1], nch, mid_dt, out.dtype, mode, acc_dt)
     if chk is not None:
-        if rfixed is not None:
+        if rsplit is not None:
+            _run_chunks(_fused_chunk_split, nchunks, (src2, dst2, ridx) + rsplit + chk + (None,))
+        elif rfixed is not None:
             _run_chunks(_fused_chunk_fixed_chk, nchunks, (src2, dst2, ridx) + rfixed + chk)
         else:
             _run_chunks(_fused_chunk_direct_chk, nchunks, head[:9] + chk)
@@ -6669,6 +6904,7 @@ _FLOAT_DIRECT = True  # float32 periodic columns passes in output order (_fd_row
 _CHECK_BLOCKS = True  # checked tables (uint8, MODE_CHECK) in one register sweep (_check_block)
 _DIRECT_CHECKED = True  # checked four-tap columns tables of 8-bit images in output order
 _DIRECT_F64 = True  # the same in float64 blocks: tie-heavy and float64-summed 8-bit tables
+_SPLIT_ROWS = True  # checked four-tap rows tables of 8-bit images on split weights (_madd4s)
 _SELECT = True  # passes that only select pixels (nearest, box upscales) as one gather
 _SELECT_PX = True  # ... a pixel at a time, one unaligned move each (_select_px_chunk)
 _PAD_TAPS = True  # two- and three-tap integer tables widened to four taps (_pad_taps)
