@@ -5250,7 +5250,7 @@ def _band(big, scaled):
     return np.where(err > 0, np.floor(255 * err).astype(np.int64) + 2, -1)
 
 
-def _split_tie_rate(big, half, q, tb, nrows=256, per_row=64):
+def _split_tie_rate(big, half, q, tb, nrows=256, per_row=16):
     """The share of outputs of the fixed-point table ``big`` (``W``, :func:`_split_plan`,
     bands ``tb``) flagged as near ties, on ``per_row`` pseudo-random pixel vectors for each
     of ``nrows`` pseudo-random rows (fixed seed)."""
