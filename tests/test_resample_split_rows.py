@@ -265,3 +265,18 @@ def test_split_rows_random_resizes(h, w, nch, sy, sx, method, boundary, seed):
         plan = R._TablePlan(np.ascontiguousarray(idx, dtype=np.intp), np.ascontiguousarray(wt))
         if R._split_rows_setup(plan, np.dtype(np.uint8), np.dtype(np.uint8), 255) is not None:
             assert set(seen) & set(_SPLIT_KERNELS), seen
+
+
+def test_matlab_byte_rounds_as_matlab():
+    """The branch-free rounding of the float64 recomputations (``trunc(d + _HALF64)``
+    clamped) against MATLAB's rule in numpy (round half away from zero, saturate to [0,
+    255]) on every half-integer tie of the byte range and its two neighbouring doubles,
+    negatives, values past 255 and random sums."""
+    ties = np.arange(-3, 258) + 0.5
+    edges = np.concatenate([ties, np.nextafter(ties, -np.inf), np.nextafter(ties, np.inf),
+                            np.arange(-3.0, 259.0), [0.0, -0.0, 0.5 - 2 ** -54, 1e9, -1e9]])
+    rand = np.random.default_rng(0).uniform(-20, 280, size=20_000)
+    for d in np.concatenate([edges, rand]):
+        f = np.floor(abs(d))
+        expect = int(np.clip(np.copysign(f + (abs(d) - f >= 0.5), d), 0, 255))
+        assert R._matlab_byte(float(d)) == expect, d

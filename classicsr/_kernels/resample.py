@@ -5017,16 +5017,29 @@ def _fused_chunk_direct(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, half, 
 
 
 @jit(inline="always")
+def _matlab_byte(d):
+    """MATLAB's 8-bit value of the finite float64 sum ``d`` without a branch: ``trunc(d +
+    _HALF64)`` (round half away from zero for ``d >= 0``, at most 0 for a negative ``d``;
+    see :data:`_HALF64`) clamped to ``[0, 255]``.  The sums of 8-bit pixels and finite
+    weights here are far below ``2**62``, where the conversion is defined."""
+    return min(max(np.int64(d + _HALF64), 0), 255)
+
+
+@jit(inline="always")
 def _exact_bytes(row, orow, nch, idx, w64, t0, t1):
     """Output bytes ``[t0, t1)`` of a columns pass of a flattened 8-bit row, in float64 in
-    tap order (MATLAB's arithmetic), rounded and saturated."""
+    tap order (MATLAB's arithmetic), rounded and saturated (:func:`_matlab_byte`)."""
     for t in range(t0, t1):
-        j = t // nch
-        c = t - j * nch
+        if nch == 1:  # (a division by the channel count costs as much as the sum)
+            j = t
+            c = 0
+        else:
+            j = t // nch
+            c = t - j * nch
         d = w64[j, 0] * np.float64(row[idx[j, 0] * nch + c])
         for k in range(1, idx.shape[1]):
             d += w64[j, k] * np.float64(row[idx[j, k] * nch + c])
-        orow[t] = _round_sat(d, 255.0)
+        orow[t] = _matlab_byte(d)
 
 
 @jit(inline="always")
@@ -5097,7 +5110,7 @@ def _fused_chunk_fixed_chk(src, dst, ridx, rwi, rfc, ctrl, wts, base, sched, hal
     _keep((xr_own,))
 
 
-@jit
+@jit(inline="always")
 def _matlab4(wr, x0, x1, x2, x3):
     """MATLAB's value of four 8-bit pixels with the float64 weights ``wr`` (a table row):
     their float64 sum in tap order, rounded half away from zero and saturated to [0, 255]."""
@@ -5105,7 +5118,7 @@ def _matlab4(wr, x0, x1, x2, x3):
     d += wr[1] * np.float64(x1)
     d += wr[2] * np.float64(x2)
     d += wr[3] * np.float64(x3)
-    return _round_sat(d, 255.0)
+    return _matlab_byte(d)
 
 
 @jit
