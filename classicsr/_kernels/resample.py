@@ -5276,15 +5276,15 @@ def _split_tie_rate(big, half, q, tb, nrows=256, per_row=16):
 
 
 #: Most share of near ties for the checked direct columns pass.  Each costs a float64
-#: recomputation in tap order (measured 11-25 ns) against 0.3-0.6 ns per byte saved on the
-#: float64 blocks (:meth:`_TablePlan.direct_f64`), whose descriptors rarely repeat (float64
-#: weights differ in the last bits between periods).  Measured, one thread, columns pass
-#: alone: the split weights 1.7-1.8x faster at 0.4-0.6% (bicubic x1.1), 1.2x at 0.9%
-#: (lanczos2 x1.75), 1.04-1.32x at 1.25-1.3% (lanczos2 x1.25, x2.5), 1.0x at 2.1% (lanczos2
-#: x1.5).  Whole resizes: bicubic x1.1 of 1024x1024 1.19-1.23x, lanczos2 x3.5 1.09-1.18x,
-#: the others 1.0-1.1x (one and two threads).  Tables of rarer ties take the split
-#: weights (bicubic x1.1 0.4-0.6%, x1.5 0.15%, lanczos2 x1.25, x1.75, x2.5, x3.5 0.9-1.3%);
-#: bilinear x3.7 (2%), lanczos2 x1.5 (2.1%) the float64 blocks.
+#: recomputation in tap order (measured 11-25 ns, later ~30-40) against 0.3-0.6 ns per byte
+#: saved on the float64 blocks (:meth:`_TablePlan.direct_f64`), whose descriptors rarely
+#: repeat (float64 weights differ in the last bits between periods).  Measured, one thread,
+#: columns pass alone: the split weights 1.7-1.8x faster at 0.4-0.6% (bicubic x1.1), 1.2x at
+#: 0.9% (lanczos2 x1.75), 1.04-1.32x at 1.25-1.3% (lanczos2 x1.25, x2.5), 1.0x at 2.1%
+#: (lanczos2 x1.5).  Whole resizes: bicubic x1.1 of 1024x1024 1.19-1.23x, lanczos2 x3.5
+#: 1.09-1.18x, the others 1.0-1.1x (one and two threads).  Tables of rarer ties take the
+#: split weights (bicubic x1.1 0.4-0.6%, x1.5 0.15%, lanczos2 x1.25, x1.75, x2.5, x3.5
+#: 0.9-1.3%); bilinear x3.7 (2%), lanczos2 x1.5 (2.1%) the float64 blocks.
 _DIRECT_TIE_MAX = 0.015
 #: The same for two-tap tables widened to four (bilinear), whose float64 blocks hold two taps
 #: (:meth:`_TablePlan.direct_f64`): the split weights measured 0.92x at 1.6% (bilinear x3.7).
